@@ -1,0 +1,76 @@
+# QuotaLane: nginx module + admind.
+#   make          build the module .so and admind
+#   make run      install, build and start the local stack under var/
+#   make stop     stop the local stack
+#   make test     unit tests (cmocka) and integration tests (prove)
+
+BUILD       := build
+NGINX_SRC   ?= /usr/share/nginx/src
+MODULE_SO   := $(BUILD)/nginx/ngx_http_quotalane_module.so
+ADMIND      := $(BUILD)/admind
+
+PKGS        := libmicrohttpd jansson hiredis libmariadb openssl
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql -Iadmind \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lpthread
+
+QL_SRCS     := $(wildcard ql/*.c)
+QL_HDRS     := $(wildcard ql/*.h)
+ADMIND_SRCS := $(wildcard admind/*.c)
+ADMIND_LIB  := $(filter-out admind/admind_main.c,$(ADMIND_SRCS))
+ADMIND_HDRS := $(wildcard admind/*.h)
+MODULE_SRCS := $(wildcard ngx_quotalane_module/*) config $(QL_SRCS) $(QL_HDRS)
+
+UNIT_SRCS   := $(wildcard t/unit/test_*.c)
+UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+PROVE_JOBS  ?= 2
+
+.PHONY: all deps module admind unit integration test run stop clean
+
+all: module admind
+
+deps:
+	@scripts/install-deps.sh
+
+module: $(MODULE_SO)
+
+$(MODULE_SO): $(MODULE_SRCS) scripts/build-module.sh
+	NGINX_SRC=$(NGINX_SRC) BUILD_DIR=$(CURDIR)/$(BUILD)/nginx \
+	    scripts/build-module.sh
+
+admind: $(ADMIND)
+
+$(ADMIND): $(ADMIND_SRCS) $(ADMIND_HDRS) $(QL_SRCS) $(QL_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(QL_CFLAGS) $(ADMIND_SRCS) $(QL_SRCS) -o $@ $(QL_LIBS)
+
+$(BUILD)/unit/%: t/unit/%.c $(ADMIND_LIB) $(ADMIND_HDRS) $(QL_SRCS) $(QL_HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(ADMIND_LIB) $(QL_SRCS) -o $@ \
+	    $(QL_LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	    echo "# $$t"; $$t || fail=1; \
+	done; exit $$fail
+
+integration: all
+	prove -j$(PROVE_JOBS) t/
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/stack.sh start
+
+stop:
+	@scripts/stack.sh stop
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package QuotaLane needs to build, run, test and
+# benchmark. Idempotent: does nothing when all packages are present.
+set -euo pipefail
+
+packages=(
+    build-essential pkg-config perl python3
+    nginx nginx-dev libpcre2-dev zlib1g-dev
+    libssl-dev libhiredis-dev libjansson-dev libjwt-dev
+    default-libmysqlclient-dev libmariadb-dev libmicrohttpd-dev
+    libcrypt-dev libldap2-dev libcmocka-dev
+    mariadb-server mariadb-client redis-server
+    protobuf-compiler wrk nghttp2-client valgrind curl
+    clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+            | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+# Debian's postinst scripts would start system-wide services; the project
+# runs its own instances under var/ and in test temp dirs instead.
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
