@@ -1,0 +1,77 @@
+#!/usr/bin/perl
+# The module loads into the stock nginx; bad directive values fail
+# `nginx -t` with a clear message.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use QL::Stack;
+
+my $stack = QL::Stack->new(services => []);
+
+open my $fh, '<', QL::Stack::repo() . '/conf/nginx.conf.in' or die $!;
+my $example = do { local $/; <$fh> };
+close $fh;
+
+my ($ok, $out) = $stack->nginx_test_config($example);
+ok($ok, 'example nginx.conf passes nginx -t') or diag $out;
+
+sub conf_with {
+    my ($http, $location) = @_;
+    return <<"CONF";
+load_module \@MODULE_PATH\@;
+pid \@RUN_DIR\@/nginx.pid;
+error_log \@LOG_DIR\@/error.log;
+events {}
+http {
+    client_body_temp_path \@RUN_DIR\@/nginx-tmp;
+    $http
+    server {
+        listen \@GATEWAY_LISTEN\@;
+        location / { $location }
+    }
+}
+CONF
+}
+
+my @bad = (
+    [ 'unknown platform',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claud;'),
+      qr/unknown platform "claud" \(expected one of: claude, gemini/ ],
+    [ 'gateway without redis',
+      conf_with('', 'quotalane_gateway claude;'),
+      qr/"quotalane_gateway" requires "quotalane_redis"/ ],
+    [ 'redis host name',
+      conf_with('quotalane_redis redis.example:6379;',
+                'quotalane_gateway claude;'),
+      qr/must be an IP address with port or unix:/ ],
+    [ 'redis bad port',
+      conf_with('quotalane_redis 127.0.0.1:99999;',
+                'quotalane_gateway claude;'),
+      qr/invalid redis address "127.0.0.1:99999": invalid port/ ],
+    [ 'duplicate gateway',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude; quotalane_gateway openai;'),
+      qr/"quotalane_gateway" directive is duplicate/ ],
+    [ 'gateway outside location',
+      conf_with('quotalane_redis 127.0.0.1:6379; quotalane_gateway claude;',
+                ''),
+      qr/"quotalane_gateway" directive is not allowed here/ ],
+);
+
+for my $case (@bad) {
+    my ($name, $conf, $want) = @$case;
+    my ($ok, $out) = $stack->nginx_test_config($conf);
+    ok(!$ok, "$name: nginx -t fails");
+    like($out, $want, "$name: message says why");
+}
+
+for my $addr ('127.0.0.1:6379', 'unix:/tmp/redis.sock', '[::1]:6379') {
+    my ($ok, $out) = $stack->nginx_test_config(
+        conf_with("quotalane_redis $addr;", 'quotalane_gateway gemini;'));
+    ok($ok, "redis address $addr accepted") or diag $out;
+}
+
+done_testing;

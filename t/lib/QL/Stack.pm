@@ -1,0 +1,509 @@
+package QL::Stack;
+
+# Starts a complete QuotaLane stack for one test file: real redis-server,
+# real MariaDB (mariadbd), real admind, the mock AI upstream and the stock
+# nginx loading our module, each on free loopback ports in a temp dir.
+# Everything is torn down when the object goes away; the temp dir (with all
+# logs) is kept when a test failed.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Fcntl qw(:flock);
+use File::Basename qw(dirname basename);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Test::More ();
+use Time::HiRes qw(sleep time);
+
+our $REPO = abs_path(dirname(__FILE__) . '/../../..');
+our $JSON = JSON::PP->new->canonical->allow_nonref;
+
+my @live;    # stacks still running, stopped at END
+
+sub repo { $REPO }
+
+# Options:
+#   services => [qw(redis mariadb admind mock nginx)]  (default: all)
+#   nginx_conf => template path (default conf/nginx.conf.in)
+#   nginx_http => extra text placed in the http block (via @EXTRA_HTTP@)
+#   nginx_server => extra text placed in the server block (@EXTRA_SERVER@)
+sub new {
+    my ($class, %opt) = @_;
+
+    my $name = basename($0, '.t');
+    my $base = "$REPO/build/t";
+    make_path($base);
+
+    my $self = bless {
+        opt      => \%opt,
+        dir      => tempdir("$name-XXXXXX", DIR => $base),
+        procs    => [],
+        services => { map { $_ => 1 }
+                      @{ $opt{services} || [qw(redis mariadb admind mock
+                                                nginx)] } },
+    }, $class;
+
+    push @live, $self;
+
+    for my $d (qw(run log data tmp)) {
+        make_path("$self->{dir}/$d");
+    }
+
+    $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+
+    $self->start_redis   if $self->{services}{redis};
+    $self->start_mariadb if $self->{services}{mariadb};
+    $self->start_mock    if $self->{services}{mock};
+    $self->start_admind  if $self->{services}{admind};
+    $self->start_nginx   if $self->{services}{nginx};
+
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+
+# A loopback port nobody listens on right now.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+        or die "free_port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub spawn {
+    my ($self, $name, $log, @cmd) = @_;
+
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $log or die "$log: $!";
+        open STDERR, '>&', \*STDOUT;
+        setpgrp(0, 0);
+        exec @cmd or die "exec $cmd[0]: $!";
+    }
+
+    my $proc = { name => $name, pid => $pid, cmd => \@cmd, log => $log };
+    push @{ $self->{procs} }, $proc;
+    return $proc;
+}
+
+sub wait_for {
+    my ($self, $what, $timeout, $check) = @_;
+
+    my $deadline = time + $timeout;
+    while (time < $deadline) {
+        return 1 if $check->();
+        sleep 0.05;
+    }
+    die "timed out waiting for $what (logs in $self->{dir}/log)\n";
+}
+
+sub port_open {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 1);
+    return 0 unless $s;
+    close $s;
+    return 1;
+}
+
+sub start_redis {
+    my ($self) = @_;
+
+    $self->{redis_port} = free_port();
+    $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
+        'redis-server', '--port', $self->{redis_port},
+        '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
+        '--save', '', '--appendonly', 'no');
+    $self->wait_for('redis', 10, sub { $self->redis_cmd('PING') eq 'PONG' });
+}
+
+sub stop_redis {
+    my ($self) = @_;
+    $self->stop_proc($self->{redis_proc});
+}
+
+# Restarts redis on the same port (its data is gone: persistence is off).
+sub restart_redis {
+    my ($self) = @_;
+    $self->stop_redis;
+    $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
+        'redis-server', '--port', $self->{redis_port},
+        '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
+        '--save', '', '--appendonly', 'no');
+    $self->wait_for('redis', 10, sub { $self->redis_cmd('PING') eq 'PONG' });
+}
+
+# Runs one command through redis-cli and returns its raw output.
+sub redis_cmd {
+    my ($self, @args) = @_;
+    my $out = '';
+    open my $fh, '-|', 'redis-cli', '-h', '127.0.0.1', '-p',
+        $self->{redis_port}, @args or return '';
+    local $/;
+    $out = <$fh> // '';
+    close $fh;
+    $out =~ s/\s+\z//;
+    return $out;
+}
+
+# A pristine MariaDB data dir is made once per build and copied per test:
+# mariadb-install-db takes seconds, a copy takes milliseconds.
+sub mariadb_template {
+    my $tpl = "$REPO/build/mariadb-template";
+    return $tpl if -f "$tpl/.complete";
+
+    open my $lock, '>', "$REPO/build/mariadb-template.lock" or die $!;
+    flock($lock, LOCK_EX) or die $!;
+    if (!-f "$tpl/.complete") {
+        remove_tree($tpl);
+        make_path($tpl);
+        my $rc = system("mariadb-install-db --no-defaults --user=root "
+                        . "--datadir=$tpl --auth-root-authentication-method="
+                        . "normal --skip-test-db --skip-name-resolve "
+                        . "> $REPO/build/mariadb-template.log 2>&1");
+        die "mariadb-install-db failed, see build/mariadb-template.log\n"
+            if $rc != 0;
+        open my $ok, '>', "$tpl/.complete" or die $!;
+        close $ok;
+    }
+    close $lock;
+    return $tpl;
+}
+
+sub start_mariadb {
+    my ($self) = @_;
+
+    my $tpl = mariadb_template();
+    my $data = "$self->{dir}/data/mysql";
+    system('cp', '-a', $tpl, $data) == 0 or die "copy of $tpl failed";
+
+    $self->{db_socket} = "$self->{dir}/run/mysqld.sock";
+    $self->{db_name} = 'quotalane';
+    $self->{db_user} = 'quotalane';
+    $self->{db_password} = random_hex(16);
+    $self->_spawn_mariadb;
+
+    $self->sql_root("CREATE DATABASE quotalane CHARACTER SET utf8mb4; "
+        . "CREATE USER 'quotalane'\@'localhost' IDENTIFIED BY "
+        . "'$self->{db_password}'; GRANT ALL ON quotalane.* TO "
+        . "'quotalane'\@'localhost'");
+}
+
+sub _spawn_mariadb {
+    my ($self) = @_;
+    $self->{mariadb_proc} = $self->spawn('mariadb',
+        "$self->{dir}/log/mariadb.log",
+        'mariadbd', '--no-defaults', '--user=root',
+        "--datadir=$self->{dir}/data/mysql",
+        "--socket=$self->{db_socket}",
+        "--pid-file=$self->{dir}/run/mysqld.pid",
+        '--skip-networking', '--skip-name-resolve',
+        '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M',
+        '--innodb-flush-log-at-trx-commit=2', '--performance-schema=OFF',
+        '--skip-log-bin');
+    $self->wait_for('mariadb', 60, sub {
+        -S $self->{db_socket} && system("mariadb-admin --no-defaults "
+            . "-uroot -S $self->{db_socket} ping >/dev/null 2>&1") == 0;
+    });
+}
+
+sub stop_mariadb {
+    my ($self) = @_;
+    $self->stop_proc($self->{mariadb_proc});
+}
+
+sub start_mariadb_again {
+    my ($self) = @_;
+    $self->_spawn_mariadb;
+}
+
+# Runs SQL as root; returns the tab-separated output rows.
+sub sql_root {
+    my ($self, $sql) = @_;
+    my $file = "$self->{dir}/tmp/query.sql";
+    open my $fh, '>', $file or die $!;
+    print $fh $sql;
+    close $fh;
+    my $db = $sql =~ /^CREATE DATABASE/ ? '' : 'quotalane';
+    my $cmd = "mariadb --no-defaults -uroot -S $self->{db_socket} -N -B "
+        . "$db < $file 2>&1";
+    my $out = `$cmd`;
+    die "sql failed: $out" if $? != 0;
+    return $out;
+}
+
+sub start_mock {
+    my ($self) = @_;
+
+    $self->{mock_port} = free_port();
+    $self->{mock_proc} = $self->spawn('mock', "$self->{dir}/log/mock.log",
+        'python3', "$REPO/t/mock/mock_upstream.py",
+        '--listen', "127.0.0.1:$self->{mock_port}");
+    $self->wait_for('mock upstream', 20, sub {
+        port_open($self->{mock_port})
+            && $self->{http}->get("$self->mock_url/__mock/health")
+                   ->{status} == 200;
+    });
+}
+
+sub mock_url { "http://127.0.0.1:$_[0]{mock_port}" }
+
+sub mock_requests {
+    my ($self) = @_;
+    my $res = $self->{http}->get($self->mock_url . '/__mock/requests');
+    die "mock requests: $res->{status}" unless $res->{success};
+    return $JSON->decode($res->{content})->{requests};
+}
+
+sub mock_clear {
+    my ($self) = @_;
+    $self->{http}->request('DELETE', $self->mock_url . '/__mock/requests');
+    $self->{http}->request('DELETE', $self->mock_url . '/__mock/rules');
+    $self->{http}->request('DELETE', $self->mock_url . '/__mock/stats');
+}
+
+sub random_hex {
+    my ($n) = @_;
+    open my $fh, '<:raw', '/dev/urandom' or die $!;
+    read($fh, my $buf, $n) == $n or die "urandom";
+    close $fh;
+    return unpack('H*', $buf);
+}
+
+sub write_file {
+    my ($path, $content, $mode) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $content;
+    close $fh;
+    chmod($mode, $path) if defined $mode;
+}
+
+sub start_admind {
+    my ($self) = @_;
+
+    my $dir = $self->{dir};
+    $self->{admind_port} = free_port();
+    $self->{admin_user} = 'admin';
+    $self->{admin_password} = random_hex(12);
+
+    write_file("$dir/run/admin_password", $self->{admin_password}, 0600);
+    write_file("$dir/run/db_password", $self->{db_password}, 0600);
+    write_file("$dir/run/master.key", random_hex(32), 0600);
+    write_file("$dir/run/jwt.secret", random_hex(32), 0600);
+
+    write_file("$dir/admind.conf", <<"CONF", 0600);
+listen = 127.0.0.1:$self->{admind_port}
+db_socket = $self->{db_socket}
+db_user = $self->{db_user}
+db_password_file = $dir/run/db_password
+db_name = $self->{db_name}
+redis = 127.0.0.1:$self->{redis_port}
+migrations_dir = $REPO/admind/migrations
+master_key_file = $dir/run/master.key
+jwt_secret_file = $dir/run/jwt.secret
+bootstrap_admin_user = $self->{admin_user}
+bootstrap_admin_password_file = $dir/run/admin_password
+log_level = debug
+CONF
+
+    $self->_spawn_admind;
+}
+
+sub _spawn_admind {
+    my ($self) = @_;
+    my @pre = $ENV{QL_ADMIND_WRAPPER} ? split(' ', $ENV{QL_ADMIND_WRAPPER})
+                                       : ();
+    $self->{admind_proc} = $self->spawn('admind',
+        "$self->{dir}/log/admind.log",
+        @pre, "$REPO/build/admind", '-c', "$self->{dir}/admind.conf");
+    $self->wait_for('admind', 60, sub {
+        port_open($self->{admind_port})
+            && $self->{http}->get($self->admin_url . '/healthz')
+                   ->{status} == 200;
+    });
+}
+
+sub admin_url { "http://127.0.0.1:$_[0]{admind_port}" }
+
+sub admind_proc { $_[0]{admind_proc} }
+
+sub stop_admind {
+    my ($self) = @_;
+    return $self->stop_proc($self->{admind_proc});
+}
+
+sub render_template {
+    my ($text, $vars) = @_;
+    $text =~ s{\@([A-Z_]+)\@}{
+        exists $vars->{$1} ? $vars->{$1} : die "template: no value for $1\n"
+    }ge;
+    return $text;
+}
+
+sub nginx_vars {
+    my ($self) = @_;
+    my $dir = $self->{dir};
+    return {
+        MODULE_PATH    => $ENV{QL_MODULE_SO}
+                          || "$REPO/build/nginx/ngx_http_quotalane_module.so",
+        RUN_DIR        => "$dir/run",
+        LOG_DIR        => "$dir/log",
+        REDIS_ADDR     => "127.0.0.1:" . ($self->{redis_port} // 6379),
+        MOCK_ADDR      => "127.0.0.1:" . ($self->{mock_port} // 9),
+        GATEWAY_LISTEN => "127.0.0.1:$self->{gateway_port}",
+        EXTRA_HTTP     => $self->{opt}{nginx_http} // '',
+        EXTRA_SERVER   => $self->{opt}{nginx_server} // '',
+    };
+}
+
+# Writes nginx.conf from a template; returns its path.
+sub write_nginx_conf {
+    my ($self, $template) = @_;
+
+    $template //= $self->{opt}{nginx_conf} // "$REPO/conf/nginx.conf.in";
+    $self->{gateway_port} //= free_port();
+
+    open my $fh, '<', $template or die "$template: $!";
+    my $text = do { local $/; <$fh> };
+    close $fh;
+
+    make_path(map { "$self->{dir}/run/nginx-tmp/$_" }
+              qw(body proxy fastcgi uwsgi scgi));
+
+    my $conf = "$self->{dir}/nginx.conf";
+    write_file($conf, render_template($text, $self->nginx_vars));
+    return $conf;
+}
+
+# Runs `nginx -t` on a config text; returns (exit ok, output).
+sub nginx_test_config {
+    my ($self, $text) = @_;
+    $self->{gateway_port} //= free_port();
+    make_path("$self->{dir}/run/nginx-tmp");
+    my $conf = "$self->{dir}/nginx-t.conf";
+    write_file($conf, render_template($text, $self->nginx_vars));
+    my $out = `nginx -p $self->{dir} -c $conf -t 2>&1`;
+    return ($? == 0, $out);
+}
+
+sub start_nginx {
+    my ($self) = @_;
+
+    my $conf = $self->write_nginx_conf;
+    my $out = `nginx -p $self->{dir} -c $conf -t 2>&1`;
+    die "nginx -t failed:\n$out" if $? != 0;
+
+    $self->{nginx_proc} = $self->spawn('nginx', "$self->{dir}/log/nginx.log",
+        'nginx', '-p', $self->{dir}, '-c', $conf, '-g', 'daemon off;');
+    $self->wait_for('nginx', 20, sub { port_open($self->{gateway_port}) });
+}
+
+sub gateway_url { "http://127.0.0.1:$_[0]{gateway_port}" }
+
+sub nginx_pid { $_[0]{nginx_proc}{pid} }
+
+sub reload_nginx {
+    my ($self) = @_;
+    kill 'HUP', $self->{nginx_proc}{pid};
+}
+
+sub stop_proc {
+    my ($self, $proc) = @_;
+    return unless $proc && !$proc->{done};
+
+    kill 'TERM', $proc->{pid};
+    my $deadline = time + 15;
+    while (time < $deadline) {
+        my $r = waitpid($proc->{pid}, WNOHANG);
+        if ($r == $proc->{pid} || $r == -1) {
+            $proc->{done} = 1;
+            $proc->{status} = $?;
+            return $proc->{status};
+        }
+        sleep 0.05;
+    }
+    Test::More::diag("$proc->{name} ignored SIGTERM; killing it");
+    kill 'KILL', -$proc->{pid};
+    kill 'KILL', $proc->{pid};
+    waitpid($proc->{pid}, 0);
+    $proc->{done} = 1;
+    $proc->{status} = $?;
+    return $proc->{status};
+}
+
+# HTTP helpers. Headers: hashref. Body: string or a reference to encode.
+sub request {
+    my ($self, $method, $url, $headers, $body) = @_;
+    my %opt = (headers => $headers || {});
+    if (defined $body) {
+        $opt{content} = ref $body ? $JSON->encode($body) : $body;
+        $opt{headers}{'content-type'} //= 'application/json';
+    }
+    my $res = $self->{http}->request($method, $url, \%opt);
+    $res->{json} = eval { $JSON->decode($res->{content}) }
+        if length($res->{content} // '');
+    return $res;
+}
+
+sub gateway {
+    my ($self, $method, $path, $headers, $body) = @_;
+    return $self->request($method, $self->gateway_url . $path, $headers,
+                          $body);
+}
+
+sub admin {
+    my ($self, $method, $path, $body, $token) = @_;
+    $token //= $self->admin_token;
+    return $self->request($method, $self->admin_url . $path,
+        { $token ? (authorization => "Bearer $token") : () }, $body);
+}
+
+# Logs in as the bootstrapped admin once and caches the token.
+sub admin_token {
+    my ($self) = @_;
+    return $self->{admin_token} if $self->{admin_token};
+    my $res = $self->request('POST', $self->admin_url . '/api/v1/auth/login',
+        {}, { username => $self->{admin_user},
+              password => $self->{admin_password} });
+    return undef unless $res->{status} == 200 && $res->{json};
+    return $self->{admin_token} = $res->{json}{token};
+}
+
+sub stop_all {
+    my ($self) = @_;
+    return if $self->{stopped}++;
+    for my $proc (reverse @{ $self->{procs} }) {
+        $self->stop_proc($proc);
+    }
+
+    my $ok = Test::More->builder->is_passing;
+    if ($ok && !$ENV{QL_KEEP}) {
+        remove_tree($self->{dir});
+    } else {
+        Test::More::diag("stack files and logs kept in $self->{dir}");
+    }
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    local ($?, $@);
+    $self->stop_all;
+}
+
+END {
+    local $?;
+    $_->stop_all for @live;
+}
+
+1;
