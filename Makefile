@@ -21,7 +21,9 @@ QL_HDRS     := $(wildcard ql/*.h)
 ADMIND_SRCS := $(wildcard admind/*.c)
 ADMIND_LIB  := $(filter-out admind/admind_main.c,$(ADMIND_SRCS))
 ADMIND_HDRS := $(wildcard admind/*.h)
-MODULE_SRCS := $(wildcard ngx_quotalane_module/*) config $(QL_SRCS) $(QL_HDRS)
+MODULE_SRCS := $(wildcard ngx_quotalane_module/*.[ch]) \
+               $(wildcard ngx_quotalane_module/lua/*.lua) \
+               config $(QL_SRCS) $(QL_HDRS)
 
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))

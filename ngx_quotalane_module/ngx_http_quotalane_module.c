@@ -19,9 +19,19 @@ static char *ngx_http_quotalane_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_quotalane_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_quotalane_key_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_quotalane_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_quotalane_postconfiguration(ngx_conf_t *cf);
-static ngx_int_t ngx_http_quotalane_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_quotalane_init_process(ngx_cycle_t *cycle);
+static void ngx_http_quotalane_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_quotalane_redis_fail_modes[] = {
+    { ngx_string("closed"), NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED },
+    { ngx_string("cache"), NGX_HTTP_QUOTALANE_REDIS_FAIL_CACHE },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_command_t  ngx_http_quotalane_commands[] = {
@@ -33,11 +43,74 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       0,
       NULL },
 
+    { ngx_string("quotalane_redis_password"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, redis.password),
+      NULL },
+
+    { ngx_string("quotalane_redis_db"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, redis.db),
+      NULL },
+
     { ngx_string("quotalane_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_quotalane_main_conf_t, redis_timeout),
+      offsetof(ngx_http_quotalane_main_conf_t, redis.timeout),
+      NULL },
+
+    { ngx_string("quotalane_redis_backoff_max"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, redis.backoff_max),
+      NULL },
+
+    { ngx_string("quotalane_redis_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, prefix),
+      NULL },
+
+    { ngx_string("quotalane_redis_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, redis_fail),
+      &ngx_http_quotalane_redis_fail_modes },
+
+    { ngx_string("quotalane_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_quotalane_key_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("quotalane_master_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, master_key_file),
+      NULL },
+
+    { ngx_string("quotalane_upstream"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_NOARGS,
+      ngx_http_quotalane_upstream,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("quotalane_body_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_loc_conf_t, body_limit),
       NULL },
 
     { ngx_string("quotalane_gateway"),
@@ -73,10 +146,10 @@ ngx_module_t  ngx_http_quotalane_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_quotalane_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_quotalane_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -92,7 +165,17 @@ ngx_http_quotalane_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    qmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+    qmcf->redis.scripts = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_quotalane_redis_script_t));
+    if (qmcf->redis.scripts == NULL) {
+        return NULL;
+    }
+
+    qmcf->redis.db = NGX_CONF_UNSET;
+    qmcf->redis.timeout = NGX_CONF_UNSET_MSEC;
+    qmcf->redis.backoff_max = NGX_CONF_UNSET_MSEC;
+    qmcf->redis_fail = NGX_CONF_UNSET_UINT;
+    qmcf->key_cache_size = NGX_CONF_UNSET_SIZE;
 
     return qmcf;
 }
@@ -103,9 +186,143 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_quotalane_main_conf_t  *qmcf = conf;
 
-    ngx_conf_init_msec_value(qmcf->redis_timeout, 1000);
+    char                                err[256];
+    ngx_str_t                           name, path;
+    ngx_http_quotalane_redis_script_t  *script;
+
+    ngx_conf_init_value(qmcf->redis.db, 0);
+    ngx_conf_init_msec_value(qmcf->redis.timeout, 1000);
+    ngx_conf_init_msec_value(qmcf->redis.backoff_max, 2000);
+    ngx_conf_init_uint_value(qmcf->redis_fail,
+                             NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED);
+
+    if (qmcf->prefix.data == NULL) {
+        ngx_str_set(&qmcf->prefix, "ql:{main}:");
+    }
+
+    if (qmcf->redis_url) {
+        qmcf->redis.addr = &qmcf->redis_url->addrs[0];
+    }
+
+    if (qmcf->key_cache_size == NGX_CONF_UNSET_SIZE) {
+        ngx_str_set(&name, "quotalane_keys");
+        qmcf->key_cache_size = 4 * 1024 * 1024;
+        qmcf->key_cache_ttl = 5000;
+        qmcf->key_cache_negative_ttl = 2000;
+        qmcf->key_cache = ngx_http_quotalane_cache_create(cf, &name,
+                              qmcf->key_cache_size, qmcf->key_cache_ttl,
+                              qmcf->key_cache_negative_ttl);
+        if (qmcf->key_cache == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* secrets are read here, by the master, never by the workers */
+    if (qmcf->master_key_file.len) {
+        path = qmcf->master_key_file;
+        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        qmcf->master_key = ngx_pcalloc(cf->pool, sizeof(ql_master_key_t));
+        if (qmcf->master_key == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ql_master_key_load((const char *) path.data, qmcf->master_key,
+                               err, sizeof(err))
+            != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    script = ngx_array_push(qmcf->redis.scripts);
+    if (script == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&script->name, "select");
+    script->body = ngx_http_quotalane_select_lua;
+    ngx_http_quotalane_redis_script_init(script);
+    qmcf->select_script = script;
 
     return NGX_CONF_OK;
+}
+
+
+/* quotalane_key_cache 4m [ttl=5s] [negative_ttl=2s] */
+static char *
+ngx_http_quotalane_key_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_quotalane_main_conf_t  *qmcf = conf;
+
+    ssize_t      size;
+    ngx_str_t   *value, name, s;
+    ngx_int_t    ms;
+    ngx_uint_t   i;
+
+    if (qmcf->key_cache_size != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    size = ngx_parse_size(&value[1]);
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid key cache size \"%V\" (at least %uz)",
+                           &value[1], 8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    qmcf->key_cache_size = size;
+    qmcf->key_cache_ttl = 5000;
+    qmcf->key_cache_negative_ttl = 2000;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+            ms = ngx_parse_time(&s, 0);
+            if (ms == NGX_ERROR) {
+                goto invalid;
+            }
+            qmcf->key_cache_ttl = ms;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "negative_ttl=", 13) == 0) {
+            s.data = value[i].data + 13;
+            s.len = value[i].len - 13;
+            ms = ngx_parse_time(&s, 0);
+            if (ms == NGX_ERROR) {
+                goto invalid;
+            }
+            qmcf->key_cache_negative_ttl = ms;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    ngx_str_set(&name, "quotalane_keys");
+
+    qmcf->key_cache = ngx_http_quotalane_cache_create(cf, &name, size,
+                          qmcf->key_cache_ttl, qmcf->key_cache_negative_ttl);
+    if (qmcf->key_cache == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
 }
 
 
@@ -125,6 +342,8 @@ ngx_http_quotalane_create_loc_conf(ngx_conf_t *cf)
      *     qlcf->platform = NULL;
      */
 
+    qlcf->body_limit = NGX_CONF_UNSET_SIZE;
+
     return qlcf;
 }
 
@@ -141,15 +360,29 @@ ngx_http_quotalane_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->platform = prev->platform;
     }
 
-    if (conf->platform != NULL) {
-        qmcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_quotalane_module);
-        if (qmcf->redis == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"quotalane_gateway\" requires "
-                               "\"quotalane_redis\" in the http block");
-            return NGX_CONF_ERROR;
-        }
+    ngx_conf_merge_size_value(conf->body_limit, prev->body_limit,
+                              32 * 1024 * 1024);
+
+    if (conf->platform == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    qmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_quotalane_module);
+    qmcf->gateways++;
+
+    if (qmcf->redis_url == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"quotalane_gateway\" requires "
+                           "\"quotalane_redis\" in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    if (qmcf->master_key == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"quotalane_gateway\" requires "
+                           "\"quotalane_master_key_file\" in the "
+                           "http block");
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -165,7 +398,7 @@ ngx_http_quotalane_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t  *value;
     ngx_url_t  *u;
 
-    if (qmcf->redis != NULL) {
+    if (qmcf->redis_url != NULL) {
         return "is duplicate";
     }
 
@@ -198,7 +431,7 @@ ngx_http_quotalane_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    qmcf->redis = u;
+    qmcf->redis_url = u;
 
     return NGX_CONF_OK;
 }
@@ -260,30 +493,24 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
 
 
 static ngx_int_t
-ngx_http_quotalane_access_handler(ngx_http_request_t *r)
+ngx_http_quotalane_init_process(ngx_cycle_t *cycle)
 {
-    ngx_http_quotalane_ctx_t       *ctx;
-    ngx_http_quotalane_loc_conf_t  *qlcf;
+    ngx_http_quotalane_main_conf_t  *qmcf;
 
-    qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
+    qmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_quotalane_module);
 
-    if (qlcf->platform == NULL || r != r->main) {
-        return NGX_DECLINED;
+    /* no gateway location, no connection */
+    if (qmcf == NULL || qmcf->gateways == 0 || qmcf->redis_url == NULL) {
+        return NGX_OK;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
-    if (ctx != NULL) {
-        return NGX_DECLINED;
-    }
+    return ngx_http_quotalane_redis_init_process(cycle, &qmcf->redis);
+}
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_quotalane_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
-    ctx->platform = qlcf->platform;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_quotalane_module);
-
-    return NGX_DECLINED;
+static void
+ngx_http_quotalane_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_quotalane_redis_exit_process();
 }

@@ -9,29 +9,158 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ql_apikey.h"
+#include "ql_crypto.h"
 #include "ql_platform.h"
+#include "ngx_http_quotalane_cache.h"
+#include "ngx_http_quotalane_redis.h"
+
+
+#define NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED  0
+#define NGX_HTTP_QUOTALANE_REDIS_FAIL_CACHE   1
 
 
 typedef struct {
-    ngx_url_t                 *redis;
-    ngx_msec_t                 redis_timeout;
+    ngx_http_quotalane_redis_conf_t    redis;
+    ngx_url_t                         *redis_url;
+    ngx_str_t                          prefix;
+    ngx_uint_t                         redis_fail;
+
+    size_t                             key_cache_size;
+    ngx_msec_t                         key_cache_ttl;
+    ngx_msec_t                         key_cache_negative_ttl;
+    ngx_http_quotalane_cache_t        *key_cache;
+
+    ngx_str_t                          master_key_file;
+    ql_master_key_t                   *master_key;
+
+    ngx_http_quotalane_redis_script_t *select_script;
+
+    ngx_uint_t                         gateways;  /* locations using us */
 } ngx_http_quotalane_main_conf_t;
 
 
 typedef struct {
     /* NULL when the gateway is off in this location */
-    const ql_platform_t       *platform;
+    const ql_platform_t               *platform;
+    size_t                             body_limit;
 } ngx_http_quotalane_loc_conf_t;
+
+
+/* An API key record as admind publishes it (proto/redis_layout.md). */
+typedef struct {
+    ngx_str_t                          id;
+    ngx_str_t                          user_id;
+    ngx_str_t                          status;
+    time_t                             expires_at;
+    ngx_str_t                          permissions;
+    ngx_str_t                          allowed_clients;
+    ngx_str_t                          blocked_models;
+    ngx_int_t                          concurrency_limit;
+    ngx_str_t                          account_id;
+    ngx_str_t                          group_id;
+} ngx_http_quotalane_key_t;
+
+
+typedef enum {
+    NGX_HTTP_QUOTALANE_AUTH_X_API_KEY = 0,
+    NGX_HTTP_QUOTALANE_AUTH_BEARER
+} ngx_http_quotalane_auth_e;
+
+
+/* The account the scheduler picked, ready for proxy_pass. */
+typedef struct {
+    ngx_str_t                          id;
+    ngx_str_t                          type;
+    ngx_str_t                          scheme;
+    ngx_str_t                          host;
+    ngx_addr_t                         addr;
+    ngx_str_t                          path_prefix;
+    ngx_http_quotalane_auth_e          auth;
+    ngx_str_t                          envelope;     /* encrypted */
+    ngx_str_t                          cred_version;
+    ngx_str_t                          credential;   /* decrypted */
+} ngx_http_quotalane_account_t;
+
+
+typedef enum {
+    NGX_HTTP_QUOTALANE_STATE_START = 0,
+    NGX_HTTP_QUOTALANE_STATE_KEY_WAIT,
+    NGX_HTTP_QUOTALANE_STATE_KEY_DONE,
+    NGX_HTTP_QUOTALANE_STATE_BODY_WAIT,
+    NGX_HTTP_QUOTALANE_STATE_BODY_DONE,
+    NGX_HTTP_QUOTALANE_STATE_SELECT_WAIT,
+    NGX_HTTP_QUOTALANE_STATE_SELECT_DONE,
+    NGX_HTTP_QUOTALANE_STATE_ALLOWED,
+    NGX_HTTP_QUOTALANE_STATE_REJECTED
+} ngx_http_quotalane_state_e;
 
 
 /* Per-request state, created in the access phase. */
 typedef struct {
-    const ql_platform_t       *platform;
+    ngx_http_request_t                *request;
+    const ql_platform_t               *platform;
+    ngx_http_quotalane_state_e         state;
+    ngx_http_quotalane_redis_op_t     *op;       /* pending Redis call */
+
+    u_char                             digest[QL_APIKEY_DIGEST_HEX];
+    ngx_http_quotalane_key_t           key;
+    ngx_str_t                          key_record;  /* serialized */
+    ngx_str_t                          model;
+    u_char                             request_id[32];
+
+    ngx_http_quotalane_account_t       account;
+    ngx_str_t                          upstream_uri;
+    ngx_str_t                          upstream_authorization;
+    ngx_str_t                          upstream_x_api_key;
+    ngx_str_t                          upstream_anthropic_beta;
+
+    /* set by a Redis reply, acted on when the phases run again */
+    ql_error_kind_t                    error_kind;
+    const char                        *error_message;
 } ngx_http_quotalane_ctx_t;
 
 
 ngx_int_t ngx_http_quotalane_add_variables(ngx_conf_t *cf);
 
+ngx_int_t ngx_http_quotalane_access_handler(ngx_http_request_t *r);
+
+/* key: extraction, records, policy */
+ngx_int_t ngx_http_quotalane_key_extract(ngx_http_request_t *r,
+    ngx_str_t *key);
+ngx_int_t ngx_http_quotalane_key_fetch(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx,
+    ngx_http_quotalane_redis_handler_pt handler);
+ngx_int_t ngx_http_quotalane_key_record_from_reply(ngx_pool_t *pool,
+    redisReply *reply, ngx_str_t *record);
+ngx_int_t ngx_http_quotalane_key_parse(ngx_str_t *record,
+    ngx_http_quotalane_key_t *key);
+ngx_int_t ngx_http_quotalane_key_check(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_key_check_model(ngx_http_quotalane_ctx_t *ctx);
+
+/* body: read it, take the model */
+ngx_int_t ngx_http_quotalane_body_model(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+
+/* select: account pick and credential */
+ngx_int_t ngx_http_quotalane_select(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx,
+    ngx_http_quotalane_redis_handler_pt handler);
+ngx_int_t ngx_http_quotalane_select_reply(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, redisReply *reply);
+ngx_int_t ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+
+/* the platform's own error JSON; finalizes the request */
+ngx_int_t ngx_http_quotalane_send_error(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ql_error_kind_t kind,
+    const char *message);
+
+char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
 extern ngx_module_t  ngx_http_quotalane_module;
+extern ngx_str_t     ngx_http_quotalane_select_lua;
 
 #endif /* NGX_HTTP_QUOTALANE_MODULE_H */

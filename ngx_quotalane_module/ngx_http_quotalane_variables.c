@@ -1,5 +1,7 @@
 /*
- * Variables the module exposes to nginx.conf (proxy headers, logs).
+ * Variables the module exposes to nginx.conf: the upstream request
+ * (proxy_pass, proxy_set_header) and the request's identity for logs.
+ * Credential variables are for proxy_set_header only: never log them.
  */
 
 #include <ngx_config.h>
@@ -11,6 +13,16 @@
 
 static ngx_int_t ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_quotalane_request_id_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_quotalane_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#define ngx_http_quotalane_str_var(name, field)                              \
+    { ngx_string(name), NULL, ngx_http_quotalane_str_variable,               \
+      offsetof(ngx_http_quotalane_ctx_t, field),                             \
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 }
 
 
 static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
@@ -18,6 +30,24 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
     { ngx_string("quotalane_platform"), NULL,
       ngx_http_quotalane_platform_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("quotalane_request_id"), NULL,
+      ngx_http_quotalane_request_id_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    ngx_http_quotalane_str_var("quotalane_key_id", key.id),
+    ngx_http_quotalane_str_var("quotalane_user_id", key.user_id),
+    ngx_http_quotalane_str_var("quotalane_account_id", account.id),
+    ngx_http_quotalane_str_var("quotalane_model", model),
+    ngx_http_quotalane_str_var("quotalane_upstream_scheme", account.scheme),
+    ngx_http_quotalane_str_var("quotalane_upstream_host", account.host),
+    ngx_http_quotalane_str_var("quotalane_upstream_uri", upstream_uri),
+    ngx_http_quotalane_str_var("quotalane_upstream_authorization",
+                               upstream_authorization),
+    ngx_http_quotalane_str_var("quotalane_upstream_x_api_key",
+                               upstream_x_api_key),
+    ngx_http_quotalane_str_var("quotalane_upstream_anthropic_beta",
+                               upstream_anthropic_beta),
 
       ngx_http_null_variable
 };
@@ -42,6 +72,18 @@ ngx_http_quotalane_add_variables(ngx_conf_t *cf)
 }
 
 
+static void
+ngx_http_quotalane_set_value(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
+{
+    v->data = data;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+}
+
+
 /* The platform of a request the gateway handled; empty otherwise. */
 static ngx_int_t
 ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
@@ -56,11 +98,51 @@ ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    v->data = (u_char *) ctx->platform->name;
-    v->len = ngx_strlen(ctx->platform->name);
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
+    ngx_http_quotalane_set_value(v, (u_char *) ctx->platform->name,
+                                 ngx_strlen(ctx->platform->name));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_request_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_quotalane_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_quotalane_set_value(v, ctx->request_id,
+                                 sizeof(ctx->request_id));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                 *s;
+    ngx_http_quotalane_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((u_char *) ctx + data);
+
+    /* an empty value makes proxy_set_header drop the header */
+    ngx_http_quotalane_set_value(v, s->data, s->len);
 
     return NGX_OK;
 }

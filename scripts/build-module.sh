@@ -28,7 +28,8 @@ else
 fi
 
 stamp_want=$(printf '%s\n' "$src" "${flags[*]}" "$cc_opt" \
-    | cat - "$repo/config" | sha256sum | cut -c1-16)
+    | cat - "$repo/config" "$repo"/ngx_quotalane_module/lua/*.lua \
+    | sha256sum | cut -c1-16)
 stamp_file=$build/.configure-stamp
 
 mkdir -p "$build"

@@ -57,6 +57,10 @@ sub new {
 
     $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 
+    # Shared by admind (seals credentials) and nginx (opens them).
+    $self->{master_key_file} = "$self->{dir}/run/master.key";
+    write_file($self->{master_key_file}, random_hex(32), 0600);
+
     $self->start_redis   if $self->{services}{redis};
     $self->start_mariadb if $self->{services}{mariadb};
     $self->start_mock    if $self->{services}{mock};
@@ -125,7 +129,9 @@ sub start_redis {
         'redis-server', '--port', $self->{redis_port},
         '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
         '--save', '', '--appendonly', 'no');
-    $self->wait_for('redis', 10, sub { $self->redis_cmd('PING') eq 'PONG' });
+    $self->wait_for('redis', 10, sub {
+        port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
+    });
 }
 
 sub stop_redis {
@@ -141,7 +147,9 @@ sub restart_redis {
         'redis-server', '--port', $self->{redis_port},
         '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
         '--save', '', '--appendonly', 'no');
-    $self->wait_for('redis', 10, sub { $self->redis_cmd('PING') eq 'PONG' });
+    $self->wait_for('redis', 10, sub {
+        port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
+    });
 }
 
 # Runs one command through redis-cli and returns its raw output.
@@ -252,7 +260,7 @@ sub start_mock {
         '--listen', "127.0.0.1:$self->{mock_port}");
     $self->wait_for('mock upstream', 20, sub {
         port_open($self->{mock_port})
-            && $self->{http}->get("$self->mock_url/__mock/health")
+            && $self->{http}->get($self->mock_url . "/__mock/health")
                    ->{status} == 200;
     });
 }
@@ -299,7 +307,6 @@ sub start_admind {
 
     write_file("$dir/run/admin_password", $self->{admin_password}, 0600);
     write_file("$dir/run/db_password", $self->{db_password}, 0600);
-    write_file("$dir/run/master.key", random_hex(32), 0600);
     write_file("$dir/run/jwt.secret", random_hex(32), 0600);
 
     write_file("$dir/admind.conf", <<"CONF", 0600);
@@ -362,6 +369,8 @@ sub nginx_vars {
         REDIS_ADDR     => "127.0.0.1:" . ($self->{redis_port} // 6379),
         MOCK_ADDR      => "127.0.0.1:" . ($self->{mock_port} // 9),
         GATEWAY_LISTEN => "127.0.0.1:$self->{gateway_port}",
+        MASTER_KEY_FILE => $self->{master_key_file},
+        CONF_DIR       => "$REPO/conf",
         EXTRA_HTTP     => $self->{opt}{nginx_http} // '',
         EXTRA_SERVER   => $self->{opt}{nginx_server} // '',
     };

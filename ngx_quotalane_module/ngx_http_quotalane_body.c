@@ -1,0 +1,128 @@
+/*
+ * Request body: enforce the size limit and read the model from the JSON.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <jansson.h>
+
+#include "ngx_http_quotalane_module.h"
+
+
+/* The whole body in one buffer; parts in a temp file are read back. */
+static ngx_int_t
+ngx_http_quotalane_body_flatten(ngx_http_request_t *r, ngx_str_t *body)
+{
+    u_char       *p;
+    off_t         len;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    body->data = ngx_pnalloc(r->pool, len + 1);
+    if (body->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = body->data;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                return NGX_ERROR;
+            }
+            p += n;
+            continue;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    body->len = p - body->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_body_model(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    off_t                           len;
+    json_t                         *root, *model;
+    ngx_str_t                       body;
+    ngx_chain_t                    *cl;
+    json_error_t                    err;
+    ngx_http_quotalane_loc_conf_t  *qlcf;
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    /* chunked bodies have no Content-Length to check up front */
+    if (len > (off_t) qlcf->body_limit) {
+        ctx->error_kind = QL_ERR_REQUEST_TOO_LARGE;
+        ctx->error_message = "Request body is too large.";
+        return NGX_DECLINED;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_quotalane_body_flatten(r, &body) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    root = json_loadb((const char *) body.data, body.len, 0, &err);
+
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        ctx->error_kind = QL_ERR_INVALID_REQUEST;
+        ctx->error_message = "Request body is not a JSON object.";
+        return NGX_DECLINED;
+    }
+
+    model = json_object_get(root, "model");
+
+    if (model != NULL) {
+        if (!json_is_string(model)) {
+            json_decref(root);
+            ctx->error_kind = QL_ERR_INVALID_REQUEST;
+            ctx->error_message = "model: must be a string.";
+            return NGX_DECLINED;
+        }
+
+        ctx->model.len = json_string_length(model);
+        ctx->model.data = ngx_pnalloc(r->pool, ctx->model.len);
+        if (ctx->model.data == NULL) {
+            json_decref(root);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(ctx->model.data, json_string_value(model),
+                   ctx->model.len);
+    }
+
+    json_decref(root);
+
+    return NGX_OK;
+}

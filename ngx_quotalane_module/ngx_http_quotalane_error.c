@@ -1,0 +1,67 @@
+/*
+ * Our own rejections, in the error JSON shape of the platform the client
+ * speaks, so SDKs show the message and handle the status as usual.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_quotalane_module.h"
+
+
+ngx_int_t
+ngx_http_quotalane_send_error(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ql_error_kind_t kind, const char *message)
+{
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    ctx->state = NGX_HTTP_QUOTALANE_STATE_REJECTED;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "quotalane: rejected with %ui: %s",
+                  ql_error_status(kind), message);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    b = ngx_create_temp_buf(r->pool, 1024);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
+    len = ql_error_body(ctx->platform, kind, message, b->pos, 1024);
+    if (len == 0) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
+    b->last = b->pos + len;
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    r->headers_out.status = ql_error_status(kind);
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}

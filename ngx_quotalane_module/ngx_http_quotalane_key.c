@@ -1,0 +1,383 @@
+/*
+ * API keys: where a client puts its key, the key record published by
+ * admind (proto/redis_layout.md), and the per-key policy checks.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_quotalane_module.h"
+
+
+/* HMGET field order; the serialized record keeps it. */
+static const char  *ngx_http_quotalane_key_fields[] = {
+    "id", "user_id", "status", "expires_at", "permissions",
+    "allowed_clients", "blocked_models", "concurrency_limit",
+    "account_id", "group_id"
+};
+
+#define NGX_HTTP_QUOTALANE_KEY_NFIELDS                                        \
+    (sizeof(ngx_http_quotalane_key_fields) / sizeof(char *))
+
+#define NGX_HTTP_QUOTALANE_NIL  0xffffffff
+
+
+static ngx_table_elt_t *
+ngx_http_quotalane_find_header(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/*
+ * x-api-key, else Authorization: Bearer (and for Gemini, x-goog-api-key).
+ * Never the query string: keys in URLs end up in logs and proxies.
+ */
+ngx_int_t
+ngx_http_quotalane_key_extract(ngx_http_request_t *r, ngx_str_t *key)
+{
+    ngx_table_elt_t                *h;
+    ngx_http_quotalane_loc_conf_t  *qlcf;
+
+    h = ngx_http_quotalane_find_header(r, "x-api-key", 9);
+    if (h && h->value.len) {
+        *key = h->value;
+        return NGX_OK;
+    }
+
+    qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
+
+    if (qlcf->platform->id == QL_PLATFORM_GEMINI) {
+        h = ngx_http_quotalane_find_header(r, "x-goog-api-key", 14);
+        if (h && h->value.len) {
+            *key = h->value;
+            return NGX_OK;
+        }
+    }
+
+    h = r->headers_in.authorization;
+
+    if (h && h->value.len > 7
+        && ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) == 0)
+    {
+        key->data = h->value.data + 7;
+        key->len = h->value.len - 7;
+
+        while (key->len && key->data[0] == ' ') {
+            key->data++;
+            key->len--;
+        }
+
+        if (key->len) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_key_fetch(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_redis_handler_pt handler)
+{
+    u_char                          *p;
+    ngx_uint_t                       i;
+    const char                      *argv[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    size_t                           argvlen[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    p = ngx_pnalloc(r->pool, qmcf->prefix.len + 4 + sizeof(ctx->digest));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = "HMGET";
+    argvlen[0] = 5;
+    argv[1] = (const char *) p;
+    p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
+    p = ngx_cpymem(p, "key:", 4);
+    p = ngx_cpymem(p, ctx->digest, sizeof(ctx->digest));
+    argvlen[1] = p - (u_char *) argv[1];
+
+    for (i = 0; i < NGX_HTTP_QUOTALANE_KEY_NFIELDS; i++) {
+        argv[2 + i] = ngx_http_quotalane_key_fields[i];
+        argvlen[2 + i] = ngx_strlen(ngx_http_quotalane_key_fields[i]);
+    }
+
+    ctx->op = ngx_http_quotalane_redis_send(2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS,
+                                            argv, argvlen, handler, ctx);
+
+    return ctx->op ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Serializes an HMGET reply as length-prefixed fields, the form kept in
+ * the L1 cache.  NGX_DECLINED: no such key.
+ */
+ngx_int_t
+ngx_http_quotalane_key_record_from_reply(ngx_pool_t *pool, redisReply *reply,
+    ngx_str_t *record)
+{
+    u_char      *p;
+    size_t       size;
+    uint32_t     len;
+    ngx_uint_t   i;
+    redisReply  *e;
+
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != NGX_HTTP_QUOTALANE_KEY_NFIELDS)
+    {
+        return NGX_ERROR;
+    }
+
+    if (reply->element[0]->type != REDIS_REPLY_STRING) {
+        return NGX_DECLINED;
+    }
+
+    size = 0;
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+        size += sizeof(uint32_t)
+                + (e->type == REDIS_REPLY_STRING ? e->len : 0);
+    }
+
+    record->data = ngx_pnalloc(pool, size);
+    if (record->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = record->data;
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+        len = (e->type == REDIS_REPLY_STRING) ? (uint32_t) e->len
+                                              : NGX_HTTP_QUOTALANE_NIL;
+        p = ngx_cpymem(p, &len, sizeof(uint32_t));
+        if (len != NGX_HTTP_QUOTALANE_NIL) {
+            p = ngx_cpymem(p, e->str, len);
+        }
+    }
+
+    record->len = size;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_key_parse(ngx_str_t *record, ngx_http_quotalane_key_t *key)
+{
+    u_char      *p, *last;
+    uint32_t     len;
+    ngx_int_t    n;
+    ngx_str_t    f[NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    ngx_uint_t   i;
+
+    p = record->data;
+    last = p + record->len;
+
+    for (i = 0; i < NGX_HTTP_QUOTALANE_KEY_NFIELDS; i++) {
+        if ((size_t) (last - p) < sizeof(uint32_t)) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(&len, p, sizeof(uint32_t));
+        p += sizeof(uint32_t);
+
+        if (len == NGX_HTTP_QUOTALANE_NIL) {
+            ngx_str_null(&f[i]);
+            continue;
+        }
+
+        if ((size_t) (last - p) < len) {
+            return NGX_ERROR;
+        }
+
+        f[i].data = p;
+        f[i].len = len;
+        p += len;
+    }
+
+    key->id = f[0];
+    key->user_id = f[1];
+    key->status = f[2];
+    n = ngx_atotm(f[3].data, f[3].len);
+    key->expires_at = (n == NGX_ERROR) ? 0 : n;
+    key->permissions = f[4];
+    key->allowed_clients = f[5];
+    key->blocked_models = f[6];
+    n = ngx_atoi(f[7].data, f[7].len);
+    key->concurrency_limit = (n == NGX_ERROR) ? 0 : n;
+    key->account_id = f[8];
+    key->group_id = f[9];
+
+    return NGX_OK;
+}
+
+
+/* Whether item is one of the sep-separated entries of list. */
+static ngx_uint_t
+ngx_http_quotalane_list_has(ngx_str_t *list, u_char sep, u_char *item,
+    size_t len)
+{
+    u_char  *p, *last, *next;
+
+    p = list->data;
+    last = p + list->len;
+
+    while (p < last) {
+        next = ngx_strlchr(p, last, sep);
+        if (next == NULL) {
+            next = last;
+        }
+
+        if ((size_t) (next - p) == len && ngx_strncmp(p, item, len) == 0) {
+            return 1;
+        }
+
+        p = next + 1;
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_client_allowed(ngx_http_request_t *r, ngx_str_t *list)
+{
+    u_char               *p, *last, *next;
+    u_char                errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t            *ua, empty = ngx_null_string;
+    ngx_regex_compile_t   rc;
+
+    ua = r->headers_in.user_agent ? &r->headers_in.user_agent->value : &empty;
+
+    p = list->data;
+    last = p + list->len;
+
+    for ( /* void */ ; p < last; p = next + 1) {
+        next = ngx_strlchr(p, last, '\n');
+        if (next == NULL) {
+            next = last;
+        }
+
+        if (next == p) {
+            continue;
+        }
+
+        ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+        rc.pattern.data = p;
+        rc.pattern.len = next - p;
+        rc.pool = r->pool;
+        rc.err.len = NGX_MAX_CONF_ERRSTR;
+        rc.err.data = errstr;
+
+        if (ngx_regex_compile(&rc) != NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "quotalane: bad client pattern \"%V\": %V",
+                          &rc.pattern, &rc.err);
+            continue;
+        }
+
+        if (ngx_regex_exec(rc.regex, ua, NULL, 0) >= 0) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_key_check(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    const char                *name;
+    ngx_http_quotalane_key_t  *key = &ctx->key;
+
+    if (key->status.len != 6
+        || ngx_strncmp(key->status.data, "active", 6) != 0)
+    {
+        ctx->error_kind = QL_ERR_AUTHENTICATION;
+        ctx->error_message = "This API key is disabled.";
+        return NGX_DECLINED;
+    }
+
+    if (key->expires_at && ngx_time() >= key->expires_at) {
+        ctx->error_kind = QL_ERR_AUTHENTICATION;
+        ctx->error_message = "This API key has expired.";
+        return NGX_DECLINED;
+    }
+
+    name = ctx->platform->name;
+
+    if (!ngx_http_quotalane_list_has(&key->permissions, ',',
+                                     (u_char *) "all", 3)
+        && !ngx_http_quotalane_list_has(&key->permissions, ',',
+                                        (u_char *) name, ngx_strlen(name)))
+    {
+        ctx->error_kind = QL_ERR_PERMISSION;
+        ctx->error_message = "This API key is not permitted to use this "
+                             "platform.";
+        return NGX_DECLINED;
+    }
+
+    if (key->allowed_clients.len
+        && ngx_http_quotalane_client_allowed(r, &key->allowed_clients)
+           != NGX_OK)
+    {
+        ctx->error_kind = QL_ERR_PERMISSION;
+        ctx->error_message = "This client is not allowed to use this API "
+                             "key.";
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_key_check_model(ngx_http_quotalane_ctx_t *ctx)
+{
+    if (ctx->model.len
+        && ngx_http_quotalane_list_has(&ctx->key.blocked_models, '\n',
+                                       ctx->model.data, ctx->model.len))
+    {
+        ctx->error_kind = QL_ERR_PERMISSION;
+        ctx->error_message = "This API key may not use the requested "
+                             "model.";
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,456 @@
+/*
+ * Account selection: one EVALSHA of the select script, then the picked
+ * account's credential is decrypted (cached per worker by account id and
+ * credential version) and the upstream request is prepared.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_quotalane_module.h"
+
+
+#define NGX_HTTP_QUOTALANE_CRED_CACHE_MAX  4096
+#define NGX_HTTP_QUOTALANE_OAUTH_BETA      "oauth-2025-04-20"
+
+
+/* Decrypted credentials, per worker: never in shared memory or logs. */
+typedef struct {
+    ngx_str_node_t             sn;       /* "id:version" */
+    ngx_str_t                  secret;
+} ngx_http_quotalane_cred_t;
+
+
+static ngx_rbtree_t       ngx_http_quotalane_creds;
+static ngx_rbtree_node_t  ngx_http_quotalane_creds_sentinel;
+static ngx_uint_t         ngx_http_quotalane_ncreds;
+
+
+ngx_int_t
+ngx_http_quotalane_select(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_redis_handler_pt handler)
+{
+    u_char                          *p, *pool_key, *now;
+    const char                      *args[6];
+    size_t                           argslen[6];
+    ngx_time_t                      *tp;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    pool_key = ngx_pnalloc(r->pool, qmcf->prefix.len + sizeof("accounts:") - 1
+                                    + ngx_strlen(ctx->platform->name));
+    now = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (pool_key == NULL || now == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(pool_key, qmcf->prefix.data, qmcf->prefix.len);
+    p = ngx_cpymem(p, "accounts:", sizeof("accounts:") - 1);
+    p = ngx_cpymem(p, ctx->platform->name, ngx_strlen(ctx->platform->name));
+
+    args[0] = (const char *) pool_key;
+    argslen[0] = p - pool_key;
+
+    args[1] = (const char *) qmcf->prefix.data;
+    argslen[1] = qmcf->prefix.len;
+
+    args[2] = ctx->platform->name;
+    argslen[2] = ngx_strlen(ctx->platform->name);
+
+    args[3] = ctx->key.account_id.len ? (const char *) ctx->key.account_id.data
+                                      : "0";
+    argslen[3] = ctx->key.account_id.len ? ctx->key.account_id.len : 1;
+
+    args[4] = ctx->key.group_id.len ? (const char *) ctx->key.group_id.data
+                                    : "0";
+    argslen[4] = ctx->key.group_id.len ? ctx->key.group_id.len : 1;
+
+    tp = ngx_timeofday();
+    args[5] = (const char *) now;
+    argslen[5] = ngx_sprintf(now, "%T%03M", tp->sec, tp->msec) - now;
+
+    ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script, 1, 6, args,
+                                            argslen, handler, ctx);
+
+    return ctx->op ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_reply_str(ngx_pool_t *pool, redisReply *e, ngx_str_t *s)
+{
+    if (e->type != REDIS_REPLY_STRING) {
+        ngx_str_null(s);
+        return NGX_OK;
+    }
+
+    s->data = ngx_pnalloc(pool, e->len);
+    if (s->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(s->data, e->str, e->len);
+    s->len = e->len;
+
+    return NGX_OK;
+}
+
+
+/* Fills ctx->account from the script's reply, or sets the error. */
+ngx_int_t
+ngx_http_quotalane_select_reply(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, redisReply *reply)
+{
+    ngx_str_t                      f[9], auth;
+    ngx_uint_t                     i;
+    redisReply                    *status;
+    ngx_http_quotalane_account_t  *a = &ctx->account;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "quotalane: select script failed: %*s",
+                      reply->len, reply->str);
+        return NGX_ERROR;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return NGX_ERROR;
+    }
+
+    status = reply->element[0];
+
+    if (status->len == 4 && ngx_strncmp(status->str, "none", 4) == 0) {
+        ctx->error_kind = QL_ERR_UNAVAILABLE;
+        ctx->error_message = "No upstream account is available for this "
+                             "request.";
+        return NGX_OK;
+    }
+
+    if (status->len == 4 && ngx_strncmp(status->str, "busy", 4) == 0) {
+        ctx->error_kind = QL_ERR_OVERLOADED;
+        ctx->error_message = "All upstream accounts are busy; try again "
+                             "shortly.";
+        return NGX_OK;
+    }
+
+    if (status->len != 2 || ngx_strncmp(status->str, "ok", 2) != 0
+        || reply->elements != 10)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < 9; i++) {
+        if (ngx_http_quotalane_reply_str(r->pool, reply->element[i + 1],
+                                         &f[i])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    a->id = f[0];
+    a->type = f[1];
+    a->scheme = f[2];
+    a->host = f[3];
+    a->path_prefix = f[5];
+    auth = f[6];
+    a->auth = (auth.len == 6 && ngx_strncmp(auth.data, "bearer", 6) == 0)
+              ? NGX_HTTP_QUOTALANE_AUTH_BEARER
+              : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
+
+    if (a->id.len == 0 || a->host.len == 0 || f[4].len == 0
+        || f[7].len == 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "quotalane: account \"%V\" has an incomplete record",
+                      &a->id);
+        ctx->error_kind = QL_ERR_API;
+        ctx->error_message = "The picked upstream account is misconfigured.";
+        return NGX_OK;
+    }
+
+    if (ngx_parse_addr_port(r->pool, &a->addr, f[4].data, f[4].len)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "quotalane: account \"%V\" has a bad address \"%V\"",
+                      &a->id, &f[4]);
+        ctx->error_kind = QL_ERR_API;
+        ctx->error_message = "The picked upstream account is misconfigured.";
+        return NGX_OK;
+    }
+
+    a->addr.name = f[4];
+
+    a->envelope = f[7];
+    a->cred_version = f[8];
+
+    return NGX_OK;
+}
+
+
+static ngx_str_t *
+ngx_http_quotalane_credential(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_str_t  *envelope = &ctx->account.envelope;
+    ngx_str_t  *version = &ctx->account.cred_version;
+
+    u_char                          *p;
+    size_t                           len;
+    uint32_t                         hash;
+    ngx_str_t                        name;
+    ngx_http_quotalane_cred_t       *cred;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    if (ngx_http_quotalane_creds.root == NULL) {
+        ngx_rbtree_init(&ngx_http_quotalane_creds,
+                        &ngx_http_quotalane_creds_sentinel,
+                        ngx_str_rbtree_insert_value);
+    }
+
+    name.len = ctx->account.id.len + 1 + version->len;
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(name.data, ctx->account.id.data, ctx->account.id.len);
+    *p++ = ':';
+    ngx_memcpy(p, version->data, version->len);
+
+    hash = ngx_crc32_short(name.data, name.len);
+
+    cred = (ngx_http_quotalane_cred_t *)
+               ngx_str_rbtree_lookup(&ngx_http_quotalane_creds, &name, hash);
+    if (cred) {
+        return &cred->secret;
+    }
+
+    if (envelope->len < QL_ENVELOPE_OVERHEAD) {
+        return NULL;
+    }
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    len = envelope->len - QL_ENVELOPE_OVERHEAD;
+
+    cred = ngx_alloc(sizeof(ngx_http_quotalane_cred_t) + name.len + len,
+                     r->connection->log);
+    if (cred == NULL) {
+        return NULL;
+    }
+
+    cred->secret.data = (u_char *) cred + sizeof(ngx_http_quotalane_cred_t);
+    cred->sn.str.data = cred->secret.data + len;
+
+    if (ql_envelope_open(qmcf->master_key, ctx->account.id.data,
+                         ctx->account.id.len, envelope->data, envelope->len,
+                         cred->secret.data, &cred->secret.len)
+        != 0)
+    {
+        ngx_free(cred);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "quotalane: credential of account \"%V\" does not "
+                      "decrypt under the configured master key",
+                      &ctx->account.id);
+        return NULL;
+    }
+
+    /* bounded: past the cap, decrypt on every request instead */
+    if (ngx_http_quotalane_ncreds >= NGX_HTTP_QUOTALANE_CRED_CACHE_MAX) {
+        p = ngx_pnalloc(r->pool, cred->secret.len);
+        if (p == NULL) {
+            ql_wipe(cred->secret.data, cred->secret.len);
+            ngx_free(cred);
+            return NULL;
+        }
+
+        ngx_memcpy(p, cred->secret.data, cred->secret.len);
+        ctx->account.credential.data = p;
+        ctx->account.credential.len = cred->secret.len;
+        ql_wipe(cred->secret.data, cred->secret.len);
+        ngx_free(cred);
+        return &ctx->account.credential;
+    }
+
+    ngx_memcpy(cred->sn.str.data, name.data, name.len);
+    cred->sn.str.len = name.len;
+    cred->sn.node.key = hash;
+    ngx_rbtree_insert(&ngx_http_quotalane_creds, &cred->sn.node);
+    ngx_http_quotalane_ncreds++;
+
+    return &cred->secret;
+}
+
+
+/* /api/v1/messages and /claude/v1/messages go upstream as /v1/messages. */
+static ngx_int_t
+ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char     *p, *v1, *last;
+    size_t      len, escape;
+    ngx_str_t  *prefix = &ctx->account.path_prefix;
+
+    last = r->uri.data + r->uri.len;
+    v1 = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/v1/", 4 - 1);
+    if (v1 == NULL) {
+        v1 = r->uri.data;
+    }
+
+    len = last - v1;
+    escape = 2 * ngx_escape_uri(NULL, v1, len, NGX_ESCAPE_URI);
+
+    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + len + escape
+                                                  + 1 + r->args.len);
+    if (ctx->upstream_uri.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
+
+    if (escape) {
+        p = (u_char *) ngx_escape_uri(p, v1, len, NGX_ESCAPE_URI);
+
+    } else {
+        p = ngx_cpymem(p, v1, len);
+    }
+
+    if (r->args.len) {
+        *p++ = '?';
+        p = ngx_cpymem(p, r->args.data, r->args.len);
+    }
+
+    ctx->upstream_uri.len = p - ctx->upstream_uri.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's anthropic-beta values, joined; OAuth accounts also need
+ * the oauth beta, added once.
+ */
+static ngx_int_t
+ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i, need_oauth;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    need_oauth = (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER);
+    len = need_oauth ? sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) : 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == 14
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
+                                   14) == 0)
+            {
+                len += h[i].value.len + 1;
+            }
+        }
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->upstream_anthropic_beta.data = p;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len != 14
+                || ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
+                                   14) != 0
+                || h[i].value.len == 0)
+            {
+                continue;
+            }
+
+            if (p != ctx->upstream_anthropic_beta.data) {
+                *p++ = ',';
+            }
+
+            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+
+            if (ngx_strlcasestrn(h[i].value.data,
+                                 h[i].value.data + h[i].value.len,
+                                 (u_char *) NGX_HTTP_QUOTALANE_OAUTH_BETA,
+                                 sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 2))
+            {
+                need_oauth = 0;
+            }
+        }
+    }
+
+    if (need_oauth) {
+        if (p != ctx->upstream_anthropic_beta.data) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, NGX_HTTP_QUOTALANE_OAUTH_BETA,
+                       sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 1);
+    }
+
+    ctx->upstream_anthropic_beta.len = p - ctx->upstream_anthropic_beta.data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t  *secret;
+
+    secret = ngx_http_quotalane_credential(r, ctx);
+    if (secret == NULL) {
+        ctx->error_kind = QL_ERR_API;
+        ctx->error_message = "The picked upstream account's credential "
+                             "cannot be used.";
+        return NGX_DECLINED;
+    }
+
+    ctx->account.credential = *secret;
+
+    if (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER) {
+        p = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + secret->len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->upstream_authorization.data = p;
+        p = ngx_cpymem(p, "Bearer ", sizeof("Bearer ") - 1);
+        p = ngx_cpymem(p, secret->data, secret->len);
+        ctx->upstream_authorization.len = p - ctx->upstream_authorization.data;
+
+    } else {
+        ctx->upstream_x_api_key = *secret;
+    }
+
+    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
+        || ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
