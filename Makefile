@@ -30,7 +30,8 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 PROVE_JOBS  ?= 2
 
-.PHONY: all deps module admind unit integration test run stop clean
+.PHONY: all deps module module-asan admind unit integration test run stop \
+        clean
 
 all: module admind
 
@@ -41,6 +42,12 @@ module: $(MODULE_SO)
 
 $(MODULE_SO): $(MODULE_SRCS) scripts/build-module.sh
 	NGINX_SRC=$(NGINX_SRC) BUILD_DIR=$(CURDIR)/$(BUILD)/nginx \
+	    scripts/build-module.sh
+
+# The module with AddressSanitizer, for QL_ASAN=1 test runs.
+module-asan:
+	NGINX_SRC=$(NGINX_SRC) BUILD_DIR=$(CURDIR)/$(BUILD)/nginx-asan \
+	    MODULE_CC_OPT="-fsanitize=address -fno-omit-frame-pointer" \
 	    scripts/build-module.sh
 
 admind: $(ADMIND)

@@ -55,6 +55,10 @@ sub new {
         make_path("$self->{dir}/$d");
     }
 
+    # nginx workers run as nobody: let them write sanitizer logs
+    chmod 0755, $self->{dir};
+    chmod 01777, "$self->{dir}/log";
+
     $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 
     # Shared by admind (seals credentials) and nginx (opens them).
@@ -289,6 +293,15 @@ sub random_hex {
     return unpack('H*', $buf);
 }
 
+sub file_has {
+    my ($path, $re) = @_;
+    open my $fh, '<', $path or return 0;
+    local $/;
+    my $text = <$fh>;
+    close $fh;
+    return $text =~ $re;
+}
+
 sub write_file {
     my ($path, $content, $mode) = @_;
     open my $fh, '>', $path or die "$path: $!";
@@ -362,8 +375,9 @@ sub nginx_vars {
     my ($self) = @_;
     my $dir = $self->{dir};
     return {
-        MODULE_PATH    => $ENV{QL_MODULE_SO}
-                          || "$REPO/build/nginx/ngx_http_quotalane_module.so",
+        MODULE_PATH    => $ENV{QL_ASAN}
+            ? "$REPO/build/nginx-asan/ngx_http_quotalane_module.so"
+            : "$REPO/build/nginx/ngx_http_quotalane_module.so",
         RUN_DIR        => "$dir/run",
         LOG_DIR        => "$dir/log",
         REDIS_ADDR     => "127.0.0.1:" . ($self->{redis_port} // 6379),
@@ -408,14 +422,30 @@ sub nginx_test_config {
 
 sub start_nginx {
     my ($self) = @_;
+    # QL_ASAN=1: the module built with ASan (make module-asan) is loaded
+    # into the stock nginx with the runtime preloaded; reports land in
+    # log/asan.* and fail the test file at the end.
+    local $ENV{LD_PRELOAD} = asan_runtime() if $ENV{QL_ASAN};
+    local $ENV{ASAN_OPTIONS} = 'detect_leaks=0' if $ENV{QL_ASAN};
 
     my $conf = $self->write_nginx_conf;
     my $out = `nginx -p $self->{dir} -c $conf -t 2>&1`;
     die "nginx -t failed:\n$out" if $? != 0;
 
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=1:"
+        . "log_path=$self->{dir}/log/asan" if $ENV{QL_ASAN};
+    local $ENV{LSAN_OPTIONS} = "suppressions=$REPO/t/lsan.supp"
+        if $ENV{QL_ASAN};
+
     $self->{nginx_proc} = $self->spawn('nginx', "$self->{dir}/log/nginx.log",
         'nginx', '-p', $self->{dir}, '-c', $conf, '-g', 'daemon off;');
     $self->wait_for('nginx', 20, sub { port_open($self->{gateway_port}) });
+}
+
+sub asan_runtime {
+    my $lib = `gcc -print-file-name=libasan.so`;
+    chomp $lib;
+    return $lib;
 }
 
 sub gateway_url { "http://127.0.0.1:$_[0]{gateway_port}" }
@@ -489,11 +519,25 @@ sub admin_token {
     return $self->{admin_token} = $res->{json}{token};
 }
 
+# Stops everything (checking sanitizer reports) and closes the test plan.
+sub finish {
+    my ($self) = @_;
+    $self->stop_all;
+    Test::More::done_testing();
+}
+
 sub stop_all {
     my ($self) = @_;
     return if $self->{stopped}++;
     for my $proc (reverse @{ $self->{procs} }) {
         $self->stop_proc($proc);
+    }
+
+    if ($ENV{QL_ASAN}) {
+        my @reports = grep { file_has($_, qr/ERROR: \w+Sanitizer/) }
+                      glob("$self->{dir}/log/asan.*");
+        Test::More::ok(!@reports, 'no AddressSanitizer report')
+            or Test::More::diag(`cat @reports | head -60`);
     }
 
     my $ok = Test::More->builder->is_passing;
