@@ -1,0 +1,768 @@
+/*
+ * QuotaLane admind: configuration.
+ *
+ * One table lists every key with its setter, range and default, so that
+ * the file, the environment and the command line go through the same
+ * validation and a new key is one table row.  Precedence, lowest first:
+ * defaults, file, QL_ADMIND_<KEY> environment, command line.
+ */
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admind_file.h"
+#include "admind_config.h"
+
+
+/* configuration files are tiny; anything larger is a mistake */
+#define ADMIND_CONF_FILE_MAX  (1024 * 1024)
+
+
+typedef struct admind_conf_key_s  admind_conf_key_t;
+
+typedef int (*admind_conf_set_pt)(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+
+struct admind_conf_key_s {
+    const char           *name;
+    admind_conf_set_pt    set;
+    size_t                offset;
+    unsigned long long    min;
+    unsigned long long    max;
+    const char           *dflt;
+    unsigned              is_str;
+};
+
+
+static int admind_conf_set_str(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_nonempty(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_uint(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_size(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_level(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_listen(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+static int admind_conf_set_redis(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
+
+
+#define admind_conf_off(field)  offsetof(admind_conf_t, field)
+
+static const admind_conf_key_t  admind_conf_keys[] = {
+
+    { "listen", admind_conf_set_listen, admind_conf_off(listen),
+      0, 0, "127.0.0.1:8081", 1 },
+
+    { "db_host", admind_conf_set_str, admind_conf_off(db_host),
+      0, 0, "", 1 },
+
+    { "db_port", admind_conf_set_uint, admind_conf_off(db_port),
+      1, 65535, "3306", 0 },
+
+    { "db_socket", admind_conf_set_str, admind_conf_off(db_socket),
+      0, 0, "", 1 },
+
+    { "db_user", admind_conf_set_str, admind_conf_off(db_user),
+      0, 0, "", 1 },
+
+    { "db_password", admind_conf_set_str, admind_conf_off(db_password),
+      0, 0, "", 1 },
+
+    { "db_password_file", admind_conf_set_str,
+      admind_conf_off(db_password_file), 0, 0, "", 1 },
+
+    { "db_name", admind_conf_set_nonempty, admind_conf_off(db_name),
+      0, 0, "quotalane", 1 },
+
+    { "db_connect_timeout", admind_conf_set_uint,
+      admind_conf_off(db_connect_timeout), 1, 3600, "5", 0 },
+
+    { "db_read_timeout", admind_conf_set_uint,
+      admind_conf_off(db_read_timeout), 1, 3600, "10", 0 },
+
+    { "db_write_timeout", admind_conf_set_uint,
+      admind_conf_off(db_write_timeout), 1, 3600, "10", 0 },
+
+    { "redis", admind_conf_set_redis, admind_conf_off(redis),
+      0, 0, "127.0.0.1:6379", 1 },
+
+    { "redis_password", admind_conf_set_str,
+      admind_conf_off(redis_password), 0, 0, "", 1 },
+
+    { "redis_db", admind_conf_set_uint, admind_conf_off(redis_db),
+      0, 1000000, "0", 0 },
+
+    { "redis_timeout_ms", admind_conf_set_uint,
+      admind_conf_off(redis_timeout_ms), 10, 60000, "500", 0 },
+
+    { "redis_prefix", admind_conf_set_str, admind_conf_off(redis_prefix),
+      0, 0, "ql:{main}:", 1 },
+
+    { "migrations_dir", admind_conf_set_nonempty,
+      admind_conf_off(migrations_dir), 0, 0, "admind/migrations", 1 },
+
+    { "master_key_file", admind_conf_set_str,
+      admind_conf_off(master_key_file), 0, 0, "", 1 },
+
+    { "jwt_secret_file", admind_conf_set_str,
+      admind_conf_off(jwt_secret_file), 0, 0, "", 1 },
+
+    { "bootstrap_admin_user", admind_conf_set_str,
+      admind_conf_off(bootstrap_admin_user), 0, 0, "", 1 },
+
+    { "bootstrap_admin_password_file", admind_conf_set_str,
+      admind_conf_off(bootstrap_admin_password_file), 0, 0, "", 1 },
+
+    { "log_level", admind_conf_set_level, admind_conf_off(log_level),
+      0, 0, "info", 0 },
+
+    { "max_body_bytes", admind_conf_set_size,
+      admind_conf_off(max_body_bytes), 1, 1024 * 1024 * 1024, "1048576",
+      0 },
+
+    { "http_threads", admind_conf_set_uint, admind_conf_off(http_threads),
+      1, 256, "4", 0 },
+};
+
+#define ADMIND_CONF_NKEYS                                                    \
+    (sizeof(admind_conf_keys) / sizeof(admind_conf_keys[0]))
+
+_Static_assert(ADMIND_CONF_NKEYS <= ADMIND_CONF_MAX_KEYS,
+               "admind_conf_t.seen is too small");
+
+
+static void
+admind_conf_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (errlen == 0) {
+        return;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+
+static const admind_conf_key_t *
+admind_conf_find(const char *name, size_t len, size_t *index)
+{
+    size_t  i;
+
+    for (i = 0; i < ADMIND_CONF_NKEYS; i++) {
+        if (strlen(admind_conf_keys[i].name) == len
+            && memcmp(admind_conf_keys[i].name, name, len) == 0)
+        {
+            *index = i;
+            return &admind_conf_keys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+admind_conf_set_str(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    char  **field, *copy;
+
+    copy = strdup(value);
+    if (copy == NULL) {
+        admind_conf_err(err, errlen, "out of memory");
+        return ADMIND_ERROR;
+    }
+
+    field = (char **) ((char *) conf + key->offset);
+    free(*field);
+    *field = copy;
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_conf_set_nonempty(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    if (value[0] == '\0') {
+        admind_conf_err(err, errlen, "must not be empty");
+        return ADMIND_ERROR;
+    }
+
+    return admind_conf_set_str(conf, key, value, err, errlen);
+}
+
+
+/* digits only: strtoull() would accept signs, spaces and hex */
+static int
+admind_conf_number(const char *value, unsigned long long *n)
+{
+    const char  *p;
+
+    if (value[0] == '\0') {
+        return ADMIND_ERROR;
+    }
+
+    *n = 0;
+
+    for (p = value; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return ADMIND_ERROR;
+        }
+
+        if (*n > (~0ULL - 9) / 10) {
+            return ADMIND_ERROR;
+        }
+
+        *n = *n * 10 + (unsigned) (*p - '0');
+    }
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_conf_set_uint(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    unsigned long long  n;
+
+    if (admind_conf_number(value, &n) != ADMIND_OK
+        || n < key->min || n > key->max)
+    {
+        admind_conf_err(err, errlen, "expected an integer in %llu..%llu, "
+                        "got \"%s\"", key->min, key->max, value);
+        return ADMIND_ERROR;
+    }
+
+    *(unsigned *) ((char *) conf + key->offset) = (unsigned) n;
+
+    return ADMIND_OK;
+}
+
+
+/* bytes, or with a k/m suffix (KiB, MiB) as in nginx */
+static int
+admind_conf_set_size(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    char                 digits[32];
+    size_t               len;
+    unsigned             shift;
+    unsigned long long   n;
+
+    len = strlen(value);
+    shift = 0;
+
+    if (len > 1 && (value[len - 1] == 'k' || value[len - 1] == 'K')) {
+        shift = 10;
+        len--;
+
+    } else if (len > 1 && (value[len - 1] == 'm' || value[len - 1] == 'M')) {
+        shift = 20;
+        len--;
+    }
+
+    if (len >= sizeof(digits)) {
+        goto invalid;
+    }
+
+    memcpy(digits, value, len);
+    digits[len] = '\0';
+
+    if (admind_conf_number(digits, &n) != ADMIND_OK || n > (key->max >> shift))
+    {
+        goto invalid;
+    }
+
+    n <<= shift;
+
+    if (n < key->min || n > key->max) {
+        goto invalid;
+    }
+
+    *(size_t *) ((char *) conf + key->offset) = (size_t) n;
+
+    return ADMIND_OK;
+
+invalid:
+
+    admind_conf_err(err, errlen, "expected a size in bytes (optionally "
+                    "with a k or m suffix) in %llu..%llu, got \"%s\"",
+                    key->min, key->max, value);
+    return ADMIND_ERROR;
+}
+
+
+static int
+admind_conf_set_level(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    admind_log_level_e  level;
+
+    if (admind_log_level_parse(value, &level) != ADMIND_OK) {
+        admind_conf_err(err, errlen, "expected one of debug, info, warn, "
+                        "error, got \"%s\"", value);
+        return ADMIND_ERROR;
+    }
+
+    *(admind_log_level_e *) ((char *) conf + key->offset) = level;
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_conf_parse_hostport(const char *s, char *host, size_t hostsz,
+    unsigned *port, unsigned min_port)
+{
+    size_t               hlen;
+    const char          *h, *colon, *end;
+    unsigned long long   n;
+
+    if (s[0] == '[') {
+        /* an IPv6 literal: "[::1]:8081" */
+        end = strchr(s, ']');
+        if (end == NULL || end[1] != ':') {
+            return ADMIND_ERROR;
+        }
+
+        h = s + 1;
+        hlen = (size_t) (end - h);
+        colon = end + 1;
+
+    } else {
+        colon = strchr(s, ':');
+        if (colon == NULL || strchr(colon + 1, ':') != NULL) {
+            return ADMIND_ERROR;
+        }
+
+        h = s;
+        hlen = (size_t) (colon - s);
+    }
+
+    if (hlen == 0 || hlen >= hostsz) {
+        return ADMIND_ERROR;
+    }
+
+    if (admind_conf_number(colon + 1, &n) != ADMIND_OK
+        || n < min_port || n > 65535)
+    {
+        return ADMIND_ERROR;
+    }
+
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    *port = (unsigned) n;
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_conf_set_listen(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    char      host[ADMIND_CONF_HOST_MAX];
+    unsigned  port;
+
+    /* port 0 asks the kernel for a free port (tests); the log says which */
+    if (admind_conf_parse_hostport(value, host, sizeof(host), &port, 0)
+        != ADMIND_OK)
+    {
+        admind_conf_err(err, errlen, "expected ADDRESS:PORT or "
+                        "[IPV6]:PORT, got \"%s\"", value);
+        return ADMIND_ERROR;
+    }
+
+    return admind_conf_set_str(conf, key, value, err, errlen);
+}
+
+
+static int
+admind_conf_set_redis(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    char      host[ADMIND_CONF_HOST_MAX];
+    unsigned  port;
+
+    if (strncmp(value, "unix:", 5) == 0) {
+        if (value[5] != '/') {
+            admind_conf_err(err, errlen, "expected unix:/absolute/path, "
+                            "got \"%s\"", value);
+            return ADMIND_ERROR;
+        }
+
+    } else if (admind_conf_parse_hostport(value, host, sizeof(host), &port, 1)
+               != ADMIND_OK)
+    {
+        admind_conf_err(err, errlen, "expected HOST:PORT or "
+                        "unix:/path, got \"%s\"", value);
+        return ADMIND_ERROR;
+    }
+
+    return admind_conf_set_str(conf, key, value, err, errlen);
+}
+
+
+int
+admind_conf_init(admind_conf_t *conf)
+{
+    size_t  i;
+    char    err[ADMIND_ERRLEN];
+
+    memset(conf, 0, sizeof(admind_conf_t));
+
+    for (i = 0; i < ADMIND_CONF_NKEYS; i++) {
+        if (admind_conf_keys[i].set(conf, &admind_conf_keys[i],
+                                    admind_conf_keys[i].dflt, err,
+                                    sizeof(err))
+            != ADMIND_OK)
+        {
+            admind_conf_free(conf);
+            return ADMIND_ERROR;
+        }
+    }
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_conf_free(admind_conf_t *conf)
+{
+    size_t   i;
+    char   **field;
+
+    for (i = 0; i < ADMIND_CONF_NKEYS; i++) {
+        if (admind_conf_keys[i].is_str) {
+            field = (char **) ((char *) conf + admind_conf_keys[i].offset);
+            free(*field);
+            *field = NULL;
+        }
+    }
+
+    free(conf->redis_unix);
+    conf->redis_unix = NULL;
+}
+
+
+/*
+ * The value part of a line: either "quoted" (with \" and \\), so that it
+ * may hold '#' or outer spaces, or bare up to a '#' that follows a space.
+ */
+static int
+admind_conf_value(const char *p, const char *end, char *out, char *err,
+    size_t errlen)
+{
+    char        *o;
+    const char  *v;
+
+    o = out;
+
+    if (p < end && *p == '"') {
+        for (p++; p < end && *p != '"'; p++) {
+            if (*p == '\\' && p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
+                p++;
+            }
+            *o++ = *p;
+        }
+
+        if (p == end) {
+            admind_conf_err(err, errlen, "unterminated quoted value");
+            return ADMIND_ERROR;
+        }
+
+        for (p++; p < end && (*p == ' ' || *p == '\t'); p++) {
+            /* void */
+        }
+
+        if (p < end && *p != '#') {
+            admind_conf_err(err, errlen, "unexpected text after the quoted "
+                            "value");
+            return ADMIND_ERROR;
+        }
+
+        *o = '\0';
+        return ADMIND_OK;
+    }
+
+    for (v = p; p < end; p++) {
+        if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+            break;
+        }
+    }
+
+    while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+        p--;
+    }
+
+    memcpy(o, v, (size_t) (p - v));
+    o[p - v] = '\0';
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_conf_parse(admind_conf_t *conf, const char *name, const char *buf,
+    size_t len, char *err, size_t errlen)
+{
+    char                     *value, detail[ADMIND_ERRLEN];
+    size_t                    index;
+    unsigned                  line;
+    const char               *p, *end, *eol, *key, *key_end;
+    const admind_conf_key_t  *k;
+
+    if (memchr(buf, '\0', len) != NULL) {
+        admind_conf_err(err, errlen, "%s: contains a NUL byte", name);
+        return ADMIND_ERROR;
+    }
+
+    /* a value is never longer than its line */
+    value = malloc(len + 1);
+    if (value == NULL) {
+        admind_conf_err(err, errlen, "%s: out of memory", name);
+        return ADMIND_ERROR;
+    }
+
+    p = buf;
+    end = buf + len;
+    line = 0;
+
+    while (p < end) {
+        line++;
+
+        eol = memchr(p, '\n', (size_t) (end - p));
+        if (eol == NULL) {
+            eol = end;
+        }
+
+        if (eol > p && eol[-1] == '\r') {
+            eol--;
+        }
+
+        while (p < eol && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == eol || *p == '#') {
+            goto next;
+        }
+
+        key = p;
+        while (p < eol && (isalnum((unsigned char) *p) || *p == '_')) {
+            p++;
+        }
+        key_end = p;
+
+        while (p < eol && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (key == key_end || p == eol || *p != '=') {
+            admind_conf_err(err, errlen, "%s:%u: expected \"key = value\"",
+                            name, line);
+            goto failed;
+        }
+
+        k = admind_conf_find(key, (size_t) (key_end - key), &index);
+        if (k == NULL) {
+            admind_conf_err(err, errlen, "%s:%u: unknown key \"%.*s\"",
+                            name, line, (int) (key_end - key), key);
+            goto failed;
+        }
+
+        if (conf->seen[index]) {
+            admind_conf_err(err, errlen, "%s:%u: duplicate key \"%s\" "
+                            "(first set on line %u)", name, line, k->name,
+                            (unsigned) conf->seen[index]);
+            goto failed;
+        }
+
+        for (p++; p < eol && (*p == ' ' || *p == '\t'); p++) {
+            /* void */
+        }
+
+        if (admind_conf_value(p, eol, value, detail, sizeof(detail))
+            != ADMIND_OK)
+        {
+            admind_conf_err(err, errlen, "%s:%u: %s", name, line, detail);
+            goto failed;
+        }
+
+        if (k->set(conf, k, value, detail, sizeof(detail)) != ADMIND_OK) {
+            admind_conf_err(err, errlen, "%s:%u: invalid value for \"%s\": "
+                            "%s", name, line, k->name, detail);
+            goto failed;
+        }
+
+        conf->seen[index] = line;
+
+    next:
+
+        p = memchr(p, '\n', (size_t) (end - p));
+        p = p ? p + 1 : end;
+    }
+
+    free(value);
+    return ADMIND_OK;
+
+failed:
+
+    free(value);
+    return ADMIND_ERROR;
+}
+
+
+int
+admind_conf_load(admind_conf_t *conf, const char *path, char *err,
+    size_t errlen)
+{
+    int             rc;
+    size_t          len;
+    unsigned char  *buf;
+
+    if (admind_file_read(path, ADMIND_CONF_FILE_MAX, &buf, &len, err, errlen)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    rc = admind_conf_parse(conf, path, (const char *) buf, len, err, errlen);
+    free(buf);
+
+    return rc;
+}
+
+
+int
+admind_conf_set(admind_conf_t *conf, const char *key, const char *value,
+    const char *origin, char *err, size_t errlen)
+{
+    char                      detail[ADMIND_ERRLEN];
+    size_t                    index;
+    const admind_conf_key_t  *k;
+
+    k = admind_conf_find(key, strlen(key), &index);
+    if (k == NULL) {
+        admind_conf_err(err, errlen, "%s: unknown key \"%s\"", origin, key);
+        return ADMIND_ERROR;
+    }
+
+    if (k->set(conf, k, value, detail, sizeof(detail)) != ADMIND_OK) {
+        admind_conf_err(err, errlen, "%s: invalid value for \"%s\": %s",
+                        origin, key, detail);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_conf_apply_env(admind_conf_t *conf, char *err, size_t errlen)
+{
+    char         env[64], origin[96];
+    size_t       i, j, plen;
+    const char  *name, *value;
+
+    plen = sizeof(ADMIND_CONF_ENV_PREFIX) - 1;
+    memcpy(env, ADMIND_CONF_ENV_PREFIX, plen);
+
+    for (i = 0; i < ADMIND_CONF_NKEYS; i++) {
+        name = admind_conf_keys[i].name;
+
+        for (j = 0; name[j] && plen + j < sizeof(env) - 1; j++) {
+            env[plen + j] = (char) toupper((unsigned char) name[j]);
+        }
+        env[plen + j] = '\0';
+
+        value = getenv(env);
+        if (value == NULL) {
+            continue;
+        }
+
+        snprintf(origin, sizeof(origin), "environment variable %s", env);
+
+        if (admind_conf_set(conf, name, value, origin, err, errlen)
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_conf_check(admind_conf_t *conf, char *err, size_t errlen)
+{
+    if (admind_conf_parse_hostport(conf->listen, conf->listen_host,
+                                   sizeof(conf->listen_host),
+                                   &conf->listen_port, 0)
+        != ADMIND_OK)
+    {
+        admind_conf_err(err, errlen, "invalid listen address \"%s\"",
+                        conf->listen);
+        return ADMIND_ERROR;
+    }
+
+    free(conf->redis_unix);
+    conf->redis_unix = NULL;
+    conf->redis_host[0] = '\0';
+    conf->redis_port = 0;
+
+    if (strncmp(conf->redis, "unix:", 5) == 0) {
+        conf->redis_unix = strdup(conf->redis + 5);
+        if (conf->redis_unix == NULL) {
+            admind_conf_err(err, errlen, "out of memory");
+            return ADMIND_ERROR;
+        }
+
+    } else if (admind_conf_parse_hostport(conf->redis, conf->redis_host,
+                                          sizeof(conf->redis_host),
+                                          &conf->redis_port, 1)
+               != ADMIND_OK)
+    {
+        admind_conf_err(err, errlen, "invalid redis address \"%s\"",
+                        conf->redis);
+        return ADMIND_ERROR;
+    }
+
+    if (conf->db_password[0] && conf->db_password_file[0]) {
+        admind_conf_err(err, errlen, "db_password and db_password_file are "
+                        "both set; keep one");
+        return ADMIND_ERROR;
+    }
+
+    if (conf->bootstrap_admin_password_file[0]
+        && conf->bootstrap_admin_user[0] == '\0')
+    {
+        admind_conf_err(err, errlen, "bootstrap_admin_password_file is set "
+                        "but bootstrap_admin_user is not");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}

@@ -1,0 +1,81 @@
+/*
+ * QuotaLane admind: configuration (file, environment, command line).
+ */
+
+#ifndef _ADMIND_CONFIG_H_INCLUDED_
+#define _ADMIND_CONFIG_H_INCLUDED_
+
+
+#include "admind.h"
+#include "admind_log.h"
+
+
+#define ADMIND_CONF_ENV_PREFIX  "QL_ADMIND_"
+#define ADMIND_CONF_HOST_MAX    256
+#define ADMIND_CONF_MAX_KEYS    48
+
+
+struct admind_conf_s {
+    char                *listen;
+    char                *db_host;
+    unsigned             db_port;
+    char                *db_socket;
+    char                *db_user;
+    char                *db_password;
+    char                *db_password_file;
+    char                *db_name;
+    unsigned             db_connect_timeout;
+    unsigned             db_read_timeout;
+    unsigned             db_write_timeout;
+    char                *redis;
+    char                *redis_password;
+    unsigned             redis_db;
+    unsigned             redis_timeout_ms;
+    char                *redis_prefix;
+    char                *migrations_dir;
+    char                *master_key_file;
+    char                *jwt_secret_file;
+    char                *bootstrap_admin_user;
+    char                *bootstrap_admin_password_file;
+    admind_log_level_e   log_level;
+    size_t               max_body_bytes;
+    unsigned             http_threads;
+
+    /* derived from "listen" and "redis" by admind_conf_check() */
+    char                 listen_host[ADMIND_CONF_HOST_MAX];
+    unsigned             listen_port;
+    char                 redis_host[ADMIND_CONF_HOST_MAX];
+    unsigned             redis_port;
+    char                *redis_unix;
+
+    /* the line that set each key in the file, to refuse duplicates */
+    unsigned             seen[ADMIND_CONF_MAX_KEYS];
+};
+
+
+/* defaults; ADMIND_ERROR only when out of memory */
+int admind_conf_init(admind_conf_t *conf);
+void admind_conf_free(admind_conf_t *conf);
+
+/* "key = value" lines; errors are "name:line: what" */
+int admind_conf_parse(admind_conf_t *conf, const char *name,
+    const char *buf, size_t len, char *err, size_t errlen);
+int admind_conf_load(admind_conf_t *conf, const char *path, char *err,
+    size_t errlen);
+
+/* QL_ADMIND_<KEY> environment variables override the file */
+int admind_conf_apply_env(admind_conf_t *conf, char *err, size_t errlen);
+
+/* one key from any other origin (the command line) */
+int admind_conf_set(admind_conf_t *conf, const char *key, const char *value,
+    const char *origin, char *err, size_t errlen);
+
+/* checks across keys and fills the derived fields */
+int admind_conf_check(admind_conf_t *conf, char *err, size_t errlen);
+
+/* "host:port", "[v6addr]:port"; port in min..65535 */
+int admind_conf_parse_hostport(const char *s, char *host, size_t hostsz,
+    unsigned *port, unsigned min_port);
+
+
+#endif /* _ADMIND_CONFIG_H_INCLUDED_ */

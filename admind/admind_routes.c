@@ -1,0 +1,16 @@
+/*
+ * QuotaLane admind: the route tables of all REST resources.
+ *
+ * A new resource adds its table here and in admind_routes.h; the router
+ * refuses overlapping routes at startup.
+ */
+
+#include <stddef.h>
+
+#include "admind_routes.h"
+
+
+const admind_route_t *const  admind_route_tables[] = {
+    admind_health_routes,
+    NULL
+};

@@ -1,0 +1,20 @@
+/*
+ * QuotaLane admind: the route tables of all REST resources.
+ */
+
+#ifndef _ADMIND_ROUTES_H_INCLUDED_
+#define _ADMIND_ROUTES_H_INCLUDED_
+
+
+#include "admind_router.h"
+
+
+/* one line per resource file (admind_<resource>.c) */
+extern const admind_route_t  admind_health_routes[];
+
+
+/* NULL-terminated, for admind_router_create() */
+extern const admind_route_t *const  admind_route_tables[];
+
+
+#endif /* _ADMIND_ROUTES_H_INCLUDED_ */
