@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential pkg-config perl python3
+    build-essential pkg-config perl python3 nodejs
     nginx nginx-dev libpcre2-dev zlib1g-dev
     libssl-dev libhiredis-dev libjansson-dev libjwt-dev
     default-libmysqlclient-dev libmariadb-dev libmicrohttpd-dev
@@ -22,7 +22,20 @@ for p in "${packages[@]}"; do
     fi
 done
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+install_sdks() {
+    if [ ! -d "$repo/t/sdk/node_modules" ] \
+            || [ "$repo/t/sdk/package-lock.json" \
+                 -nt "$repo/t/sdk/node_modules" ]; then
+        echo "install-deps: installing the SDKs for the real-client tests"
+        (cd "$repo/t/sdk" && npm ci --no-audit --no-fund --loglevel=error)
+        touch "$repo/t/sdk/node_modules"
+    fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+    install_sdks
     exit 0
 fi
 
@@ -36,3 +49,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The real-client tests use the official SDKs, pinned by t/sdk's lockfile.
+install_sdks

@@ -18,7 +18,8 @@ my ($ok, $out) = $stack->nginx_test_config($example);
 ok($ok, 'example nginx.conf passes nginx -t') or diag $out;
 
 sub conf_with {
-    my ($http, $location) = @_;
+    my ($http, $location, $key_file) = @_;
+    $key_file //= '@MASTER_KEY_FILE@';
     return <<"CONF";
 load_module \@MODULE_PATH\@;
 pid \@RUN_DIR\@/nginx.pid;
@@ -26,6 +27,7 @@ error_log \@LOG_DIR\@/error.log;
 events {}
 http {
     client_body_temp_path \@RUN_DIR\@/nginx-tmp;
+    quotalane_master_key_file $key_file;
     $http
     server {
         listen \@GATEWAY_LISTEN\@;
@@ -55,6 +57,28 @@ my @bad = (
       conf_with('quotalane_redis 127.0.0.1:6379;',
                 'quotalane_gateway claude; quotalane_gateway openai;'),
       qr/"quotalane_gateway" directive is duplicate/ ],
+    [ 'master key file missing',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude;', '/nonexistent/master.key'),
+      qr{cannot open master key file "/nonexistent/master.key"} ],
+    [ 'master key file malformed',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude;', "$FindBin::Bin/lsan.supp"),
+      qr/must hold 32 raw bytes or 64 hex digits/ ],
+    [ 'bad key cache size',
+      conf_with('quotalane_redis 127.0.0.1:6379; quotalane_key_cache 1k;',
+                'quotalane_gateway claude;'),
+      qr/invalid key cache size "1k"/ ],
+    [ 'bad key cache parameter',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_key_cache 1m tll=5s;',
+                'quotalane_gateway claude;'),
+      qr/invalid parameter "tll=5s"/ ],
+    [ 'bad redis failure mode',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_redis_fail open;',
+                'quotalane_gateway claude;'),
+      qr/invalid value "open"/ ],
     [ 'gateway outside location',
       conf_with('quotalane_redis 127.0.0.1:6379; quotalane_gateway claude;',
                 ''),
@@ -74,4 +98,4 @@ for my $addr ('127.0.0.1:6379', 'unix:/tmp/redis.sock', '[::1]:6379') {
     ok($ok, "redis address $addr accepted") or diag $out;
 }
 
-done_testing;
+$stack->finish;

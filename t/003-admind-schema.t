@@ -63,4 +63,4 @@ my $leak = grep { /\Q$stack->{admin_password}\E|\Q$stack->{db_password}\E/ }
            @lines;
 is($leak, 0, 'no secret in the logs');
 
-done_testing;
+$stack->finish;
