@@ -28,6 +28,8 @@ static ngx_int_t ngx_http_quotalane_key_from_stale_cache(
 static ngx_int_t ngx_http_quotalane_read_body(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 static void ngx_http_quotalane_body_handler(ngx_http_request_t *r);
+static void ngx_http_quotalane_select_unavailable(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 static void ngx_http_quotalane_select_handler(void *data, redisReply *reply);
 
 
@@ -92,19 +94,16 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
                                                      ctx->error_message);
             }
 
-            ctx->op = NULL;
             if (ngx_http_quotalane_select(r, ctx,
                                           ngx_http_quotalane_select_handler)
-                != NGX_OK)
+                == NGX_OK)
             {
-                return ngx_http_quotalane_send_error(r, ctx,
-                           QL_ERR_UNAVAILABLE,
-                           "The gateway cannot reach its state store; "
-                           "try again shortly.");
+                return ngx_http_quotalane_suspend(r, ctx,
+                                       NGX_HTTP_QUOTALANE_STATE_SELECT_WAIT);
             }
 
-            return ngx_http_quotalane_suspend(r, ctx,
-                                       NGX_HTTP_QUOTALANE_STATE_SELECT_WAIT);
+            ngx_http_quotalane_select_unavailable(r, ctx);
+            break;
 
         case NGX_HTTP_QUOTALANE_STATE_SELECT_DONE:
             if (ctx->error_message) {
@@ -413,6 +412,21 @@ ngx_http_quotalane_body_handler(ngx_http_request_t *r)
 }
 
 
+/* Redis is down: the last pick, if serving from cache, else 503. */
+static void
+ngx_http_quotalane_select_unavailable(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ctx->state = NGX_HTTP_QUOTALANE_STATE_SELECT_DONE;
+
+    if (ngx_http_quotalane_select_fallback(r, ctx) == NGX_DECLINED) {
+        ctx->error_kind = QL_ERR_UNAVAILABLE;
+        ctx->error_message = "The gateway cannot reach its state store; "
+                             "try again shortly.";
+    }
+}
+
+
 static void
 ngx_http_quotalane_select_handler(void *data, redisReply *reply)
 {
@@ -421,9 +435,7 @@ ngx_http_quotalane_select_handler(void *data, redisReply *reply)
     ctx->state = NGX_HTTP_QUOTALANE_STATE_SELECT_DONE;
 
     if (reply == NULL) {
-        ctx->error_kind = QL_ERR_UNAVAILABLE;
-        ctx->error_message = "The gateway cannot reach its state store; "
-                             "try again shortly.";
+        ngx_http_quotalane_select_unavailable(ctx->request, ctx);
 
     } else if (ngx_http_quotalane_select_reply(ctx->request, ctx, reply)
                == NGX_ERROR)

@@ -149,6 +149,8 @@ ngx_int_t ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_redis_handler_pt handler);
 ngx_int_t ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, redisReply *reply);
+ngx_int_t ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 ngx_int_t ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 

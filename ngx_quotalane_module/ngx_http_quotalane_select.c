@@ -22,9 +22,21 @@ typedef struct {
 } ngx_http_quotalane_cred_t;
 
 
+/* The select script's fields of the picked account, in reply order. */
+#define NGX_HTTP_QUOTALANE_PICK_FIELDS  9
+
+typedef struct {
+    ngx_str_node_t             sn;       /* binding */
+    ngx_str_t                  fields[NGX_HTTP_QUOTALANE_PICK_FIELDS];
+} ngx_http_quotalane_pick_t;
+
+
 static ngx_rbtree_t       ngx_http_quotalane_creds;
 static ngx_rbtree_node_t  ngx_http_quotalane_creds_sentinel;
 static ngx_uint_t         ngx_http_quotalane_ncreds;
+
+static ngx_rbtree_t       ngx_http_quotalane_picks;
+static ngx_rbtree_node_t  ngx_http_quotalane_picks_sentinel;
 
 
 ngx_int_t
@@ -98,15 +110,166 @@ ngx_http_quotalane_reply_str(ngx_pool_t *pool, redisReply *e, ngx_str_t *s)
 }
 
 
+/* Fills ctx->account from the picked account's record fields. */
+static ngx_int_t
+ngx_http_quotalane_select_account(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *f)
+{
+    ngx_http_quotalane_account_t  *a = &ctx->account;
+
+    a->id = f[0];
+    a->type = f[1];
+    a->scheme = f[2];
+    a->host = f[3];
+    a->path_prefix = f[5];
+    a->auth = (f[6].len == 6 && ngx_strncmp(f[6].data, "bearer", 6) == 0)
+              ? NGX_HTTP_QUOTALANE_AUTH_BEARER
+              : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
+    a->envelope = f[7];
+    a->cred_version = f[8];
+
+    if (a->id.len == 0 || a->host.len == 0 || f[4].len == 0
+        || a->envelope.len == 0
+        || ngx_parse_addr_port(r->pool, &a->addr, f[4].data, f[4].len)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "quotalane: account \"%V\" has an incomplete or bad "
+                      "record (address \"%V\")", &a->id, &f[4]);
+        ctx->error_kind = QL_ERR_API;
+        ctx->error_message = "The picked upstream account is misconfigured.";
+        return NGX_DECLINED;
+    }
+
+    a->addr.name = f[4];
+
+    return NGX_OK;
+}
+
+
+/* "platform|account|group": what the pick depended on, for the fallback. */
+static ngx_int_t
+ngx_http_quotalane_binding(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *name)
+{
+    name->len = ngx_strlen(ctx->platform->name) + 2
+                + ctx->key.account_id.len + ctx->key.group_id.len;
+    name->data = ngx_pnalloc(r->pool, name->len);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(name->data, "%s|%V|%V", ctx->platform->name,
+                &ctx->key.account_id, &ctx->key.group_id);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Remembers the last account picked per binding in this worker, so that
+ * with `quotalane_redis_fail cache` requests still flow while Redis is
+ * down.
+ */
+static void
+ngx_http_quotalane_remember_pick(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *f)
+{
+    u_char                          *p;
+    size_t                           size;
+    uint32_t                         hash;
+    ngx_str_t                        name;
+    ngx_uint_t                       i;
+    ngx_http_quotalane_pick_t       *pick, *old;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    if (qmcf->redis_fail != NGX_HTTP_QUOTALANE_REDIS_FAIL_CACHE
+        || ngx_http_quotalane_binding(r, ctx, &name) != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_quotalane_picks.root == NULL) {
+        ngx_rbtree_init(&ngx_http_quotalane_picks,
+                        &ngx_http_quotalane_picks_sentinel,
+                        ngx_str_rbtree_insert_value);
+    }
+
+    size = sizeof(ngx_http_quotalane_pick_t) + name.len;
+    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
+        size += f[i].len;
+    }
+
+    pick = ngx_alloc(size, r->connection->log);
+    if (pick == NULL) {
+        return;
+    }
+
+    p = (u_char *) pick + sizeof(ngx_http_quotalane_pick_t);
+
+    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
+        pick->fields[i].data = p;
+        pick->fields[i].len = f[i].len;
+        p = ngx_cpymem(p, f[i].data, f[i].len);
+    }
+
+    pick->sn.str.data = p;
+    pick->sn.str.len = name.len;
+    ngx_memcpy(p, name.data, name.len);
+
+    hash = ngx_crc32_short(name.data, name.len);
+    pick->sn.node.key = hash;
+
+    old = (ngx_http_quotalane_pick_t *)
+              ngx_str_rbtree_lookup(&ngx_http_quotalane_picks, &name, hash);
+    if (old) {
+        ngx_rbtree_delete(&ngx_http_quotalane_picks, &old->sn.node);
+        ngx_free(old);
+    }
+
+    ngx_rbtree_insert(&ngx_http_quotalane_picks, &pick->sn.node);
+}
+
+
+ngx_int_t
+ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_str_t                        name;
+    ngx_http_quotalane_pick_t       *pick;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    if (qmcf->redis_fail != NGX_HTTP_QUOTALANE_REDIS_FAIL_CACHE
+        || ngx_http_quotalane_picks.root == NULL
+        || ngx_http_quotalane_binding(r, ctx, &name) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    pick = (ngx_http_quotalane_pick_t *)
+               ngx_str_rbtree_lookup(&ngx_http_quotalane_picks, &name,
+                                     ngx_crc32_short(name.data, name.len));
+    if (pick == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_quotalane_select_account(r, ctx, pick->fields);
+}
+
+
 /* Fills ctx->account from the script's reply, or sets the error. */
 ngx_int_t
 ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, redisReply *reply)
 {
-    ngx_str_t                      f[9], auth;
-    ngx_uint_t                     i;
-    redisReply                    *status;
-    ngx_http_quotalane_account_t  *a = &ctx->account;
+    ngx_str_t    f[NGX_HTTP_QUOTALANE_PICK_FIELDS];
+    ngx_int_t    rc;
+    ngx_uint_t   i;
+    redisReply  *status;
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -138,12 +301,12 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     }
 
     if (status->len != 2 || ngx_strncmp(status->str, "ok", 2) != 0
-        || reply->elements != 10)
+        || reply->elements != 1 + NGX_HTTP_QUOTALANE_PICK_FIELDS)
     {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
         if (ngx_http_quotalane_reply_str(r->pool, reply->element[i + 1],
                                          &f[i])
             != NGX_OK)
@@ -152,44 +315,13 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         }
     }
 
-    a->id = f[0];
-    a->type = f[1];
-    a->scheme = f[2];
-    a->host = f[3];
-    a->path_prefix = f[5];
-    auth = f[6];
-    a->auth = (auth.len == 6 && ngx_strncmp(auth.data, "bearer", 6) == 0)
-              ? NGX_HTTP_QUOTALANE_AUTH_BEARER
-              : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
+    rc = ngx_http_quotalane_select_account(r, ctx, f);
 
-    if (a->id.len == 0 || a->host.len == 0 || f[4].len == 0
-        || f[7].len == 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "quotalane: account \"%V\" has an incomplete record",
-                      &a->id);
-        ctx->error_kind = QL_ERR_API;
-        ctx->error_message = "The picked upstream account is misconfigured.";
-        return NGX_OK;
+    if (rc == NGX_OK) {
+        ngx_http_quotalane_remember_pick(r, ctx, f);
     }
 
-    if (ngx_parse_addr_port(r->pool, &a->addr, f[4].data, f[4].len)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "quotalane: account \"%V\" has a bad address \"%V\"",
-                      &a->id, &f[4]);
-        ctx->error_kind = QL_ERR_API;
-        ctx->error_message = "The picked upstream account is misconfigured.";
-        return NGX_OK;
-    }
-
-    a->addr.name = f[4];
-
-    a->envelope = f[7];
-    a->cred_version = f[8];
-
-    return NGX_OK;
+    return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
 }
 
 

@@ -385,6 +385,7 @@ sub nginx_vars {
         GATEWAY_LISTEN => "127.0.0.1:$self->{gateway_port}",
         MASTER_KEY_FILE => $self->{master_key_file},
         CONF_DIR       => "$REPO/conf",
+        KEY_CACHE_TTL  => $self->{opt}{key_cache_ttl} // '5s',
         EXTRA_HTTP     => $self->{opt}{nginx_http} // '',
         EXTRA_SERVER   => $self->{opt}{nginx_server} // '',
     };
@@ -524,6 +525,38 @@ sub finish {
     my ($self) = @_;
     $self->stop_all;
     Test::More::done_testing();
+}
+
+# Fixtures through admind's API, as an operator would make them.
+sub make_or_die {
+    my ($self, $path, $body) = @_;
+    my $res = $self->admin('POST', $path, $body);
+    die "POST $path: $res->{status} $res->{content}\n"
+        unless $res->{status} == 201 || $res->{status} == 200;
+    return $res->{json};
+}
+
+sub make_user {
+    my ($self, %o) = @_;
+    return $self->make_or_die('/api/v1/users', {
+        username => 'user-' . random_hex(4), password => random_hex(8),
+        role => 'user', %o });
+}
+
+sub make_key {
+    my ($self, %o) = @_;
+    $o{userId} //= ($self->{fixture_user} //= $self->make_user)->{id};
+    return $self->make_or_die('/api/v1/api-keys',
+                              { name => 'key-' . random_hex(4), %o });
+}
+
+sub make_account {
+    my ($self, %o) = @_;
+    my %body = (name => 'account-' . random_hex(4), type => 'claude-console',
+                baseUrl => $self->mock_url, %o);
+    $body{apiKey} //= 'sk-ant-' . random_hex(8)
+        if $body{type} eq 'claude-console';
+    return $self->make_or_die('/api/v1/accounts', \%body);
 }
 
 sub stop_all {
