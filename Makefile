@@ -66,7 +66,7 @@ unit: $(UNIT_BINS)
 	    echo "# $$t"; $$t || fail=1; \
 	done; exit $$fail
 
-integration: all
+integration: all module-asan
 	prove -j$(PROVE_JOBS) t/
 
 test: deps

@@ -129,7 +129,7 @@ start_nginx() {
     MODULE_PATH=$repo/build/nginx/ngx_http_quotalane_module.so \
     RUN_DIR=$run LOG_DIR=$log REDIS_ADDR=127.0.0.1:$redis_port \
     MOCK_ADDR=127.0.0.1:$mock_port GATEWAY_LISTEN=127.0.0.1:$gateway_port \
-    MASTER_KEY_FILE=$run/master.key CONF_DIR=$repo/conf KEY_CACHE_TTL=5s \
+    MASTER_KEY_FILE=$run/master.key CONF_DIR=$repo/conf KEY_CACHE_TTL=5s WORKERS=2 \
     EXTRA_HTTP='' EXTRA_SERVER='' \
         perl -pe 's/\@([A-Z_]+)\@/exists $ENV{$1} ? $ENV{$1}
                   : die "no value for $1\n"/ge' \

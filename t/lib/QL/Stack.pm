@@ -386,6 +386,7 @@ sub nginx_vars {
         MASTER_KEY_FILE => $self->{master_key_file},
         CONF_DIR       => "$REPO/conf",
         KEY_CACHE_TTL  => $self->{opt}{key_cache_ttl} // '5s',
+        WORKERS        => $self->{opt}{workers} // 2,
         EXTRA_HTTP     => $self->{opt}{nginx_http} // '',
         EXTRA_SERVER   => $self->{opt}{nginx_server} // '',
     };
@@ -557,6 +558,17 @@ sub make_account {
     $body{apiKey} //= 'sk-ant-' . random_hex(8)
         if $body{type} eq 'claude-console';
     return $self->make_or_die('/api/v1/accounts', \%body);
+}
+
+# For several stacks in one file (subtests): stop and check, no plan.
+sub finish_quietly {
+    my ($self) = @_;
+    $self->stop_all;
+}
+
+# A well-formed key nobody created.
+sub random_key {
+    return 'cr_' . random_hex(32);
 }
 
 sub stop_all {
