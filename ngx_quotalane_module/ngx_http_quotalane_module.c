@@ -513,4 +513,5 @@ static void
 ngx_http_quotalane_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_quotalane_redis_exit_process();
+    ngx_http_quotalane_select_exit_process();
 }

@@ -153,6 +153,7 @@ ngx_int_t ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 ngx_int_t ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_select_exit_process(void);
 
 /* the platform's own error JSON; finalizes the request */
 ngx_int_t ngx_http_quotalane_send_error(ngx_http_request_t *r,

