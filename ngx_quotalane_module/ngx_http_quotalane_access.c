@@ -178,10 +178,18 @@ ngx_http_quotalane_cleanup(void *data)
 {
     ngx_http_quotalane_ctx_t  *ctx = data;
 
-    if (ctx->op) {
-        ngx_http_quotalane_redis_cancel(ctx->op);
-        ctx->op = NULL;
+    if (ctx->op == NULL) {
+        return;
     }
+
+    if (ctx->state == NGX_HTTP_QUOTALANE_STATE_SELECT_WAIT) {
+        ngx_http_quotalane_lease_orphan(ctx->request, ctx);
+
+    } else {
+        ngx_http_quotalane_redis_cancel(ctx->op);
+    }
+
+    ctx->op = NULL;
 }
 
 

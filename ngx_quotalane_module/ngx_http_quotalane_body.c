@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "ngx_http_quotalane_module.h"
+#include "ql_session.h"
 
 
 /* The whole body in one buffer; parts in a temp file are read back. */
@@ -121,6 +122,8 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
         ngx_memcpy(ctx->model.data, json_string_value(model),
                    ctx->model.len);
     }
+
+    ctx->has_session = ql_session_hash(root, (char *) ctx->session);
 
     json_decref(root);
 

@@ -14,10 +14,11 @@ ngx_int_t
 ngx_http_quotalane_send_error(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ql_error_kind_t kind, const char *message)
 {
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    size_t            len;
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
 
     ctx->state = NGX_HTTP_QUOTALANE_STATE_REJECTED;
 
@@ -46,6 +47,24 @@ ngx_http_quotalane_send_error(ngx_http_request_t *r,
     b->last_in_chain = 1;
 
     r->headers_out.status = ql_error_status(kind);
+
+    if (ctx->retry_after) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_DONE;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "retry-after");
+        h->value.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (h->value.data == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_DONE;
+        }
+        h->value.len = ngx_sprintf(h->value.data, "%ui", ctx->retry_after)
+                       - h->value.data;
+    }
     r->headers_out.content_length_n = len;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;

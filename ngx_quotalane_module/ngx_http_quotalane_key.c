@@ -14,7 +14,9 @@
 static const char  *ngx_http_quotalane_key_fields[] = {
     "id", "user_id", "status", "expires_at", "permissions",
     "allowed_clients", "blocked_models", "concurrency_limit",
-    "account_id", "group_id"
+    "account_id", "group_id", "rate_window", "rate_requests", "rate_tokens",
+    "rate_cost", "daily_cost_limit", "weekly_cost_limit", "weekly_reset",
+    "total_cost_limit", "quota_limit", "quota_bucket"
 };
 
 #define NGX_HTTP_QUOTALANE_KEY_NFIELDS                                        \
@@ -240,6 +242,17 @@ ngx_http_quotalane_key_parse(ngx_str_t *record, ngx_http_quotalane_key_t *key)
     key->concurrency_limit = (n == NGX_ERROR) ? 0 : n;
     key->account_id = f[8];
     key->group_id = f[9];
+    key->rate_window = f[10];
+    key->rate_requests = f[11];
+    key->rate_tokens = f[12];
+    key->rate_cost = f[13];
+    key->daily_cost_limit = f[14];
+    key->weekly_cost_limit = f[15];
+    n = ngx_atoi(f[16].data, f[16].len);
+    key->weekly_reset = (n == NGX_ERROR) ? 0 : n % (7 * 24);
+    key->total_cost_limit = f[17];
+    key->quota_limit = f[18];
+    key->quota_bucket = f[19];
 
     return NGX_OK;
 }

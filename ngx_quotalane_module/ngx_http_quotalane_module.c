@@ -99,6 +99,20 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       offsetof(ngx_http_quotalane_main_conf_t, master_key_file),
       NULL },
 
+    { ngx_string("quotalane_lease_time"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, lease_time),
+      NULL },
+
+    { ngx_string("quotalane_session_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, session_ttl),
+      NULL },
+
     { ngx_string("quotalane_upstream"),
       NGX_HTTP_UPS_CONF|NGX_CONF_NOARGS,
       ngx_http_quotalane_upstream,
@@ -176,6 +190,8 @@ ngx_http_quotalane_create_main_conf(ngx_conf_t *cf)
     qmcf->redis.backoff_max = NGX_CONF_UNSET_MSEC;
     qmcf->redis_fail = NGX_CONF_UNSET_UINT;
     qmcf->key_cache_size = NGX_CONF_UNSET_SIZE;
+    qmcf->lease_time = NGX_CONF_UNSET_MSEC;
+    qmcf->session_ttl = NGX_CONF_UNSET;
 
     return qmcf;
 }
@@ -195,6 +211,14 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(qmcf->redis.backoff_max, 2000);
     ngx_conf_init_uint_value(qmcf->redis_fail,
                              NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED);
+    ngx_conf_init_msec_value(qmcf->lease_time, 60000);
+    ngx_conf_init_value(qmcf->session_ttl, 3600);
+
+    if (qmcf->lease_time < 300) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"quotalane_lease_time\" must be at least 300ms");
+        return NGX_CONF_ERROR;
+    }
 
     if (qmcf->prefix.data == NULL) {
         ngx_str_set(&qmcf->prefix, "ql:{main}:");

@@ -35,6 +35,8 @@ typedef struct {
     ql_master_key_t                   *master_key;
 
     ngx_http_quotalane_redis_script_t *select_script;
+    ngx_msec_t                         lease_time;
+    time_t                             session_ttl;
 
     ngx_uint_t                         gateways;  /* locations using us */
 } ngx_http_quotalane_main_conf_t;
@@ -59,6 +61,18 @@ typedef struct {
     ngx_int_t                          concurrency_limit;
     ngx_str_t                          account_id;
     ngx_str_t                          group_id;
+
+    /* limits, passed to the select script as they are (decimal) */
+    ngx_str_t                          rate_window;
+    ngx_str_t                          rate_requests;
+    ngx_str_t                          rate_tokens;
+    ngx_str_t                          rate_cost;
+    ngx_str_t                          daily_cost_limit;
+    ngx_str_t                          weekly_cost_limit;
+    ngx_int_t                          weekly_reset;  /* hours after Mon 0h */
+    ngx_str_t                          total_cost_limit;
+    ngx_str_t                          quota_limit;
+    ngx_str_t                          quota_bucket;
 } ngx_http_quotalane_key_t;
 
 
@@ -107,7 +121,10 @@ typedef struct {
     ngx_http_quotalane_key_t           key;
     ngx_str_t                          key_record;  /* serialized */
     ngx_str_t                          model;
+    u_char                             session[32];   /* hex, or empty */
+    unsigned                           has_session:1;
     u_char                             request_id[32];
+    ngx_uint_t                         retry_after;    /* seconds, 429 */
 
     ngx_http_quotalane_account_t       account;
     ngx_str_t                          upstream_uri;
@@ -154,6 +171,12 @@ ngx_int_t ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
 ngx_int_t ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 void ngx_http_quotalane_select_exit_process(void);
+
+/* lease: renewal while the request runs, release when it ends */
+ngx_int_t ngx_http_quotalane_lease_start(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_lease_orphan(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 
 /* the platform's own error JSON; finalizes the request */
 ngx_int_t ngx_http_quotalane_send_error(ngx_http_request_t *r,

@@ -44,6 +44,7 @@ struct ngx_http_quotalane_redis_op_s {
     size_t                               *argslen;
 
     unsigned                              internal:1;
+    unsigned                              owns_data:1;
 };
 
 
@@ -340,6 +341,10 @@ ngx_http_quotalane_redis_op_create(int argc, const char **argv,
 static void
 ngx_http_quotalane_redis_op_free(ngx_http_quotalane_redis_op_t *op)
 {
+    if (op->owns_data) {
+        ngx_free(op->data);
+    }
+
     if (op->cmd) {
         redisFreeCommand(op->cmd);
     }
@@ -503,6 +508,16 @@ ngx_http_quotalane_redis_cancel(ngx_http_quotalane_redis_op_t *op)
 {
     op->handler = NULL;
     op->data = NULL;
+}
+
+
+void
+ngx_http_quotalane_redis_orphan(ngx_http_quotalane_redis_op_t *op,
+    ngx_http_quotalane_redis_handler_pt handler, void *data)
+{
+    op->handler = handler;
+    op->data = data;
+    op->owns_data = 1;
 }
 
 

@@ -66,6 +66,14 @@ ngx_http_quotalane_redis_op_t *ngx_http_quotalane_redis_eval(
 /* The owner goes away: the reply, when it comes, is dropped. */
 void ngx_http_quotalane_redis_cancel(ngx_http_quotalane_redis_op_t *op);
 
+/*
+ * The owner goes away but the reply still matters (it may hold a lease to
+ * give back): handler gets it with data, which the client then frees
+ * with ngx_free().
+ */
+void ngx_http_quotalane_redis_orphan(ngx_http_quotalane_redis_op_t *op,
+    ngx_http_quotalane_redis_handler_pt handler, void *data);
+
 /* Whether the connection is up (for serve-from-cache decisions). */
 ngx_uint_t ngx_http_quotalane_redis_available(void);
 

@@ -39,52 +39,156 @@ static ngx_rbtree_t       ngx_http_quotalane_picks;
 static ngx_rbtree_node_t  ngx_http_quotalane_picks_sentinel;
 
 
+#define NGX_HTTP_QUOTALANE_SELECT_ARGS  25
+
+
+typedef struct {
+    const char                *argv[NGX_HTTP_QUOTALANE_SELECT_ARGS];
+    size_t                     argvlen[NGX_HTTP_QUOTALANE_SELECT_ARGS];
+    int                        n;
+} ngx_http_quotalane_args_t;
+
+
+static void
+ngx_http_quotalane_arg(ngx_http_quotalane_args_t *a, u_char *p, size_t len)
+{
+    a->argv[a->n] = (const char *) p;
+    a->argvlen[a->n] = len;
+    a->n++;
+}
+
+
+/* A decimal field of the key record, "0" (no limit, no binding) if unset. */
+static void
+ngx_http_quotalane_arg_num(ngx_http_quotalane_args_t *a, ngx_str_t *s)
+{
+    if (s->len == 0) {
+        ngx_http_quotalane_arg(a, (u_char *) "0", 1);
+        return;
+    }
+
+    ngx_http_quotalane_arg(a, s->data, s->len);
+}
+
+
+/* Formats into pool memory and adds the result as an argument. */
+static ngx_int_t
+ngx_http_quotalane_arg_fmt(ngx_http_quotalane_args_t *a, ngx_pool_t *pool,
+    const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    p = ngx_pnalloc(pool, NGX_INT64_LEN + 8);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_INT64_LEN + 8, fmt, args);
+    va_end(args);
+
+    ngx_http_quotalane_arg(a, p, last - p);
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_redis_handler_pt handler)
 {
-    u_char                          *p, *pool_key, *now;
-    const char                      *args[6];
-    size_t                           argslen[6];
+    u_char                          *p, *pool_key;
+    size_t                           name_len;
+    time_t                           week_start;
     ngx_time_t                      *tp;
+    ngx_msec_int_t                   now;
+    ngx_http_quotalane_key_t        *key = &ctx->key;
+    ngx_http_quotalane_args_t        a;
     ngx_http_quotalane_main_conf_t  *qmcf;
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
 
+    name_len = ngx_strlen(ctx->platform->name);
+
     pool_key = ngx_pnalloc(r->pool, qmcf->prefix.len + sizeof("accounts:") - 1
-                                    + ngx_strlen(ctx->platform->name));
-    now = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-    if (pool_key == NULL || now == NULL) {
+                                    + name_len);
+    if (pool_key == NULL) {
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(pool_key, qmcf->prefix.data, qmcf->prefix.len);
     p = ngx_cpymem(p, "accounts:", sizeof("accounts:") - 1);
-    p = ngx_cpymem(p, ctx->platform->name, ngx_strlen(ctx->platform->name));
-
-    args[0] = (const char *) pool_key;
-    argslen[0] = p - pool_key;
-
-    args[1] = (const char *) qmcf->prefix.data;
-    argslen[1] = qmcf->prefix.len;
-
-    args[2] = ctx->platform->name;
-    argslen[2] = ngx_strlen(ctx->platform->name);
-
-    args[3] = ctx->key.account_id.len ? (const char *) ctx->key.account_id.data
-                                      : "0";
-    argslen[3] = ctx->key.account_id.len ? ctx->key.account_id.len : 1;
-
-    args[4] = ctx->key.group_id.len ? (const char *) ctx->key.group_id.data
-                                    : "0";
-    argslen[4] = ctx->key.group_id.len ? ctx->key.group_id.len : 1;
+    p = ngx_cpymem(p, ctx->platform->name, name_len);
 
     tp = ngx_timeofday();
-    args[5] = (const char *) now;
-    argslen[5] = ngx_sprintf(now, "%T%03M", tp->sec, tp->msec) - now;
+    now = (ngx_msec_int_t) tp->sec * 1000 + tp->msec;
 
-    ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script, 1, 6, args,
-                                            argslen, handler, ctx);
+    /* weeks are counted from a Monday 00:00 UTC plus the key's reset hour */
+    week_start = tp->sec - 4 * 86400 - key->weekly_reset * 3600;
+
+    a.n = 0;
+
+    /* KEYS[1], then ARGV in select.lua's order */
+    ngx_http_quotalane_arg(&a, pool_key, p - pool_key);
+    ngx_http_quotalane_arg(&a, qmcf->prefix.data, qmcf->prefix.len);
+    ngx_http_quotalane_arg(&a, (u_char *) ctx->platform->name, name_len);
+    ngx_http_quotalane_arg_num(&a, &key->account_id);
+    ngx_http_quotalane_arg_num(&a, &key->group_id);
+
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%M", now) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_arg(&a, ctx->request_id, sizeof(ctx->request_id));
+    ngx_http_quotalane_arg(&a, key->id.data, key->id.len);
+
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%i", key->concurrency_limit)
+        != NGX_OK
+        || ngx_http_quotalane_arg_fmt(&a, r->pool, "%M", qmcf->lease_time)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_arg(&a, ctx->session,
+                           ctx->has_session ? sizeof(ctx->session) : 0);
+
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", qmcf->session_ttl)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_arg(&a, (u_char *) "", 0);   /* failover exclusions */
+    ngx_http_quotalane_arg_num(&a, &key->rate_window);
+    ngx_http_quotalane_arg_num(&a, &key->rate_requests);
+    ngx_http_quotalane_arg_num(&a, &key->rate_tokens);
+    ngx_http_quotalane_arg_num(&a, &key->rate_cost);
+    ngx_http_quotalane_arg_num(&a, &key->daily_cost_limit);
+
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", tp->sec / 86400)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_arg_num(&a, &key->weekly_cost_limit);
+
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T",
+                                   week_start / (7 * 86400))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_arg_num(&a, &key->total_cost_limit);
+    ngx_http_quotalane_arg_num(&a, &key->quota_limit);
+    ngx_http_quotalane_arg_num(&a, &key->quota_bucket);
+    ngx_http_quotalane_arg_num(&a, &key->user_id);
+
+    ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script, 1, a.n,
+                                            a.argv, a.argvlen, handler, ctx);
 
     return ctx->op ? NGX_OK : NGX_DECLINED;
 }
@@ -295,6 +399,40 @@ ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
 }
 
 
+/* What the select script said was over its limit, for the client. */
+static const char *
+ngx_http_quotalane_limit_message(redisReply *what)
+{
+    static const struct {
+        const char  *what;
+        const char  *message;
+    } messages[] = {
+        { "concurrency", "Too many concurrent requests for this API key." },
+        { "requests", "Request rate limit exceeded for this API key." },
+        { "tokens", "Token rate limit exceeded for this API key." },
+        { "cost", "Spending rate limit exceeded for this API key." },
+        { "daily", "Daily cost limit reached for this API key." },
+        { "weekly", "Weekly cost limit reached for this API key." },
+        { "total", "Total cost limit reached for this API key." },
+        { "plan", "Your plan's quota is used up for this period." },
+    };
+
+    ngx_uint_t  i;
+
+    if (what->type == REDIS_REPLY_STRING) {
+        for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
+            if (ngx_strlen(messages[i].what) == what->len
+                && ngx_strncmp(messages[i].what, what->str, what->len) == 0)
+            {
+                return messages[i].message;
+            }
+        }
+    }
+
+    return "Limit reached for this API key.";
+}
+
+
 /* Fills ctx->account from the script's reply, or sets the error. */
 ngx_int_t
 ngx_http_quotalane_select_reply(ngx_http_request_t *r,
@@ -334,6 +472,27 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (status->len == 7 && ngx_strncmp(status->str, "limited", 7) == 0
+        && reply->elements == 3
+        && reply->element[2]->type == REDIS_REPLY_INTEGER)
+    {
+        ctx->error_kind = QL_ERR_RATE_LIMIT;
+        ctx->error_message = ngx_http_quotalane_limit_message(
+                                 reply->element[1]);
+        ctx->retry_after = (ngx_uint_t) ngx_max(reply->element[2]->integer,
+                                                1);
+        return NGX_OK;
+    }
+
+    if (status->len == 5 && ngx_strncmp(status->str, "quota", 5) == 0
+        && reply->elements == 2)
+    {
+        ctx->error_kind = QL_ERR_BILLING;
+        ctx->error_message = ngx_http_quotalane_limit_message(
+                                 reply->element[1]);
+        return NGX_OK;
+    }
+
     if (status->len != 2 || ngx_strncmp(status->str, "ok", 2) != 0
         || reply->elements != 1 + NGX_HTTP_QUOTALANE_PICK_FIELDS)
     {
@@ -347,6 +506,14 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         {
             return NGX_ERROR;
         }
+    }
+
+    /* the slots are ours from here on, whatever happens next */
+    ctx->account.id = f[0];
+    if (ctx->account.id.len == 0
+        || ngx_http_quotalane_lease_start(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     rc = ngx_http_quotalane_select_account(r, ctx, f);

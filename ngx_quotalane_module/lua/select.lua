@@ -1,51 +1,241 @@
--- Account selection for one request, atomic in Redis.
+-- Admission and account selection for one request, atomic in Redis:
+-- the key's limits, then the Headroom pick (ql/ql_headroom.h is its C
+-- reference), then the leases.  One round trip on the request path.
 --
 -- KEYS[1]  the platform's account pool set (prefix .. 'accounts:' .. platform)
--- ARGV[1]  key prefix (with the pool's hash tag)
--- ARGV[2]  platform
--- ARGV[3]  account id the API key is bound to, or '0'
--- ARGV[4]  account group id the API key is bound to, or '0'
--- ARGV[5]  now, unix milliseconds
+-- ARGV     see the names below; ids are decimal strings, '0' = none
 --
--- Returns {'ok', id, type, scheme, host, addr, path_prefix, auth, cred,
--- cred_version}, or {'none'} when no account serves the request at all,
--- or {'busy'} when accounts exist but none is eligible right now.
---
--- Eligible: active, schedulable, same platform, not cooling down.  Pick:
--- lowest priority number, then least recently used, then lowest id.
+-- Replies:
+--   {'ok', id, type, scheme, host, addr, path_prefix, auth, cred,
+--    cred_version}
+--   {'limited', what, retry_after_seconds}   key over a rate or concurrency
+--   {'quota', what}                          key or plan over a cost limit
+--   {'none'}   no account serves the request
+--   {'busy'}   accounts exist, none eligible now (limits, cooldowns)
 
-local prefix = ARGV[1]
-local platform = ARGV[2]
-local now = tonumber(ARGV[5])
+local prefix         = ARGV[1]
+local platform       = ARGV[2]
+local bound_account  = ARGV[3]
+local bound_group    = ARGV[4]
+local now            = tonumber(ARGV[5])
+local request_id     = ARGV[6]
+local key_id         = ARGV[7]
+local key_conc_limit = tonumber(ARGV[8])
+local lease_ms       = tonumber(ARGV[9])
+local session        = ARGV[10]
+local session_ttl    = tonumber(ARGV[11])
+local excluded       = ARGV[12]
+local rate_window    = tonumber(ARGV[13])
+local rate_requests  = tonumber(ARGV[14])
+local rate_tokens    = tonumber(ARGV[15])
+local rate_cost      = tonumber(ARGV[16])
+local daily_limit    = tonumber(ARGV[17])
+local day_bucket     = ARGV[18]
+local weekly_limit   = tonumber(ARGV[19])
+local week_bucket    = ARGV[20]
+local total_limit    = tonumber(ARGV[21])
+local quota_limit    = tonumber(ARGV[22])
+local quota_bucket   = ARGV[23]
+local user_id        = ARGV[24]
+
+local ONE = 1000000
+
+local function num(v, default)
+    return tonumber(v) or default
+end
+
+-- key: concurrency ---------------------------------------------------------
+
+local kconc = prefix .. 'kconc:' .. key_id
+redis.call('ZREMRANGEBYSCORE', kconc, '-inf', now)
+
+if key_conc_limit > 0 and redis.call('ZCARD', kconc) >= key_conc_limit then
+    return { 'limited', 'concurrency', 1 }
+end
+
+-- key: sliding window (this window's count plus the previous one's,
+-- weighted by how much of it still overlaps the last rate_window seconds)
+
+local rate_key, rate_ttl
+if rate_window > 0 then
+    local window_ms = rate_window * 1000
+    local cur = math.floor(now / window_ms)
+    local elapsed = now - cur * window_ms
+    local weight = (window_ms - elapsed) / window_ms
+    local c = redis.call('HMGET', prefix .. 'krate:' .. key_id .. ':' .. cur,
+                         'req', 'tok', 'cost')
+    local p = redis.call('HMGET',
+                         prefix .. 'krate:' .. key_id .. ':' .. (cur - 1),
+                         'req', 'tok', 'cost')
+    local retry = math.ceil((window_ms - elapsed) / 1000)
+
+    local function estimate(i)
+        return num(p[i], 0) * weight + num(c[i], 0)
+    end
+
+    if rate_requests > 0 and estimate(1) + 1 > rate_requests then
+        return { 'limited', 'requests', retry }
+    end
+    if rate_tokens > 0 and estimate(2) >= rate_tokens then
+        return { 'limited', 'tokens', retry }
+    end
+    if rate_cost > 0 and estimate(3) >= rate_cost then
+        return { 'limited', 'cost', retry }
+    end
+
+    rate_key = prefix .. 'krate:' .. key_id .. ':' .. cur
+    rate_ttl = rate_window * 2
+end
+
+-- key and plan: cost limits (counters are added at the log phase) -----------
+
+local function spent(k)
+    return num(redis.call('GET', k), 0)
+end
+
+if daily_limit > 0 and
+        spent(prefix .. 'kcost:' .. key_id .. ':d:' .. day_bucket)
+        >= daily_limit then
+    return { 'quota', 'daily' }
+end
+if weekly_limit > 0 and
+        spent(prefix .. 'kcost:' .. key_id .. ':w:' .. week_bucket)
+        >= weekly_limit then
+    return { 'quota', 'weekly' }
+end
+if total_limit > 0 and
+        spent(prefix .. 'kcost:' .. key_id .. ':total') >= total_limit then
+    return { 'quota', 'total' }
+end
+if quota_limit > 0 and
+        spent(prefix .. 'ucost:' .. user_id .. ':' .. quota_bucket)
+        >= quota_limit then
+    return { 'quota', 'plan' }
+end
+
+-- accounts ----------------------------------------------------------------
 
 local ids
-if ARGV[3] ~= '0' and ARGV[3] ~= '' then
-    ids = { ARGV[3] }
-elseif ARGV[4] ~= '0' and ARGV[4] ~= '' then
-    ids = redis.call('SMEMBERS', prefix .. 'group:' .. ARGV[4] .. ':accounts')
+if bound_account ~= '0' and bound_account ~= '' then
+    ids = { bound_account }
+elseif bound_group ~= '0' and bound_group ~= '' then
+    ids = redis.call('SMEMBERS', prefix .. 'group:' .. bound_group
+                                 .. ':accounts')
 else
     ids = redis.call('SMEMBERS', KEYS[1])
 end
 
-local best, best_prio, best_used, best_num
+local skip = {}
+for id in string.gmatch(excluded, '[^,]+') do
+    skip[id] = true
+end
 
-for _, id in ipairs(ids) do
-    local a = redis.call('HMGET', prefix .. 'account:' .. id, 'status',
-                         'schedulable', 'platform', 'priority',
-                         'last_used_ms', 'cooldown_until_ms')
+local minute = math.floor(now / 60000)
 
-    if a[1] == 'active' and a[2] == '1' and a[3] == platform
-       and (tonumber(a[6]) or 0) <= now
+local function ppm(used, limit)
+    if limit <= 0 then
+        return 0
+    end
+    if used >= limit then
+        return ONE
+    end
+    if used <= 0 then
+        return 0
+    end
+    return math.floor(used * ONE / limit)
+end
+
+-- The account's state, or nil when it cannot take this request.
+local function state(id)
+    if skip[id] then
+        return nil
+    end
+
+    local akey = prefix .. 'account:' .. id
+    local f = redis.call('HMGET', akey, 'status', 'schedulable', 'platform',
+                         'priority', 'last_used_ms', 'cooldown_until_ms',
+                         'concurrency_limit', 'rpm_limit', 'tpm_limit',
+                         'health', 'circuit', 'circuit_until_ms',
+                         'probe_until_ms')
+
+    if f[1] ~= 'active' or f[2] ~= '1' or f[3] ~= platform
+       or num(f[6], 0) > now
     then
-        local prio = tonumber(a[4]) or 50
-        local used = tonumber(a[5]) or 0
-        local num = tonumber(id) or 0
+        return nil
+    end
 
-        if best == nil or prio < best_prio
-           or (prio == best_prio and (used < best_used
-               or (used == best_used and num < best_num)))
-        then
-            best, best_prio, best_used, best_num = id, prio, used, num
+    local a = {
+        id = id,
+        priority = num(f[4], 50),
+        last_used = num(f[5], 0),
+        conc_limit = num(f[7], 0),
+        rpm_limit = num(f[8], 0),
+        tpm_limit = num(f[9], 0),
+        health = num(f[10], 100),
+        half_open = false,
+    }
+
+    if f[11] == 'open' then
+        if num(f[12], 0) > now or num(f[13], 0) > now then
+            return nil
+        end
+        a.half_open = true
+    end
+
+    local aconc = prefix .. 'aconc:' .. id
+    redis.call('ZREMRANGEBYSCORE', aconc, '-inf', now)
+    a.inflight = redis.call('ZCARD', aconc)
+    a.rpm = num(redis.call('GET', prefix .. 'arpm:' .. id .. ':' .. minute), 0)
+    a.tpm = num(redis.call('GET', prefix .. 'atpm:' .. id .. ':' .. minute), 0)
+
+    if (a.conc_limit > 0 and a.inflight >= a.conc_limit)
+       or (a.rpm_limit > 0 and a.rpm >= a.rpm_limit)
+       or (a.tpm_limit > 0 and a.tpm >= a.tpm_limit)
+    then
+        return nil
+    end
+
+    local m = math.max(ppm(a.inflight, a.conc_limit), ppm(a.rpm, a.rpm_limit),
+                       ppm(a.tpm, a.tpm_limit))
+    local health = math.min(math.max(a.health, 0), 100)
+    a.headroom = math.floor((ONE - m) * health / 100)
+
+    return a
+end
+
+local function better(a, b)
+    if b == nil then
+        return true
+    end
+    if a.priority ~= b.priority then
+        return a.priority < b.priority
+    end
+    if a.headroom ~= b.headroom then
+        return a.headroom > b.headroom
+    end
+    if a.last_used ~= b.last_used then
+        return a.last_used < b.last_used
+    end
+    return (tonumber(a.id) or 0) < (tonumber(b.id) or 0)
+end
+
+local best
+
+-- a conversation stays on its account while that account can take it
+local session_key
+if session ~= '' then
+    session_key = prefix .. 'session:' .. session
+    local mapped = redis.call('GET', session_key)
+    if mapped then
+        best = state(mapped)
+    end
+end
+
+if best == nil then
+    for _, id in ipairs(ids) do
+        local a = state(id)
+        if a and better(a, best) then
+            best = a
         end
     end
 end
@@ -57,10 +247,36 @@ if best == nil then
     return { 'busy' }
 end
 
-local key = prefix .. 'account:' .. best
-redis.call('HSET', key, 'last_used_ms', now)
+-- leases ------------------------------------------------------------------
 
-local f = redis.call('HMGET', key, 'id', 'type', 'scheme', 'host', 'addr',
+local expiry = now + lease_ms
+local akey = prefix .. 'account:' .. best.id
+
+redis.call('ZADD', kconc, expiry, request_id)
+redis.call('PEXPIRE', kconc, lease_ms * 2)
+redis.call('ZADD', prefix .. 'aconc:' .. best.id, expiry, request_id)
+redis.call('PEXPIRE', prefix .. 'aconc:' .. best.id, lease_ms * 2)
+
+local rpm_key = prefix .. 'arpm:' .. best.id .. ':' .. minute
+redis.call('INCR', rpm_key)
+redis.call('EXPIRE', rpm_key, 120)
+
+if rate_key then
+    redis.call('HINCRBY', rate_key, 'req', 1)
+    redis.call('EXPIRE', rate_key, rate_ttl)
+end
+
+if best.half_open then
+    redis.call('HSET', akey, 'probe_until_ms', expiry)
+end
+
+redis.call('HSET', akey, 'last_used_ms', now)
+
+if session_key then
+    redis.call('SET', session_key, best.id, 'EX', session_ttl)
+end
+
+local f = redis.call('HMGET', akey, 'id', 'type', 'scheme', 'host', 'addr',
                      'path_prefix', 'auth', 'cred', 'cred_version')
 
 return { 'ok', f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] }

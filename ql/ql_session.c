@@ -1,0 +1,121 @@
+/*
+ * Sticky-session hash (see ql_session.h for the rules).
+ */
+
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "ql_session.h"
+
+
+/* Feeds a content value (string or array of blocks) to the digest. */
+static int
+ql_session_feed(EVP_MD_CTX *md, const json_t *content, int cached_only)
+{
+    int            fed;
+    size_t         i;
+    const json_t  *block, *text;
+
+    if (json_is_string(content)) {
+        if (cached_only) {
+            return 0;
+        }
+
+        EVP_DigestUpdate(md, json_string_value(content),
+                         json_string_length(content));
+        return json_string_length(content) > 0;
+    }
+
+    if (!json_is_array(content)) {
+        return 0;
+    }
+
+    fed = 0;
+
+    json_array_foreach(content, i, block) {
+        if (cached_only && json_object_get(block, "cache_control") == NULL) {
+            continue;
+        }
+
+        text = json_object_get(block, "text");
+        if (json_is_string(text) && json_string_length(text) > 0) {
+            EVP_DigestUpdate(md, json_string_value(text),
+                             json_string_length(text));
+            fed = 1;
+        }
+    }
+
+    return fed;
+}
+
+
+static int
+ql_session_text(EVP_MD_CTX *md, const json_t *request)
+{
+    const char    *id, *s;
+    const json_t  *metadata, *user, *system, *messages, *first;
+
+    metadata = json_object_get(request, "metadata");
+    user = json_object_get(metadata, "user_id");
+
+    if (json_is_string(user)) {
+        id = json_string_value(user);
+        s = strstr(id, "_session_");
+        if (s != NULL && s[9] != '\0') {
+            EVP_DigestUpdate(md, s + 9, strlen(s + 9));
+            return 1;
+        }
+    }
+
+    system = json_object_get(request, "system");
+
+    if (ql_session_feed(md, system, 1) || ql_session_feed(md, system, 0)) {
+        return 1;
+    }
+
+    messages = json_object_get(request, "messages");
+    first = json_array_get(messages, 0);
+
+    return ql_session_feed(md, json_object_get(first, "content"), 0);
+}
+
+
+int
+ql_session_hash(const json_t *request, char out[QL_SESSION_HEX])
+{
+    static const char  hex[] = "0123456789abcdef";
+
+    int            rc;
+    size_t         i;
+    unsigned int   n;
+    unsigned char  digest[EVP_MAX_MD_SIZE];
+    EVP_MD_CTX    *md;
+
+    if (!json_is_object(request)) {
+        return 0;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return 0;
+    }
+
+    rc = 0;
+
+    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
+        && ql_session_text(md, request)
+        && EVP_DigestFinal_ex(md, digest, &n) == 1)
+    {
+        for (i = 0; i < QL_SESSION_HEX / 2; i++) {
+            out[2 * i] = hex[digest[i] >> 4];
+            out[2 * i + 1] = hex[digest[i] & 0x0f];
+        }
+
+        rc = 1;
+    }
+
+    EVP_MD_CTX_free(md);
+
+    return rc;
+}
