@@ -49,9 +49,20 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
 
     if (ctx == NULL) {
-        ctx = ngx_http_quotalane_ctx_create(r, qlcf);
+        ctx = ngx_http_quotalane_ctx_restore(r);
+
         if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            ctx = ngx_http_quotalane_ctx_create(r, qlcf);
+            if (ctx == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+        } else if (ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
+            /* back from a failed upstream attempt */
+            rc = ngx_http_quotalane_failover(r, ctx);
+            if (rc != NGX_OK) {
+                return rc;
+            }
         }
     }
 
@@ -106,6 +117,15 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
             break;
 
         case NGX_HTTP_QUOTALANE_STATE_SELECT_DONE:
+            /* nothing left to fail over to: the last failure stands */
+            if (ctx->failed_status
+                && (ctx->error_kind == QL_ERR_OVERLOADED
+                    || ctx->error_kind == QL_ERR_UNAVAILABLE)
+                && ctx->error_message)
+            {
+                return ngx_http_quotalane_failover_error(r, ctx);
+            }
+
             if (ctx->error_message) {
                 return ngx_http_quotalane_send_error(r, ctx, ctx->error_kind,
                                                      ctx->error_message);
@@ -165,6 +185,10 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
 
     cln->handler = ngx_http_quotalane_cleanup;
     cln->data = ctx;
+
+    if (ngx_http_quotalane_ctx_keep(r, ctx) != NGX_OK) {
+        return NULL;
+    }
 
     ngx_http_set_ctx(r, ctx, ngx_http_quotalane_module);
 

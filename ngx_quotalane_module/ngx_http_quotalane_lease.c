@@ -133,7 +133,25 @@ ngx_http_quotalane_lease_start(ngx_http_request_t *r,
 
     cln->handler = ngx_http_quotalane_lease_end;
 
+    ctx->holder = cln;
+    ctx->account.leased = 1;
+
     return NGX_OK;
+}
+
+
+/* Gives the current lease back now (a failed attempt, before a retry). */
+void
+ngx_http_quotalane_lease_release(ngx_http_quotalane_ctx_t *ctx)
+{
+    if (ctx->holder == NULL || ctx->holder->handler == NULL) {
+        return;
+    }
+
+    ctx->holder->handler(ctx->holder->data);
+    ctx->holder->handler = NULL;
+    ctx->holder = NULL;
+    ctx->account.leased = 0;
 }
 
 

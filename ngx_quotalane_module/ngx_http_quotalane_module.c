@@ -113,6 +113,69 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       offsetof(ngx_http_quotalane_main_conf_t, session_ttl),
       NULL },
 
+    { ngx_string("quotalane_cooldown_rate_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, cooldown_rate_limit),
+      NULL },
+
+    { ngx_string("quotalane_cooldown_overloaded"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, cooldown_overloaded),
+      NULL },
+
+    { ngx_string("quotalane_cooldown_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, cooldown_auth),
+      NULL },
+
+    { ngx_string("quotalane_cooldown_error"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, cooldown_error),
+      NULL },
+
+    { ngx_string("quotalane_health_penalty"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, health_penalty),
+      NULL },
+
+    { ngx_string("quotalane_health_recovery"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, health_recovery),
+      NULL },
+
+    { ngx_string("quotalane_circuit_threshold"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, circuit_threshold),
+      NULL },
+
+    { ngx_string("quotalane_circuit_open_time"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, circuit_open_time),
+      NULL },
+
+    { ngx_string("quotalane_failover_attempts"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, failover_attempts),
+      NULL },
+
     { ngx_string("quotalane_upstream"),
       NGX_HTTP_UPS_CONF|NGX_CONF_NOARGS,
       ngx_http_quotalane_upstream,
@@ -192,6 +255,15 @@ ngx_http_quotalane_create_main_conf(ngx_conf_t *cf)
     qmcf->key_cache_size = NGX_CONF_UNSET_SIZE;
     qmcf->lease_time = NGX_CONF_UNSET_MSEC;
     qmcf->session_ttl = NGX_CONF_UNSET;
+    qmcf->cooldown_rate_limit = NGX_CONF_UNSET_MSEC;
+    qmcf->cooldown_overloaded = NGX_CONF_UNSET_MSEC;
+    qmcf->cooldown_auth = NGX_CONF_UNSET_MSEC;
+    qmcf->cooldown_error = NGX_CONF_UNSET_MSEC;
+    qmcf->health_penalty = NGX_CONF_UNSET_UINT;
+    qmcf->health_recovery = NGX_CONF_UNSET_UINT;
+    qmcf->circuit_threshold = NGX_CONF_UNSET_UINT;
+    qmcf->circuit_open_time = NGX_CONF_UNSET_MSEC;
+    qmcf->failover_attempts = NGX_CONF_UNSET_UINT;
 
     return qmcf;
 }
@@ -213,6 +285,15 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
                              NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED);
     ngx_conf_init_msec_value(qmcf->lease_time, 60000);
     ngx_conf_init_value(qmcf->session_ttl, 3600);
+    ngx_conf_init_msec_value(qmcf->cooldown_rate_limit, 60000);
+    ngx_conf_init_msec_value(qmcf->cooldown_overloaded, 600000);
+    ngx_conf_init_msec_value(qmcf->cooldown_auth, 1800000);
+    ngx_conf_init_msec_value(qmcf->cooldown_error, 300000);
+    ngx_conf_init_uint_value(qmcf->health_penalty, 20);
+    ngx_conf_init_uint_value(qmcf->health_recovery, 5);
+    ngx_conf_init_uint_value(qmcf->circuit_threshold, 30);
+    ngx_conf_init_msec_value(qmcf->circuit_open_time, 60000);
+    ngx_conf_init_uint_value(qmcf->failover_attempts, 2);
 
     if (qmcf->lease_time < 300) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -270,7 +351,20 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_set(&script->name, "select");
     script->body = ngx_http_quotalane_select_lua;
     ngx_http_quotalane_redis_script_init(script);
-    qmcf->select_script = script;
+
+    script = ngx_array_push(qmcf->redis.scripts);
+    if (script == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&script->name, "feedback");
+    script->body = ngx_http_quotalane_feedback_lua;
+    ngx_http_quotalane_redis_script_init(script);
+
+    /* the array no longer grows: pointers into it stay valid */
+    qmcf->select_script = &((ngx_http_quotalane_redis_script_t *)
+                            qmcf->redis.scripts->elts)[0];
+    qmcf->feedback_script = script;
 
     return NGX_CONF_OK;
 }
@@ -512,7 +606,7 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_quotalane_access_handler;
 
-    return NGX_OK;
+    return ngx_http_quotalane_feedback_init(cf);
 }
 
 

@@ -35,8 +35,19 @@ typedef struct {
     ql_master_key_t                   *master_key;
 
     ngx_http_quotalane_redis_script_t *select_script;
+    ngx_http_quotalane_redis_script_t *feedback_script;
     ngx_msec_t                         lease_time;
     time_t                             session_ttl;
+
+    ngx_msec_t                         cooldown_rate_limit;
+    ngx_msec_t                         cooldown_overloaded;
+    ngx_msec_t                         cooldown_auth;
+    ngx_msec_t                         cooldown_error;
+    ngx_uint_t                         health_penalty;
+    ngx_uint_t                         health_recovery;
+    ngx_uint_t                         circuit_threshold;
+    ngx_msec_t                         circuit_open_time;
+    ngx_uint_t                         failover_attempts;
 
     ngx_uint_t                         gateways;  /* locations using us */
 } ngx_http_quotalane_main_conf_t;
@@ -94,6 +105,8 @@ typedef struct {
     ngx_str_t                          envelope;     /* encrypted */
     ngx_str_t                          cred_version;
     ngx_str_t                          credential;   /* decrypted */
+    unsigned                           degraded:1;   /* report successes */
+    unsigned                           leased:1;     /* picked by Redis */
 } ngx_http_quotalane_account_t;
 
 
@@ -125,6 +138,12 @@ typedef struct {
     unsigned                           has_session:1;
     u_char                             request_id[32];
     ngx_uint_t                         retry_after;    /* seconds, 429 */
+
+    /* failover: accounts that failed this request, and how often */
+    ngx_str_t                          excluded;
+    ngx_uint_t                         attempts;
+    ngx_uint_t                         failed_status;
+    ngx_pool_cleanup_t                *holder;        /* current lease */
 
     ngx_http_quotalane_account_t       account;
     ngx_str_t                          upstream_uri;
@@ -175,6 +194,25 @@ void ngx_http_quotalane_select_exit_process(void);
 /* lease: renewal while the request runs, release when it ends */
 ngx_int_t ngx_http_quotalane_lease_start(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_lease_release(ngx_http_quotalane_ctx_t *ctx);
+
+/* feedback: what upstream answers say about accounts */
+ngx_int_t ngx_http_quotalane_feedback_init(ngx_conf_t *cf);
+void ngx_http_quotalane_feedback(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_uint_t status,
+    ngx_http_upstream_t *u);
+ngx_uint_t ngx_http_quotalane_feedback_retryable(ngx_uint_t status);
+ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
+
+/* failover: a failed attempt comes back here through error_page */
+ngx_http_quotalane_ctx_t *ngx_http_quotalane_ctx_restore(
+    ngx_http_request_t *r);
+ngx_int_t ngx_http_quotalane_ctx_keep(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_failover(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_failover_error(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 void ngx_http_quotalane_lease_orphan(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 
@@ -188,5 +226,6 @@ char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
 
 extern ngx_module_t  ngx_http_quotalane_module;
 extern ngx_str_t     ngx_http_quotalane_select_lua;
+extern ngx_str_t     ngx_http_quotalane_feedback_lua;
 
 #endif /* NGX_HTTP_QUOTALANE_MODULE_H */

@@ -23,7 +23,7 @@ typedef struct {
 
 
 /* The select script's fields of the picked account, in reply order. */
-#define NGX_HTTP_QUOTALANE_PICK_FIELDS  9
+#define NGX_HTTP_QUOTALANE_PICK_FIELDS  10
 
 typedef struct {
     ngx_str_node_t             sn;       /* binding */
@@ -160,7 +160,7 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_quotalane_arg(&a, (u_char *) "", 0);   /* failover exclusions */
+    ngx_http_quotalane_arg(&a, ctx->excluded.data, ctx->excluded.len);
     ngx_http_quotalane_arg_num(&a, &key->rate_window);
     ngx_http_quotalane_arg_num(&a, &key->rate_requests);
     ngx_http_quotalane_arg_num(&a, &key->rate_tokens);
@@ -265,6 +265,7 @@ ngx_http_quotalane_select_account(ngx_http_request_t *r,
               : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
     a->envelope = f[7];
     a->cred_version = f[8];
+    a->degraded = (f[9].len == 1 && f[9].data[0] == '1');
 
     if (a->id.len == 0 || a->host.len == 0 || f[4].len == 0
         || a->envelope.len == 0

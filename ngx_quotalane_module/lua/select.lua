@@ -7,7 +7,8 @@
 --
 -- Replies:
 --   {'ok', id, type, scheme, host, addr, path_prefix, auth, cred,
---    cred_version}
+--    cred_version, degraded}   degraded: '1' if health < 100 or half-open,
+--                              so the gateway reports successes back
 --   {'limited', what, retry_after_seconds}   key over a rate or concurrency
 --   {'quota', what}                          key or plan over a cost limit
 --   {'none'}   no account serves the request
@@ -279,4 +280,7 @@ end
 local f = redis.call('HMGET', akey, 'id', 'type', 'scheme', 'host', 'addr',
                      'path_prefix', 'auth', 'cred', 'cred_version')
 
-return { 'ok', f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] }
+local degraded = (best.health < 100 or best.half_open) and '1' or '0'
+
+return { 'ok', f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9],
+         degraded }
