@@ -30,8 +30,8 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 PROVE_JOBS  ?= 2
 
-.PHONY: all deps module module-asan admind unit integration test run stop \
-        clean
+.PHONY: all deps module module-asan admind tools unit integration test run \
+        stop clean
 
 all: module admind
 
@@ -61,12 +61,22 @@ $(BUILD)/unit/%: t/unit/%.c $(ADMIND_LIB) $(ADMIND_HDRS) $(QL_SRCS) $(QL_HDRS)
 	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(ADMIND_LIB) $(QL_SRCS) -o $@ \
 	    $(QL_LIBS) -lcmocka
 
+# Small commands the integration tests drive (nginx-free references).
+TOOL_SRCS   := $(wildcard t/tools/*.c)
+TOOL_BINS   := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+$(BUILD)/tools/%: t/tools/%.c $(QL_SRCS) $(QL_HDRS)
+	@mkdir -p $(BUILD)/tools
+	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(QL_SRCS) -o $@ $(QL_LIBS)
+
+tools: $(TOOL_BINS)
+
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
 	    echo "# $$t"; $$t || fail=1; \
 	done; exit $$fail
 
-integration: all module-asan
+integration: all module-asan tools
 	prove -j$(PROVE_JOBS) t/
 
 test: deps

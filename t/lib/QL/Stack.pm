@@ -141,6 +141,7 @@ sub start_redis {
 
 sub stop_redis {
     my ($self) = @_;
+    delete $self->{redis_sock};
     $self->stop_proc($self->{redis_proc});
 }
 
@@ -156,6 +157,44 @@ sub restart_redis {
     $self->wait_for('redis', 10, sub {
         port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
     });
+}
+
+# One command over a kept-open RESP connection; returns the reply (arrays
+# as array refs, errors as "ERR ..." strings).
+sub redis {
+    my ($self, @args) = @_;
+    my $s = $self->{redis_sock};
+    if (!$s || !$s->connected) {
+        $s = $self->{redis_sock} = IO::Socket::INET->new(
+            PeerAddr => '127.0.0.1', PeerPort => $self->{redis_port},
+            Proto => 'tcp') or die "redis: $!";
+        binmode $s;
+    }
+    my $cmd = '*' . @args . "\r\n";
+    $cmd .= '$' . length($_) . "\r\n$_\r\n" for @args;
+    print $s $cmd;
+    return resp_read($s);
+}
+
+sub resp_read {
+    my ($s) = @_;
+    my $line = <$s>;
+    die "redis: connection closed\n" unless defined $line;
+    $line =~ s/\r\n\z//;
+    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
+    return $v if $t eq '+' || $t eq ':';
+    return $v if $t eq '-';
+    if ($t eq '$') {
+        return undef if $v < 0;
+        my $buf = '';
+        read($s, $buf, $v + 2) == $v + 2 or die "redis: short read\n";
+        return substr($buf, 0, $v);
+    }
+    if ($t eq '*') {
+        return undef if $v < 0;
+        return [ map { resp_read($s) } 1 .. $v ];
+    }
+    die "redis: bad reply $line\n";
 }
 
 # Runs one command through redis-cli and returns its raw output.
