@@ -14,7 +14,8 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql -Iadmind \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lpthread
+QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljwt -lpcre2-8 \
+               -lcrypt -lpthread
 
 QL_SRCS     := $(wildcard ql/*.c)
 QL_HDRS     := $(wildcard ql/*.h)
