@@ -107,7 +107,9 @@ is_error($stack->gateway('POST', '/v1/messages',
 is_error($stack->gateway('POST', '/v1/messages',
                          { 'x-api-key' => 'cr_' . ('0' x 64) }, $body),
          401, 'authentication_error', 'unknown key');
-is_error($stack->gateway('POST', "/v1/messages?key=$key->{key}", {}, $body),
+my $in_url = $stack->make_key;
+is_error($stack->gateway('POST', "/v1/messages?key=$in_url->{key}", {},
+                         $body),
          401, 'authentication_error', 'key in the query string ignored');
 
 my $gemini_only = $stack->make_key(permissions => ['gemini']);

@@ -14,10 +14,12 @@ $stack->make_account;
 
 local $ENV{ANTHROPIC_BASE_URL} = $stack->gateway_url;
 local $ENV{ANTHROPIC_API_KEY} = $key->{key};
-my $out = `node $FindBin::Bin/sdk/anthropic_client.js 2>&1`;
-is($?, 0, 'SDK script ran') or diag $out;
+my $err = $stack->dir . '/log/sdk.stderr';
+my $out = `node $FindBin::Bin/sdk/anthropic_client.js 2>$err`;
+is($?, 0, 'SDK script ran') or diag `cat $err`;
 
 my $r = eval { JSON::PP->new->decode($out) } || {};
+diag("SDK output: $out") unless %$r;
 is($r->{plain}{text}, 'Hello from mock', 'messages.create: text');
 is($r->{plain}{usage}{input_tokens}, 12, 'messages.create: usage');
 is($r->{stream}{text}, 'Hello from mock', 'messages.stream: text');
