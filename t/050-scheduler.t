@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 use QL::Stack;
@@ -55,7 +56,7 @@ sub concurrently {
             my $res = $make->($i);
             print $w $res->{status};
             close $w;
-            exit 0;
+            POSIX::_exit(0);
         }
         close $w;
         push @pids, [ $pid, $r ];
@@ -223,7 +224,7 @@ subtest 'a worker killed mid-stream: its leases expire' => sub {
     if ($pid == 0) {
         post($key, headers => { 'x-mock' => 'events=100;token_ms=100' },
              body => { %$body, stream => JSON::PP::true });
-        exit 0;
+        POSIX::_exit(0);
     }
     sleep 1;
     is(post($key)->{status}, 529, 'the only slot is taken');

@@ -41,6 +41,7 @@ sub new {
     make_path($base);
 
     my $self = bless {
+        owner    => $$,
         opt      => \%opt,
         dir      => tempdir("$name-XXXXXX", DIR => $base),
         procs    => [],
@@ -630,7 +631,8 @@ sub random_key {
 
 sub stop_all {
     my ($self) = @_;
-    return if $self->{stopped}++;
+    # forked test clients share this object: only its creator stops it
+    return if $$ != $self->{owner} || $self->{stopped}++;
     for my $proc (reverse @{ $self->{procs} }) {
         $self->stop_proc($proc);
     }
