@@ -36,6 +36,26 @@ typedef struct admind_router_s  admind_router_t;
 
 
 /*
+ * Roles, as users.role stores them.  The zero value is the strictest, so
+ * that a route table row that forgets its role is admin-only.
+ */
+typedef enum {
+    ADMIND_ROLE_ADMIN = 0,
+    ADMIND_ROLE_USER
+} admind_role_e;
+
+#define ADMIND_USERNAME_MAX   64
+
+
+/* who sent an authenticated request (from the JWT, checked against users) */
+typedef struct {
+    uint64_t        id;
+    char            name[ADMIND_USERNAME_MAX + 1];
+    admind_role_e   role;
+} admind_principal_t;
+
+
+/*
  * Process-wide state built at startup and read-only afterwards, so that
  * request threads may read it without locking.
  */

@@ -122,6 +122,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "jwt_secret_file", admind_conf_set_str,
       admind_conf_off(jwt_secret_file), 0, 0, "", 1 },
 
+    { "jwt_ttl_seconds", admind_conf_set_uint,
+      admind_conf_off(jwt_ttl_seconds), 60, 30 * 86400, "43200", 0 },
+
     { "bootstrap_admin_user", admind_conf_set_str,
       admind_conf_off(bootstrap_admin_user), 0, 0, "", 1 },
 
@@ -137,6 +140,12 @@ static const admind_conf_key_t  admind_conf_keys[] = {
 
     { "http_threads", admind_conf_set_uint, admind_conf_off(http_threads),
       1, 256, "4", 0 },
+
+    { "resync_check_ms", admind_conf_set_uint,
+      admind_conf_off(resync_check_ms), 100, 60000, "1000", 0 },
+
+    { "resync_interval_seconds", admind_conf_set_uint,
+      admind_conf_off(resync_interval_seconds), 0, 7 * 86400, "3600", 0 },
 };
 
 #define ADMIND_CONF_NKEYS                                                    \

@@ -35,11 +35,14 @@ struct admind_conf_s {
     char                *migrations_dir;
     char                *master_key_file;
     char                *jwt_secret_file;
+    unsigned             jwt_ttl_seconds;
     char                *bootstrap_admin_user;
     char                *bootstrap_admin_password_file;
     admind_log_level_e   log_level;
     size_t               max_body_bytes;
     unsigned             http_threads;
+    unsigned             resync_check_ms;
+    unsigned             resync_interval_seconds;
 
     /* derived from "listen" and "redis" by admind_conf_check() */
     char                 listen_host[ADMIND_CONF_HOST_MAX];

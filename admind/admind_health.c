@@ -19,8 +19,8 @@ static int admind_health_get(admind_req_t *r);
 
 
 const admind_route_t  admind_health_routes[] = {
-    { "GET", "/healthz", admind_health_get, ADMIND_ROUTE_PUBLIC },
-    { NULL, NULL, NULL, 0 }
+    { "GET", "/healthz", admind_health_get, ADMIND_ROUTE_PUBLIC, 0 },
+    { NULL, NULL, NULL, 0, 0 }
 };
 
 

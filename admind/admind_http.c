@@ -31,6 +31,7 @@
 #include "admind_request.h"
 #include "admind_response.h"
 #include "admind_router.h"
+#include "admind_auth.h"
 #include "admind_http.h"
 
 
@@ -234,10 +235,10 @@ admind_http_first(admind_ctx_t *ctx, admind_req_t *r)
         }
     }
 
-    /*
-     * Authentication of non-public routes (r->match.route->flags) goes
-     * here, before the body is read.
-     */
+    /* before the body is read: strangers do not get to upload */
+    if (admind_auth_request(r) != ADMIND_OK) {
+        return admind_http_has_body(r) ? admind_http_send(r) : MHD_YES;
+    }
 
     return MHD_YES;
 }

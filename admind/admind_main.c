@@ -2,7 +2,8 @@
  * QuotaLane admind: startup, signals and shutdown.
  *
  * Order: configuration, secrets, database (waiting while it starts),
- * migrations and the first admin under one lock, Redis, HTTP.  Signals
+ * migrations and the first admin under one lock, Redis, the hot state
+ * rebuilt from MySQL and its resync worker, HTTP.  Signals
  * are blocked in every thread and taken synchronously by the main thread,
  * so no handler code runs in signal context and libmicrohttpd threads are
  * never interrupted.
@@ -29,6 +30,9 @@
 #include "admind_router.h"
 #include "admind_routes.h"
 #include "admind_http.h"
+#include "admind_auth.h"
+#include "admind_hotstate.h"
+#include "admind_resync.h"
 
 
 /* how long a starting admind waits for a starting mariadbd */
@@ -251,6 +255,7 @@ int
 main(int argc, char **argv)
 {
     int             c, sig, rc, migrate_only, db_ready, redis_ready;
+    int             hotstate_ready;
     char            err[ADMIND_ERRLEN], *db_password;
     const char     *file, *listen;
     admind_ctx_t    ctx;
@@ -311,6 +316,7 @@ main(int argc, char **argv)
     db_password = NULL;
     db_ready = 0;
     redis_ready = 0;
+    hotstate_ready = 0;
     rc = ADMIND_EXIT_FAILURE;
 
     if (admind_load_conf(&conf, file, listen) != ADMIND_OK) {
@@ -387,6 +393,30 @@ main(int argc, char **argv)
                    "error", admind_log_str(err), NULL);
     }
 
+    if (admind_auth_init() != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "cannot prepare password checks", NULL);
+        goto done;
+    }
+
+    if (admind_hotstate_init(&conf) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "hot state init failed", NULL);
+        goto done;
+    }
+
+    hotstate_ready = 1;
+
+    /*
+     * Before serving: a gateway that restarted with admind finds its
+     * state.  A failure (Redis down) is retried by the worker.
+     */
+    admind_resync_run("startup");
+
+    if (admind_resync_start(&conf, err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "cannot start the resync worker",
+                   "error", admind_log_str(err), NULL);
+        goto done;
+    }
+
     ctx.router = admind_router_create(admind_route_tables, err, sizeof(err));
     if (ctx.router == NULL) {
         admind_log(ADMIND_LOG_ERROR, "invalid routes",
@@ -428,7 +458,14 @@ main(int argc, char **argv)
 done:
 
     admind_http_stop(&ctx);
+    admind_resync_stop();
     admind_router_free(ctx.router);
+
+    if (hotstate_ready) {
+        admind_hotstate_shutdown();
+    }
+
+    admind_auth_shutdown();
 
     if (redis_ready) {
         admind_redis_shutdown();

@@ -269,3 +269,246 @@ admind_redis_ping(char *err, size_t errlen)
 
     return rc;
 }
+
+
+void
+admind_redis_args_init(admind_redis_args_t *a)
+{
+    memset(a, 0, sizeof(admind_redis_args_t));
+}
+
+
+void
+admind_redis_args_add(admind_redis_args_t *a, const void *p, size_t len)
+{
+    int      cap;
+    char   **argv, *copy;
+    size_t  *argvlen;
+
+    if (a->failed) {
+        return;
+    }
+
+    if (a->argc == a->cap) {
+        cap = a->cap ? a->cap * 2 : 16;
+
+        argv = realloc(a->argv, (size_t) cap * sizeof(char *));
+        if (argv == NULL) {
+            a->failed = 1;
+            return;
+        }
+        a->argv = argv;
+
+        argvlen = realloc(a->argvlen, (size_t) cap * sizeof(size_t));
+        if (argvlen == NULL) {
+            a->failed = 1;
+            return;
+        }
+        a->argvlen = argvlen;
+
+        a->cap = cap;
+    }
+
+    copy = malloc(len ? len : 1);
+    if (copy == NULL) {
+        a->failed = 1;
+        return;
+    }
+
+    if (len) {
+        memcpy(copy, p, len);
+    }
+
+    a->argv[a->argc] = copy;
+    a->argvlen[a->argc] = len;
+    a->argc++;
+}
+
+
+void
+admind_redis_args_str(admind_redis_args_t *a, const char *s)
+{
+    admind_redis_args_add(a, s, strlen(s));
+}
+
+
+void
+admind_redis_args_fmt(admind_redis_args_t *a, const char *fmt, ...)
+{
+    int      n;
+    char     buf[512];
+    va_list  ap;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+
+    if (n < 0 || (size_t) n >= sizeof(buf)) {
+        a->failed = 1;
+        return;
+    }
+
+    admind_redis_args_add(a, buf, (size_t) n);
+}
+
+
+void
+admind_redis_args_free(admind_redis_args_t *a)
+{
+    int  i;
+
+    for (i = 0; i < a->argc; i++) {
+        free(a->argv[i]);
+    }
+
+    free(a->argv);
+    free(a->argvlen);
+    memset(a, 0, sizeof(admind_redis_args_t));
+}
+
+
+int
+admind_redis_batch_begin(admind_redis_batch_t *b, int multi, char *err,
+    size_t errlen)
+{
+    memset(b, 0, sizeof(admind_redis_batch_t));
+
+    b->c = admind_redis_get(err, errlen);
+    if (b->c == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    if (multi) {
+        if (redisAppendCommand(b->c, "MULTI") != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return ADMIND_ERROR;
+        }
+
+        b->multi = 1;
+        b->n++;
+    }
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_redis_batch_add(admind_redis_batch_t *b, const admind_redis_args_t *a)
+{
+    if (b->failed) {
+        return;
+    }
+
+    if (a->failed || a->argc == 0) {
+        b->failed = 1;
+        snprintf(b->err, sizeof(b->err), "out of memory");
+        return;
+    }
+
+    if (redisAppendCommandArgv(b->c, a->argc, (const char **) a->argv,
+                               a->argvlen)
+        != REDIS_OK)
+    {
+        b->failed = 1;
+        snprintf(b->err, sizeof(b->err), "out of memory");
+        return;
+    }
+
+    b->n++;
+}
+
+
+/* the first error inside a reply (EXEC answers an array of replies) */
+static const char *
+admind_redis_reply_error(redisReply *reply)
+{
+    size_t       i;
+    const char  *e;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        return reply->str;
+    }
+
+    if (reply->type == REDIS_REPLY_ARRAY) {
+        for (i = 0; i < reply->elements; i++) {
+            e = admind_redis_reply_error(reply->element[i]);
+            if (e != NULL) {
+                return e;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+admind_redis_batch_end(admind_redis_batch_t *b, char *err, size_t errlen)
+{
+    int          rc;
+    void        *r;
+    unsigned     i;
+    const char  *e;
+    redisReply  *reply;
+
+    if (b->c == NULL) {
+        snprintf(err, errlen, "no connection");
+        return ADMIND_ERROR;
+    }
+
+    /*
+     * Even after a failed append the commands already buffered are sent
+     * and answered: a MULTI left open would poison the connection, so a
+     * failed batch DISCARDs instead of EXECing.
+     */
+    if (b->multi) {
+        if (redisAppendCommand(b->c, b->failed ? "DISCARD" : "EXEC")
+            != REDIS_OK)
+        {
+            admind_redis_close();
+            snprintf(err, errlen, "out of memory");
+            return ADMIND_ERROR;
+        }
+        b->n++;
+    }
+
+    rc = b->failed ? ADMIND_ERROR : ADMIND_OK;
+
+    if (b->failed) {
+        snprintf(err, errlen, "%s", b->err);
+    }
+
+    for (i = 0; i < b->n; i++) {
+        if (redisGetReply(b->c, &r) != REDIS_OK || r == NULL) {
+            snprintf(err, errlen, "%s", b->c->errstr[0] ? b->c->errstr
+                                                         : "no reply");
+            admind_log(ADMIND_LOG_WARN, "redis connection dropped",
+                       "error", admind_log_str(err), NULL);
+            admind_redis_close();
+            b->c = NULL;
+            return ADMIND_ERROR;
+        }
+
+        reply = r;
+        e = admind_redis_reply_error(reply);
+
+        if (e != NULL && rc == ADMIND_OK) {
+            snprintf(err, errlen, "%s", e);
+            rc = ADMIND_ERROR;
+        }
+
+        /* EXEC answers nil when the transaction was aborted */
+        if (b->multi && !b->failed && i == b->n - 1
+            && reply->type == REDIS_REPLY_NIL && rc == ADMIND_OK)
+        {
+            snprintf(err, errlen, "transaction aborted");
+            rc = ADMIND_ERROR;
+        }
+
+        freeReplyObject(reply);
+    }
+
+    b->n = 0;
+
+    return rc;
+}

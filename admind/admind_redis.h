@@ -34,4 +34,48 @@ redisReply *admind_redis_command_argv(char *err, size_t errlen, int argc,
 int admind_redis_ping(char *err, size_t errlen);
 
 
+/*
+ * Arguments of one command, copied (so they may come from short-lived
+ * buffers) and binary-safe.  An allocation failure is remembered and
+ * reported by admind_redis_batch_add().
+ */
+typedef struct {
+    int        argc;
+    int        cap;
+    char     **argv;
+    size_t    *argvlen;
+    unsigned   failed:1;
+} admind_redis_args_t;
+
+void admind_redis_args_init(admind_redis_args_t *a);
+void admind_redis_args_add(admind_redis_args_t *a, const void *p,
+    size_t len);
+void admind_redis_args_str(admind_redis_args_t *a, const char *s);
+void admind_redis_args_fmt(admind_redis_args_t *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void admind_redis_args_free(admind_redis_args_t *a);
+
+
+/*
+ * A pipeline on the thread's connection: commands are buffered by
+ * admind_redis_batch_add() and sent, with all replies read, by
+ * admind_redis_batch_end(); with multi they run as one MULTI/EXEC.
+ */
+typedef struct {
+    redisContext  *c;
+    unsigned       n;           /* replies to read */
+    unsigned       multi:1;
+    unsigned       failed:1;
+    char           err[ADMIND_ERRLEN];
+} admind_redis_batch_t;
+
+int admind_redis_batch_begin(admind_redis_batch_t *b, int multi, char *err,
+    size_t errlen);
+/* the args are copied into the pipeline: free them when convenient */
+void admind_redis_batch_add(admind_redis_batch_t *b,
+    const admind_redis_args_t *a);
+int admind_redis_batch_end(admind_redis_batch_t *b, char *err,
+    size_t errlen);
+
+
 #endif /* _ADMIND_REDIS_H_INCLUDED_ */

@@ -43,6 +43,9 @@ struct admind_req_s {
 
     admind_route_match_t     match;
 
+    /* the caller, set by admind_auth_request() for non-public routes */
+    admind_principal_t       auth;
+
     /* the answer, set by the admind_resp_*() calls */
     unsigned                 status;
     char                    *resp_body;

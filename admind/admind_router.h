@@ -5,10 +5,17 @@
  * and lists it in admind_routes.c:
  *
  *     const admind_route_t  admind_users_routes[] = {
- *         { "GET",  "/api/v1/users",      admind_users_list,   0 },
- *         { "GET",  "/api/v1/users/{id}", admind_users_get,    0 },
- *         { NULL, NULL, NULL, 0 }
+ *         { "GET", "/api/v1/users", admind_users_list, 0,
+ *           ADMIND_ROLE_ADMIN },
+ *         { "GET", "/api/v1/users/me", admind_users_me, 0,
+ *           ADMIND_ROLE_USER },
+ *         { NULL, NULL, NULL, 0, 0 }
  *     };
+ *
+ * "role" is the least role that may call the route (ADMIND_ROLE_USER: any
+ * signed-in user); it is the only place access is decided, checked by
+ * admind_auth_request() before the body is read.  ADMIND_ROUTE_PUBLIC
+ * routes need no token at all.
  *
  * "{name}" matches one non-empty path segment, read by the handler with
  * admind_req_param(r, "name").  A literal segment beats a parameter at
@@ -42,6 +49,7 @@ typedef struct {
     const char          *pattern;
     admind_handler_pt    handler;
     unsigned             flags;
+    admind_role_e        role;
 } admind_route_t;
 
 

@@ -12,5 +12,10 @@
 
 const admind_route_t *const  admind_route_tables[] = {
     admind_health_routes,
+    admind_auth_routes,
+    admind_users_routes,
+    admind_api_keys_routes,
+    admind_accounts_routes,
+    admind_account_groups_routes,
     NULL
 };

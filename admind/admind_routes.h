@@ -11,6 +11,11 @@
 
 /* one line per resource file (admind_<resource>.c) */
 extern const admind_route_t  admind_health_routes[];
+extern const admind_route_t  admind_auth_routes[];
+extern const admind_route_t  admind_users_routes[];
+extern const admind_route_t  admind_api_keys_routes[];
+extern const admind_route_t  admind_accounts_routes[];
+extern const admind_route_t  admind_account_groups_routes[];
 
 
 /* NULL-terminated, for admind_router_create() */

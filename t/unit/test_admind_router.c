@@ -25,18 +25,18 @@ static int h_root(admind_req_t *r) { (void) r; return 200; }
 
 
 static const admind_route_t  users_routes[] = {
-    { "GET",    "/api/v1/users",                 h_list,   0 },
-    { "POST",   "/api/v1/users",                 h_create, 0 },
-    { "GET",    "/api/v1/users/{id}",            h_get,    0 },
-    { "GET",    "/api/v1/users/me",              h_me,     0 },
-    { "DELETE", "/api/v1/users/{id}",            h_delete, 0 },
-    { "GET",    "/api/v1/users/{id}/keys/{kid}", h_key,    0 },
-    { NULL, NULL, NULL, 0 }
+    { "GET",    "/api/v1/users",                 h_list,   0, 0 },
+    { "POST",   "/api/v1/users",                 h_create, 0, 0 },
+    { "GET",    "/api/v1/users/{id}",            h_get,    0, 0 },
+    { "GET",    "/api/v1/users/me",              h_me,     0, 0 },
+    { "DELETE", "/api/v1/users/{id}",            h_delete, 0, 0 },
+    { "GET",    "/api/v1/users/{id}/keys/{kid}", h_key,    0, 0 },
+    { NULL, NULL, NULL, 0, 0 }
 };
 
 static const admind_route_t  root_routes[] = {
-    { "GET", "/", h_root, ADMIND_ROUTE_PUBLIC },
-    { NULL, NULL, NULL, 0 }
+    { "GET", "/", h_root, ADMIND_ROUTE_PUBLIC, 0 },
+    { NULL, NULL, NULL, 0, 0 }
 };
 
 static const admind_route_t *const  tables[] = {
@@ -211,21 +211,21 @@ test_bad_tables(void **state)
     const admind_route_t  *t[2];
 
     static const admind_route_t  bad[][2] = {
-        { { "GET", "nope", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a//b", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a/{}", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a/x{id}", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a/{ID}", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a/{id", h_list, 0 }, { NULL, NULL, NULL, 0 } },
-        { { "GET", "/{a}/{b}/{c}/{d}/{e}", h_list, 0 },
-          { NULL, NULL, NULL, 0 } },
-        { { "GET", "/a", NULL, 0 }, { NULL, NULL, NULL, 0 } },
+        { { "GET", "nope", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a//b", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a/{}", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a/x{id}", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a/{ID}", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a/{id", h_list, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/{a}/{b}/{c}/{d}/{e}", h_list, 0, 0 },
+          { NULL, NULL, NULL, 0, 0 } },
+        { { "GET", "/a", NULL, 0, 0 }, { NULL, NULL, NULL, 0, 0 } },
     };
 
     static const admind_route_t  overlap[] = {
-        { "GET", "/a/{id}", h_list, 0 },
-        { "GET", "/a/{name}", h_get, 0 },
-        { NULL, NULL, NULL, 0 }
+        { "GET", "/a/{id}", h_list, 0, 0 },
+        { "GET", "/a/{name}", h_get, 0, 0 },
+        { NULL, NULL, NULL, 0, 0 }
     };
 
     (void) state;

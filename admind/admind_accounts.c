@@ -1,0 +1,759 @@
+/*
+ * QuotaLane admind: /api/v1/accounts.
+ *
+ * An account is an upstream AI account the gateway relays to.  Its
+ * credential is sealed under the master key with the account id as AAD,
+ * so the row is inserted first and sealed in the same transaction; the
+ * API only ever shows whether a credential is set and a masked hint.
+ * The base URL is resolved here, once per write, because nginx workers
+ * must not resolve names.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admind_log.h"
+#include "admind_request.h"
+#include "admind_response.h"
+#include "admind_routes.h"
+#include "admind_time.h"
+#include "admind_resource.h"
+#include "admind_audit.h"
+#include "admind_hotstate.h"
+#include "admind_baseurl.h"
+#include "admind_account_types.h"
+#include "admind_cred.h"
+
+
+static int admind_accounts_list(admind_req_t *r);
+static int admind_accounts_get(admind_req_t *r);
+static int admind_accounts_create(admind_req_t *r);
+static int admind_accounts_update(admind_req_t *r);
+static int admind_accounts_delete(admind_req_t *r);
+
+
+const admind_route_t  admind_accounts_routes[] = {
+    { "GET", "/api/v1/accounts", admind_accounts_list, 0,
+      ADMIND_ROLE_ADMIN },
+    { "POST", "/api/v1/accounts", admind_accounts_create, 0,
+      ADMIND_ROLE_ADMIN },
+    { "GET", "/api/v1/accounts/{id}", admind_accounts_get, 0,
+      ADMIND_ROLE_ADMIN },
+    { "PATCH", "/api/v1/accounts/{id}", admind_accounts_update, 0,
+      ADMIND_ROLE_ADMIN },
+    { "DELETE", "/api/v1/accounts/{id}", admind_accounts_delete, 0,
+      ADMIND_ROLE_ADMIN },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+/* admins switch accounts on and off; overloaded and error are observed */
+static const char *const  admind_accounts_statuses[] = {
+    "active", "disabled", NULL
+};
+
+
+/*
+ * The credential fields are write-only: they appear in no answer.  Each
+ * is the "credential" of some row of admind_account_types.c.
+ */
+static const admind_field_t  admind_accounts_fields[] = {
+    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "name", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
+    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
+      NULL, 0 },
+    { "type", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE,
+      1, 32, NULL, 0 },
+    { "platform", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "baseUrl", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 1,
+      ADMIND_BASEURL_MAX, NULL, 0 },
+    { "resolvedAddr", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
+    { "apiKey", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX,
+      NULL, 0 },
+    { "accessToken", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1,
+      ADMIND_CRED_MAX, NULL, 0 },
+    { "refreshToken", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX, NULL,
+      0 },
+    { "priority", ADMIND_FIELD_INT, 0, 0, 1000, NULL, 0 },
+    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
+    { "rpmLimit", ADMIND_FIELD_INT, 0, 0, 4294967295LL, NULL, 0 },
+    { "tpmLimit", ADMIND_FIELD_INT, 0, 0, 9223372036854775807LL, NULL, 0 },
+    { "schedulable", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
+    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_accounts_statuses, 0 },
+    { "healthScore", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "hasCredential", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
+    { "hasRefreshToken", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
+    { "credentialHint", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0,
+      NULL, 0 },
+    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+
+/* the write-only fields, wiped from the parsed body after use */
+static const char *const  admind_accounts_secrets[] = {
+    "apiKey", "accessToken", "refreshToken", NULL
+};
+
+
+static const admind_filter_t  admind_accounts_filters[] = {
+    { "platform", "a.platform", ADMIND_FIELD_STRING },
+    { "type", "a.type", ADMIND_FIELD_STRING },
+    { "groupId", "a.group_id", ADMIND_FIELD_ID },
+    { "status", "a.status", ADMIND_FIELD_STRING },
+    { NULL, NULL, 0 }
+};
+
+
+static const admind_unique_t  admind_accounts_uniques[] = {
+    { "uk_accounts_name", "name" },
+    { NULL, NULL }
+};
+
+
+/* the fields stored as they come; type, URL and credentials are not */
+static const admind_column_t  admind_accounts_columns[] = {
+    { "name", "name", ADMIND_FIELD_STRING },
+    { "description", "description", ADMIND_FIELD_STRING },
+    { "priority", "priority", ADMIND_FIELD_INT },
+    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
+    { "rpmLimit", "rpm_limit", ADMIND_FIELD_INT },
+    { "tpmLimit", "tpm_limit", ADMIND_FIELD_INT },
+    { "schedulable", "schedulable", ADMIND_FIELD_BOOL },
+    { "groupId", "group_id", ADMIND_FIELD_ID },
+    { "status", "status", ADMIND_FIELD_STRING },
+    { NULL, NULL, 0 }
+};
+
+
+static int admind_accounts_fixup(json_t *row);
+
+
+static const admind_resource_t  admind_accounts_resource = {
+    "account", "account", "accounts",
+
+    "SELECT CAST(a.id AS CHAR) AS id, a.name, a.description, a.type, "
+    "a.platform, a.base_url AS baseUrl, a.upstream_addr AS resolvedAddr, "
+    "a.priority, a.concurrency_limit AS concurrencyLimit, "
+    "a.rpm_limit AS rpmLimit, CAST(a.tpm_limit AS CHAR) AS tpmLimit, "
+    "a.schedulable, "
+    "CAST(a.group_id AS CHAR) AS groupId, a.status, "
+    "a.health_score AS healthScore, "
+    "a.credentials_enc IS NOT NULL AS hasCredential, "
+    "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
+    "a.credential_hint AS credentialHint, "
+    ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
+    ADMIND_SQL_TIME("a.updated_at", "updatedAt") " "
+    "FROM accounts a",
+
+    "a.id", "FROM accounts a", admind_accounts_filters,
+    admind_accounts_uniques, admind_accounts_fixup
+};
+
+
+static int
+admind_accounts_fixup(json_t *row)
+{
+    admind_resource_bool_column(row, "schedulable");
+    admind_resource_bool_column(row, "hasCredential");
+    admind_resource_bool_column(row, "hasRefreshToken");
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_accounts_list(admind_req_t *r)
+{
+    return admind_resource_list(r, &admind_accounts_resource);
+}
+
+
+static int
+admind_accounts_get(admind_req_t *r)
+{
+    return admind_resource_get(r, &admind_accounts_resource);
+}
+
+
+static void
+admind_accounts_wipe(json_t *body)
+{
+    const char *const  *name;
+
+    for (name = admind_accounts_secrets; *name != NULL; name++) {
+        admind_fields_wipe(body, *name);
+    }
+}
+
+
+static const admind_account_type_t *
+admind_accounts_type(admind_req_t *r, const char *type)
+{
+    char                          names[256];
+    const admind_account_type_t  *t;
+
+    t = type ? admind_account_type(type) : NULL;
+
+    if (t == NULL) {
+        admind_account_type_names(names, sizeof(names));
+        admind_resp_error(r, 400, "invalid_argument", "field \"type\" must "
+                          "be one of: %s", names);
+    }
+
+    return t;
+}
+
+
+/* only the type's own credential fields; on create, its credential */
+static int
+admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
+    json_t *body, admind_fields_mode_e mode)
+{
+    json_t      *v;
+    const char  *name;
+
+    json_object_foreach(body, name, v) {
+        if ((admind_account_type_is_credential(name)
+             && strcmp(name, t->credential) != 0)
+            || (strcmp(name, "refreshToken") == 0 && !t->oauth))
+        {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
+                              "does not apply to type %s (its credential "
+                              "is \"%s\")", name, t->type, t->credential);
+            return ADMIND_ERROR;
+        }
+    }
+
+    if (mode == ADMIND_FIELDS_CREATE
+        && admind_fields_str(body, t->credential, NULL) == NULL)
+    {
+        admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
+                          "required for type %s", t->credential, t->type);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_fields_str(body, t->credential, NULL) != NULL
+        || admind_fields_str(body, "refreshToken", NULL) != NULL)
+    {
+        if (!r->ctx->has_master_key) {
+            admind_resp_error(r, 503, "unavailable", "master_key_file is "
+                              "not configured: credentials cannot be "
+                              "stored");
+            return ADMIND_ERROR;
+        }
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* parsed and resolved, or a 400 naming baseUrl */
+static int
+admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
+    char *addr, size_t size)
+{
+    char  err[ADMIND_ERRLEN];
+
+    if (admind_baseurl_parse(base, url, err, sizeof(err)) != ADMIND_OK) {
+        admind_resp_error(r, 400, "invalid_argument", "field \"baseUrl\" "
+                          "%s", err);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_baseurl_resolve(url, addr, size, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resp_error(r, 400, "invalid_argument", "field \"baseUrl\": "
+                          "%s", err);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* the group exists (locked until commit) and serves the same platform */
+static int
+admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
+    const char *platform)
+{
+    char               err[ADMIND_ERRLEN];
+    json_t            *rows;
+    const char        *p;
+    admind_db_param_t  params[1];
+
+    params[0] = admind_db_int((long long) group);
+
+    if (admind_db_select(mysql, "SELECT platform FROM account_groups "
+                         "WHERE id = ? LOCK IN SHARE MODE", params, 1,
+                         &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resource_db_error(r, &admind_accounts_resource, err);
+        return ADMIND_ERROR;
+    }
+
+    p = json_string_value(json_object_get(json_array_get(rows, 0),
+                                          "platform"));
+
+    if (p == NULL) {
+        json_decref(rows);
+        admind_resp_error(r, 400, "invalid_argument", "field \"groupId\": "
+                          "no account group %llu",
+                          (unsigned long long) group);
+        return ADMIND_ERROR;
+    }
+
+    if (strcmp(p, platform) != 0) {
+        admind_resp_error(r, 400, "invalid_argument", "field \"groupId\": "
+                          "account group %llu is for platform %s, not %s",
+                          (unsigned long long) group, p, platform);
+        json_decref(rows);
+        return ADMIND_ERROR;
+    }
+
+    json_decref(rows);
+
+    return ADMIND_OK;
+}
+
+
+/*
+ * Seals the body's credential and refresh token for account id and adds
+ * them to the UPDATE; the envelopes are freed by the caller.
+ */
+static int
+admind_accounts_seal(admind_req_t *r, uint64_t id,
+    const admind_account_type_t *t, json_t *body, admind_write_t *w,
+    unsigned char **cred, size_t *cred_len, unsigned char **refresh,
+    size_t *refresh_len, char hint[ADMIND_CRED_HINT_LEN])
+{
+    const char  *s;
+
+    s = admind_fields_str(body, t->credential, NULL);
+
+    if (s != NULL) {
+        if (admind_cred_seal(&r->ctx->master_key, id, s, strlen(s), cred,
+                             cred_len)
+            != ADMIND_OK)
+        {
+            goto failed;
+        }
+
+        admind_cred_hint(s, strlen(s), hint);
+        admind_write_set(w, "credentials_enc",
+                         admind_db_blob(*cred, *cred_len));
+        admind_write_set(w, "credential_hint", admind_db_str(hint));
+    }
+
+    if (admind_fields_has(body, "refreshToken")) {
+        s = admind_fields_str(body, "refreshToken", NULL);
+
+        if (s == NULL) {
+            admind_write_set(w, "refresh_token_enc", admind_db_null());
+
+        } else {
+            if (admind_cred_seal(&r->ctx->master_key, id, s, strlen(s),
+                                 refresh, refresh_len)
+                != ADMIND_OK)
+            {
+                goto failed;
+            }
+
+            admind_write_set(w, "refresh_token_enc",
+                             admind_db_blob(*refresh, *refresh_len));
+        }
+    }
+
+    return ADMIND_OK;
+
+failed:
+
+    admind_resp_error(r, 500, "internal_error", "cannot seal the "
+                      "credential");
+
+    return ADMIND_ERROR;
+}
+
+
+static int
+admind_accounts_create(admind_req_t *r)
+{
+    char                          err[ADMIND_ERRLEN];
+    char                          addr[ADMIND_BASEURL_ADDR];
+    char                          hint[ADMIND_CRED_HINT_LEN];
+    MYSQL                        *mysql;
+    json_t                       *body, *after;
+    size_t                        cred_len, refresh_len;
+    uint64_t                      id, group;
+    const char                   *base;
+    unsigned char                *cred, *refresh;
+    admind_write_t                w;
+    admind_baseurl_t              url;
+    admind_db_result_t            res;
+    const admind_account_type_t  *t;
+
+    body = admind_resource_body(r, admind_accounts_fields,
+                                ADMIND_FIELDS_CREATE);
+    if (body == NULL) {
+        return r->status;
+    }
+
+    cred = NULL;
+    refresh = NULL;
+    after = NULL;
+    mysql = NULL;
+
+    t = admind_accounts_type(r, admind_fields_str(body, "type", NULL));
+
+    if (t == NULL
+        || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_CREATE)
+           != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    /* DNS may take a while: not inside the transaction */
+    base = admind_fields_str(body, "baseUrl", t->base_url);
+
+    if (admind_accounts_url(r, base, &url, addr, sizeof(addr)) != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        mysql = NULL;
+        goto undo;
+    }
+
+    group = (uint64_t) admind_fields_int(body, "groupId", 0);
+
+    if (group && admind_accounts_group(r, mysql, group, t->platform)
+                 != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    admind_write_init(&w);
+    admind_write_fields(&w, body, admind_accounts_columns);
+    admind_write_set(&w, "type", admind_db_str(t->type));
+    admind_write_set(&w, "platform", admind_db_str(t->platform));
+    admind_write_set(&w, "base_url", admind_db_str(url.normalized));
+    admind_write_set(&w, "upstream_addr", admind_db_str(addr));
+
+    if (admind_write_insert(mysql, "accounts", &w, &res, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    id = res.insert_id;
+
+    /* the AAD is the id, known only now */
+    admind_write_init(&w);
+
+    if (admind_accounts_seal(r, id, t, body, &w, &cred, &cred_len, &refresh,
+                             &refresh_len, hint)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
+        != ADMIND_OK
+        || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
+                                err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "create", "account", id, NULL,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    admind_accounts_wipe(body);
+    json_decref(body);
+    free(cred);
+    free(refresh);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        return r->status;
+    }
+
+    admind_hotstate_account(mysql, id, 0);
+
+    return admind_resp_json(r, 201, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_accounts_resource, err);
+
+undo:
+
+    admind_accounts_wipe(body);
+    json_decref(body);
+    json_decref(after);
+    free(cred);
+    free(refresh);
+
+    if (mysql != NULL) {
+        admind_resource_rollback(mysql);
+    }
+
+    return r->status;
+}
+
+
+static int
+admind_accounts_update(admind_req_t *r)
+{
+    int                           rc;
+    char                          err[ADMIND_ERRLEN];
+    char                          addr[ADMIND_BASEURL_ADDR];
+    char                          hint[ADMIND_CRED_HINT_LEN];
+    MYSQL                        *mysql;
+    json_t                       *body, *before, *after;
+    size_t                        cred_len, refresh_len;
+    uint64_t                      id, group, old_group;
+    const char                   *base;
+    unsigned char                *cred, *refresh;
+    admind_write_t                w;
+    admind_baseurl_t              url;
+    const admind_account_type_t  *t;
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    body = admind_resource_body(r, admind_accounts_fields,
+                                ADMIND_FIELDS_UPDATE);
+    if (body == NULL) {
+        return r->status;
+    }
+
+    before = NULL;
+    after = NULL;
+    cred = NULL;
+    refresh = NULL;
+    mysql = NULL;
+
+    /* DNS may take a while: not inside the transaction */
+    base = admind_fields_str(body, "baseUrl", NULL);
+
+    if (base != NULL
+        && admind_accounts_url(r, base, &url, addr, sizeof(addr))
+           != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        mysql = NULL;
+        goto undo;
+    }
+
+    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resp_error(r, 404, "not_found", "no account %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK) {
+        goto failed;
+    }
+
+    t = admind_accounts_type(r, json_string_value(json_object_get(before,
+                                                                 "type")));
+
+    if (t == NULL
+        || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_UPDATE)
+           != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    old_group = admind_resource_id(before, "groupId");
+    group = old_group;
+
+    if (admind_fields_has(body, "groupId")) {
+        group = (uint64_t) admind_fields_int(body, "groupId", 0);
+
+        if (group && admind_accounts_group(r, mysql, group, t->platform)
+                     != ADMIND_OK)
+        {
+            goto undo;
+        }
+    }
+
+    admind_write_init(&w);
+    admind_write_fields(&w, body, admind_accounts_columns);
+
+    if (admind_fields_has(body, "baseUrl")) {
+        /* null: back to the type's default, known only now */
+        if (base == NULL
+            && admind_accounts_url(r, t->base_url, &url, addr, sizeof(addr))
+               != ADMIND_OK)
+        {
+            goto undo;
+        }
+
+        admind_write_set(&w, "base_url", admind_db_str(url.normalized));
+        admind_write_set(&w, "upstream_addr", admind_db_str(addr));
+    }
+
+    if (admind_accounts_seal(r, id, t, body, &w, &cred, &cred_len, &refresh,
+                             &refresh_len, hint)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
+    if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
+        != ADMIND_OK
+        || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
+                                err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "update", "account", id, before,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    admind_accounts_wipe(body);
+    json_decref(body);
+    json_decref(before);
+    free(cred);
+    free(refresh);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        return r->status;
+    }
+
+    admind_hotstate_account(mysql, id, group != old_group ? old_group : 0);
+
+    return admind_resp_json(r, 200, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_accounts_resource, err);
+
+undo:
+
+    admind_accounts_wipe(body);
+    json_decref(body);
+    json_decref(before);
+    json_decref(after);
+    free(cred);
+    free(refresh);
+
+    if (mysql != NULL) {
+        admind_resource_rollback(mysql);
+    }
+
+    return r->status;
+}
+
+
+static int
+admind_accounts_delete(admind_req_t *r)
+{
+    int                 rc;
+    char                err[ADMIND_ERRLEN], platform[33];
+    MYSQL              *mysql;
+    json_t             *before, *keys, *key;
+    size_t              i;
+    uint64_t            id, group;
+    admind_db_param_t   params[1];
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        return r->status;
+    }
+
+    before = NULL;
+    keys = NULL;
+
+    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resp_error(r, 404, "not_found", "no account %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK) {
+        goto failed;
+    }
+
+    params[0] = admind_db_int((long long) id);
+
+    /* keys bound to the account lose the binding (ON DELETE SET NULL) */
+    if (admind_db_select(mysql, "SELECT id FROM api_keys "
+                         "WHERE account_id = ? FOR UPDATE", params, 1,
+                         &keys, err, sizeof(err))
+        != ADMIND_OK
+        || admind_db_exec(mysql, "DELETE FROM accounts WHERE id = ?",
+                          params, 1, NULL, err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "delete", "account", id, before,
+                              NULL, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    snprintf(platform, sizeof(platform), "%s",
+             json_string_value(json_object_get(before, "platform")));
+    group = admind_resource_id(before, "groupId");
+    json_decref(before);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(keys);
+        return r->status;
+    }
+
+    admind_hotstate_account_deleted(id, platform, group);
+
+    json_array_foreach(keys, i, key) {
+        admind_hotstate_key(mysql, admind_resource_id(key, "id"));
+    }
+
+    json_decref(keys);
+
+    return admind_resp_empty(r, 204);
+
+failed:
+
+    admind_resource_db_error(r, &admind_accounts_resource, err);
+
+undo:
+
+    json_decref(before);
+    json_decref(keys);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}

@@ -1,0 +1,681 @@
+/*
+ * QuotaLane admind: /api/v1/api-keys.
+ *
+ * The key itself exists only in the create answer: MySQL keeps its
+ * SHA-256 (the name of its hot-state record) and its first characters,
+ * so that people can tell their keys apart.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH  8
+#include <pcre2.h>
+
+#include "ql_apikey.h"
+#include "admind_log.h"
+#include "admind_request.h"
+#include "admind_response.h"
+#include "admind_routes.h"
+#include "admind_time.h"
+#include "admind_resource.h"
+#include "admind_audit.h"
+#include "admind_hotstate.h"
+
+
+/* "cr_" and 7 hex digits: enough to tell keys apart, nothing to guess */
+#define ADMIND_API_KEYS_PREFIX_LEN  10
+
+/* the ranges of the INT UNSIGNED and signed BIGINT columns */
+#define ADMIND_API_KEYS_MAX_INT     4294967295LL
+#define ADMIND_API_KEYS_MAX_INT64   9223372036854775807LL
+
+
+static int admind_api_keys_list(admind_req_t *r);
+static int admind_api_keys_get(admind_req_t *r);
+static int admind_api_keys_create(admind_req_t *r);
+static int admind_api_keys_update(admind_req_t *r);
+static int admind_api_keys_delete(admind_req_t *r);
+
+
+const admind_route_t  admind_api_keys_routes[] = {
+    { "GET", "/api/v1/api-keys", admind_api_keys_list, 0,
+      ADMIND_ROLE_ADMIN },
+    { "POST", "/api/v1/api-keys", admind_api_keys_create, 0,
+      ADMIND_ROLE_ADMIN },
+    { "GET", "/api/v1/api-keys/{id}", admind_api_keys_get, 0,
+      ADMIND_ROLE_ADMIN },
+    { "PATCH", "/api/v1/api-keys/{id}", admind_api_keys_update, 0,
+      ADMIND_ROLE_ADMIN },
+    { "PUT", "/api/v1/api-keys/{id}", admind_api_keys_update, 0,
+      ADMIND_ROLE_ADMIN },
+    { "DELETE", "/api/v1/api-keys/{id}", admind_api_keys_delete, 0,
+      ADMIND_ROLE_ADMIN },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+/* the platforms a key may be limited to (ql_platform.c), or all */
+static const char *const  admind_api_keys_permissions[] = {
+    "all", "claude", "gemini", "openai", "bedrock", NULL
+};
+
+static const char *const  admind_api_keys_statuses[] = {
+    "active", "disabled", NULL
+};
+
+
+static const admind_field_t  admind_api_keys_fields[] = {
+    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "name", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
+    { "userId", ADMIND_FIELD_ID,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
+    { "key", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "keyPrefix", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "permissions", ADMIND_FIELD_STRINGS, 0, 0, 0,
+      admind_api_keys_permissions, 5 },
+    { "allowedClients", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 512,
+      NULL, 32 },
+    { "blockedModels", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 128,
+      NULL, 256 },
+    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
+    { "rateWindowSeconds", ADMIND_FIELD_INT, 0, 1, 86400, NULL, 0 },
+    { "rateLimitRequests", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT,
+      NULL, 0 },
+    { "rateLimitTokens", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT64,
+      NULL, 0 },
+    { "rateLimitCostMicros", ADMIND_FIELD_INT, 0, 0,
+      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
+    { "dailyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
+      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
+    { "weeklyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
+      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
+    { "weeklyResetHours", ADMIND_FIELD_INT, 0, 0, 167, NULL, 0 },
+    { "totalCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
+      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
+    { "expiresAt", ADMIND_FIELD_TIME, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "accountId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_api_keys_statuses, 0 },
+    { "lastUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+
+static const admind_filter_t  admind_api_keys_filters[] = {
+    { "userId", "k.user_id", ADMIND_FIELD_ID },
+    { "accountId", "k.account_id", ADMIND_FIELD_ID },
+    { "groupId", "k.group_id", ADMIND_FIELD_ID },
+    { "status", "k.status", ADMIND_FIELD_STRING },
+    { NULL, NULL, 0 }
+};
+
+
+/* the fields stored as they come; lists, expiry and the key are not */
+static const admind_column_t  admind_api_keys_columns[] = {
+    { "name", "name", ADMIND_FIELD_STRING },
+    { "userId", "user_id", ADMIND_FIELD_ID },
+    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
+    { "rateWindowSeconds", "rate_window_seconds", ADMIND_FIELD_INT },
+    { "rateLimitRequests", "rate_limit_requests", ADMIND_FIELD_INT },
+    { "rateLimitTokens", "rate_limit_tokens", ADMIND_FIELD_INT },
+    { "rateLimitCostMicros", "rate_limit_cost_micros", ADMIND_FIELD_INT },
+    { "dailyCostLimitMicros", "daily_cost_limit_micros", ADMIND_FIELD_INT },
+    { "weeklyCostLimitMicros", "weekly_cost_limit_micros",
+      ADMIND_FIELD_INT },
+    { "weeklyResetHours", "weekly_reset_hours", ADMIND_FIELD_INT },
+    { "totalCostLimitMicros", "total_cost_limit_micros", ADMIND_FIELD_INT },
+    { "accountId", "account_id", ADMIND_FIELD_ID },
+    { "groupId", "group_id", ADMIND_FIELD_ID },
+    { "status", "status", ADMIND_FIELD_STRING },
+    { NULL, NULL, 0 }
+};
+
+
+static int admind_api_keys_fixup(json_t *row);
+
+
+static const admind_resource_t  admind_api_keys_resource = {
+    "api key", "api_key", "apiKeys",
+
+    "SELECT CAST(k.id AS CHAR) AS id, k.name, "
+    "CAST(k.user_id AS CHAR) AS userId, k.key_prefix AS keyPrefix, "
+    "k.permissions, k.allowed_clients AS allowedClients, "
+    "k.blocked_models AS blockedModels, "
+    "k.concurrency_limit AS concurrencyLimit, "
+    "k.rate_window_seconds AS rateWindowSeconds, "
+    "k.rate_limit_requests AS rateLimitRequests, "
+    "CAST(k.rate_limit_tokens AS CHAR) AS rateLimitTokens, "
+    "CAST(k.rate_limit_cost_micros AS CHAR) AS rateLimitCostMicros, "
+    "CAST(k.daily_cost_limit_micros AS CHAR) AS dailyCostLimitMicros, "
+    "CAST(k.weekly_cost_limit_micros AS CHAR) AS weeklyCostLimitMicros, "
+    "k.weekly_reset_hours AS weeklyResetHours, "
+    "CAST(k.total_cost_limit_micros AS CHAR) AS totalCostLimitMicros, "
+    ADMIND_SQL_TIME("k.expires_at", "expiresAt") ", "
+    "CAST(k.account_id AS CHAR) AS accountId, "
+    "CAST(k.group_id AS CHAR) AS groupId, k.status, "
+    ADMIND_SQL_TIME("k.last_used_at", "lastUsedAt") ", "
+    ADMIND_SQL_TIME("k.created_at", "createdAt") ", "
+    ADMIND_SQL_TIME("k.updated_at", "updatedAt") " "
+    "FROM api_keys k",
+
+    "k.id", "FROM api_keys k", admind_api_keys_filters, NULL,
+    admind_api_keys_fixup
+};
+
+
+static int
+admind_api_keys_fixup(json_t *row)
+{
+    /* NULL lists mean "no restriction" (0001_schema_v1.sql) */
+    if (admind_resource_json_column(row, "permissions", "[\"all\"]")
+        != ADMIND_OK
+        || admind_resource_json_column(row, "allowedClients", "[]")
+           != ADMIND_OK
+        || admind_resource_json_column(row, "blockedModels", "[]")
+           != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_api_keys_list(admind_req_t *r)
+{
+    return admind_resource_list(r, &admind_api_keys_resource);
+}
+
+
+static int
+admind_api_keys_get(admind_req_t *r)
+{
+    return admind_resource_get(r, &admind_api_keys_resource);
+}
+
+
+/* a key that may use no platform at all is a mistake, not a policy */
+static int
+admind_api_keys_permissions_given(admind_req_t *r, json_t *body)
+{
+    json_t  *list;
+
+    list = admind_fields_array(body, "permissions");
+
+    if (list != NULL && json_array_size(list) == 0) {
+        admind_resp_error(r, 400, "invalid_argument", "field "
+                          "\"permissions\" must not be empty (use "
+                          "[\"all\"] for every platform)");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/*
+ * The module compiles allowed-client patterns with nginx's PCRE2 at
+ * request time and skips ones that fail; refusing them here tells the
+ * admin instead of silently allowing fewer clients.
+ */
+static int
+admind_api_keys_patterns(admind_req_t *r, json_t *body)
+{
+    int           errcode;
+    size_t        i;
+    json_t       *list, *item;
+    pcre2_code   *re;
+    PCRE2_SIZE    offset;
+    PCRE2_UCHAR   msg[256];
+
+    list = admind_fields_array(body, "allowedClients");
+
+    json_array_foreach(list, i, item) {
+        re = pcre2_compile((PCRE2_SPTR) json_string_value(item),
+                           PCRE2_ZERO_TERMINATED, 0, &errcode, &offset,
+                           NULL);
+
+        if (re == NULL) {
+            pcre2_get_error_message(errcode, msg, sizeof(msg));
+            admind_resp_error(r, 400, "invalid_argument",
+                              "field \"allowedClients\" item %zu: not a "
+                              "PCRE pattern: %s at offset %zu", i,
+                              (char *) msg, (size_t) offset);
+            return ADMIND_ERROR;
+        }
+
+        pcre2_code_free(re);
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* the id a binding field will have: the body's, else the current one */
+static uint64_t
+admind_api_keys_binding(json_t *body, json_t *before, const char *name)
+{
+    if (admind_fields_has(body, name)) {
+        return (uint64_t) admind_fields_int(body, name, 0);
+    }
+
+    return before ? admind_resource_id(before, name) : 0;
+}
+
+
+/* the referenced rows exist (and stay until commit) */
+static int
+admind_api_keys_refs(admind_req_t *r, MYSQL *mysql, json_t *body)
+{
+    int          exists;
+    size_t       i;
+    uint64_t     id;
+
+    static const struct {
+        const char  *field;
+        const char  *table;
+        const char  *what;
+    } refs[] = {
+        { "userId", "users", "user" },
+        { "accountId", "accounts", "account" },
+        { "groupId", "account_groups", "account group" },
+    };
+
+    for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        id = (uint64_t) admind_fields_int(body, refs[i].field, 0);
+        if (id == 0) {
+            continue;
+        }
+
+        if (admind_resource_exists(r, mysql, &admind_api_keys_resource,
+                                   refs[i].table, id, &exists)
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        if (!exists) {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\": "
+                              "no %s %llu", refs[i].field, refs[i].what,
+                              (unsigned long long) id);
+            return ADMIND_ERROR;
+        }
+    }
+
+    return ADMIND_OK;
+}
+
+
+/*
+ * The fields that are not stored as they come: lists as JSON text (an
+ * empty restriction list as NULL, "no restriction"), the expiry as a
+ * DATETIME.  The texts are malloc()ed into texts[3], freed by the caller.
+ */
+static void
+admind_api_keys_write(admind_write_t *w, json_t *body, char *texts[3],
+    char expires[ADMIND_TIME_LEN + 1])
+{
+    size_t   i;
+    time_t   t;
+    json_t  *list;
+
+    static const struct {
+        const char  *field;
+        const char  *column;
+    } lists[] = {
+        { "permissions", "permissions" },
+        { "allowedClients", "allowed_clients" },
+        { "blockedModels", "blocked_models" },
+    };
+
+    admind_write_fields(w, body, admind_api_keys_columns);
+
+    for (i = 0; i < 3; i++) {
+        texts[i] = NULL;
+
+        if (!admind_fields_has(body, lists[i].field)) {
+            continue;
+        }
+
+        list = admind_fields_array(body, lists[i].field);
+
+        if (list != NULL && json_array_size(list) > 0) {
+            texts[i] = json_dumps(list, JSON_COMPACT);
+        }
+
+        admind_write_set(w, lists[i].column,
+                         texts[i] ? admind_db_str(texts[i])
+                                  : admind_db_null());
+    }
+
+    if (admind_fields_has(body, "expiresAt")) {
+        t = admind_fields_time(body, "expiresAt", 0);
+        admind_time_sql(t, expires, ADMIND_TIME_LEN + 1);
+        admind_write_set(w, "expires_at",
+                         t ? admind_db_str(expires) : admind_db_null());
+    }
+}
+
+
+static void
+admind_api_keys_free(char *texts[3])
+{
+    free(texts[0]);
+    free(texts[1]);
+    free(texts[2]);
+}
+
+
+static int
+admind_api_keys_create(admind_req_t *r)
+{
+    char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
+    char                 key[QL_APIKEY_LEN + 1];
+    char                 digest[QL_APIKEY_DIGEST_HEX + 1];
+    char                *texts[3];
+    MYSQL               *mysql;
+    json_t              *body, *after;
+    uint64_t             id;
+    admind_write_t       w;
+    admind_db_result_t   res;
+
+    body = admind_resource_body(r, admind_api_keys_fields,
+                                ADMIND_FIELDS_CREATE);
+    if (body == NULL) {
+        return r->status;
+    }
+
+    if (admind_api_keys_binding(body, NULL, "accountId")
+        && admind_api_keys_binding(body, NULL, "groupId"))
+    {
+        json_decref(body);
+        return admind_resp_error(r, 400, "invalid_argument", "fields "
+                                 "\"accountId\" and \"groupId\" exclude "
+                                 "each other");
+    }
+
+    if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
+        || admind_api_keys_patterns(r, body) != ADMIND_OK)
+    {
+        json_decref(body);
+        return r->status;
+    }
+
+    if (ql_apikey_generate(key) != 0
+        || ql_apikey_digest((unsigned char *) key, QL_APIKEY_LEN,
+                            (unsigned char *) digest)
+           != 0)
+    {
+        json_decref(body);
+        return admind_resp_error(r, 500, "internal_error",
+                                 "cannot generate a key");
+    }
+
+    digest[QL_APIKEY_DIGEST_HEX] = '\0';
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        json_decref(body);
+        ql_wipe(key, sizeof(key));
+        return r->status;
+    }
+
+    after = NULL;
+
+    admind_write_init(&w);
+    admind_api_keys_write(&w, body, texts, expires);
+    admind_write_set(&w, "key_hash",
+                     admind_db_strn(digest, QL_APIKEY_DIGEST_HEX));
+    admind_write_set(&w, "key_prefix",
+                     admind_db_strn(key, ADMIND_API_KEYS_PREFIX_LEN));
+
+    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK) {
+        goto undo;
+    }
+
+    if (admind_write_insert(mysql, "api_keys", &w, &res, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    id = res.insert_id;
+
+    if (admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
+                             err, sizeof(err))
+        != ADMIND_OK
+        || admind_audit_write(mysql, r, "create", "api_key", id, NULL,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    admind_api_keys_free(texts);
+    json_decref(body);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        ql_wipe(key, sizeof(key));
+        return r->status;
+    }
+
+    admind_hotstate_key(mysql, id);
+
+    /* the only time the key is shown */
+    json_object_set_new(after, "key", json_string(key));
+    ql_wipe(key, sizeof(key));
+
+    return admind_resp_json(r, 201, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_api_keys_resource, err);
+
+undo:
+
+    ql_wipe(key, sizeof(key));
+    admind_api_keys_free(texts);
+    json_decref(body);
+    json_decref(after);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}
+
+
+static int
+admind_api_keys_update(admind_req_t *r)
+{
+    int                  rc;
+    char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
+    char                *texts[3];
+    MYSQL               *mysql;
+    json_t              *body, *before, *after;
+    uint64_t             id;
+    admind_write_t       w;
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    body = admind_resource_body(r, admind_api_keys_fields,
+                                ADMIND_FIELDS_UPDATE);
+    if (body == NULL) {
+        return r->status;
+    }
+
+    if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
+        || admind_api_keys_patterns(r, body) != ADMIND_OK)
+    {
+        json_decref(body);
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        json_decref(body);
+        return r->status;
+    }
+
+    before = NULL;
+    after = NULL;
+    texts[0] = NULL;
+    texts[1] = NULL;
+    texts[2] = NULL;
+
+    rc = admind_resource_load(mysql, &admind_api_keys_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resp_error(r, 404, "not_found", "no api key %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK) {
+        goto failed;
+    }
+
+    if (admind_api_keys_binding(body, before, "accountId")
+        && admind_api_keys_binding(body, before, "groupId"))
+    {
+        admind_resp_error(r, 400, "invalid_argument", "fields "
+                          "\"accountId\" and \"groupId\" exclude each "
+                          "other (set the other one to null)");
+        goto undo;
+    }
+
+    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK) {
+        goto undo;
+    }
+
+    admind_write_init(&w);
+    admind_api_keys_write(&w, body, texts, expires);
+
+    if (admind_write_update(mysql, "api_keys", &w, id, err, sizeof(err))
+        != ADMIND_OK
+        || admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
+                                err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "update", "api_key", id, before,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    admind_api_keys_free(texts);
+    json_decref(before);
+    json_decref(body);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        return r->status;
+    }
+
+    admind_hotstate_key(mysql, id);
+
+    return admind_resp_json(r, 200, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_api_keys_resource, err);
+
+undo:
+
+    admind_api_keys_free(texts);
+    json_decref(body);
+    json_decref(before);
+    json_decref(after);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}
+
+
+static int
+admind_api_keys_delete(admind_req_t *r)
+{
+    int                 rc;
+    char                err[ADMIND_ERRLEN];
+    char                digest[QL_APIKEY_DIGEST_HEX + 1];
+    MYSQL              *mysql;
+    json_t             *before, *rows;
+    uint64_t            id;
+    const char         *hash;
+    admind_db_param_t   params[1];
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        return r->status;
+    }
+
+    before = NULL;
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select(mysql, "SELECT key_hash FROM api_keys WHERE id = ? "
+                         "FOR UPDATE", params, 1, &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    hash = json_string_value(json_object_get(json_array_get(rows, 0),
+                                             "key_hash"));
+
+    if (hash == NULL || strlen(hash) != QL_APIKEY_DIGEST_HEX) {
+        json_decref(rows);
+        admind_resp_error(r, 404, "not_found", "no api key %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    memcpy(digest, hash, sizeof(digest));
+    json_decref(rows);
+
+    rc = admind_resource_load(mysql, &admind_api_keys_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc != ADMIND_OK
+        || admind_db_exec(mysql, "DELETE FROM api_keys WHERE id = ?",
+                          params, 1, NULL, err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "delete", "api_key", id, before,
+                              NULL, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    json_decref(before);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        return r->status;
+    }
+
+    admind_hotstate_key_deleted(digest);
+
+    return admind_resp_empty(r, 204);
+
+failed:
+
+    admind_resource_db_error(r, &admind_api_keys_resource, err);
+
+undo:
+
+    json_decref(before);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}

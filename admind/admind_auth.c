@@ -1,0 +1,322 @@
+/*
+ * QuotaLane admind: POST /api/v1/auth/login and bearer tokens.
+ *
+ * The token names the user; every request then reads the user's row
+ * again, so that disabling or demoting a user takes effect at once and
+ * not when the token expires.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "admind_config.h"
+#include "admind_log.h"
+#include "admind_db.h"
+#include "admind_db_stmt.h"
+#include "admind_password.h"
+#include "admind_request.h"
+#include "admind_response.h"
+#include "admind_routes.h"
+#include "admind_fields.h"
+#include "admind_resource.h"
+#include "admind_time.h"
+#include "admind_jwt.h"
+#include "admind_auth.h"
+
+
+static int admind_auth_login(admind_req_t *r);
+
+
+const admind_route_t  admind_auth_routes[] = {
+    { "POST", "/api/v1/auth/login", admind_auth_login, ADMIND_ROUTE_PUBLIC,
+      0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static const admind_field_t  admind_auth_login_fields[] = {
+    { "username", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 1, 255, NULL,
+      0 },
+    { "password", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 1, 1024, NULL,
+      0 },
+    { NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+
+static const admind_resource_t  admind_auth_resource = {
+    "user", "user", "users", NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+
+/*
+ * A hash of a random password: an unknown user costs the same bcrypt
+ * run as a known one, so the answer time does not tell which names exist.
+ */
+static char  admind_auth_dummy[ADMIND_PASSWORD_HASH_LEN];
+
+
+int
+admind_auth_init(void)
+{
+    char           pw[33];
+    size_t         i;
+    unsigned char  rnd[16];
+
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        return ADMIND_ERROR;
+    }
+
+    for (i = 0; i < sizeof(rnd); i++) {
+        snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
+    }
+
+    if (admind_password_hash(pw, strlen(pw), ADMIND_PASSWORD_COST,
+                             admind_auth_dummy, sizeof(admind_auth_dummy))
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    OPENSSL_cleanse(pw, sizeof(pw));
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_auth_shutdown(void)
+{
+    OPENSSL_cleanse(admind_auth_dummy, sizeof(admind_auth_dummy));
+}
+
+
+int
+admind_auth_allows(const admind_route_t *route, admind_role_e role)
+{
+    return role == ADMIND_ROLE_ADMIN || route->role == ADMIND_ROLE_USER;
+}
+
+
+static int
+admind_auth_unauthenticated(admind_req_t *r, const char *message)
+{
+    admind_resp_error(r, 401, "unauthenticated", "%s", message);
+    admind_resp_header(r, "WWW-Authenticate", "Bearer");
+
+    return ADMIND_ERROR;
+}
+
+
+int
+admind_auth_request(admind_req_t *r)
+{
+    char                 err[ADMIND_ERRLEN];
+    MYSQL               *mysql;
+    json_t              *rows, *row;
+    const char          *h, *status, *name;
+    admind_ctx_t        *ctx;
+    admind_db_param_t    params[1];
+    admind_principal_t   p;
+
+    if (r->match.route->flags & ADMIND_ROUTE_PUBLIC) {
+        return ADMIND_OK;
+    }
+
+    ctx = r->ctx;
+
+    h = admind_req_header(r, "Authorization");
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        return admind_auth_unauthenticated(r, "a bearer token is required "
+                                           "(POST /api/v1/auth/login)");
+    }
+
+    for (h += 7; *h == ' '; h++) {
+        /* void */
+    }
+
+    if (ctx->jwt_secret == NULL) {
+        admind_resp_error(r, 503, "unavailable",
+                          "jwt_secret_file is not configured");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_jwt_verify(ctx->jwt_secret, ctx->jwt_secret_len, h,
+                          time(NULL), &p)
+        != ADMIND_OK)
+    {
+        return admind_auth_unauthenticated(r, "the token is invalid or "
+                                           "expired");
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    params[0] = admind_db_int((long long) p.id);
+
+    if (admind_db_select(mysql, "SELECT username, role, status FROM users "
+                         "WHERE id = ?", params, 1, &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resource_db_error(r, &admind_auth_resource, err);
+        return ADMIND_ERROR;
+    }
+
+    row = json_array_get(rows, 0);
+    status = json_string_value(json_object_get(row, "status"));
+    name = json_string_value(json_object_get(row, "username"));
+
+    if (row == NULL || status == NULL || strcmp(status, "active") != 0
+        || name == NULL || strlen(name) > ADMIND_USERNAME_MAX
+        || admind_role_parse(json_string_value(json_object_get(row, "role")),
+                             &p.role)
+           != ADMIND_OK)
+    {
+        json_decref(rows);
+        return admind_auth_unauthenticated(r, "the token's user no longer "
+                                           "exists or is disabled");
+    }
+
+    strcpy(p.name, name);
+    json_decref(rows);
+
+    r->auth = p;
+
+    if (!admind_auth_allows(r->match.route, p.role)) {
+        admind_resp_error(r, 403, "forbidden", "this needs the %s role",
+                          admind_role_name(r->match.route->role));
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_auth_login(admind_req_t *r)
+{
+    int                  ok;
+    char                 err[ADMIND_ERRLEN], *token;
+    char                 expires[ADMIND_TIME_LEN + 1];
+    MYSQL               *mysql;
+    json_t              *body, *rows, *row;
+    time_t               exp;
+    const char          *username, *password, *hash, *status;
+    admind_ctx_t        *ctx;
+    admind_db_param_t    params[1];
+    admind_principal_t   p;
+
+    ctx = r->ctx;
+
+    if (ctx->jwt_secret == NULL) {
+        return admind_resp_error(r, 503, "unavailable",
+                                 "jwt_secret_file is not configured");
+    }
+
+    body = admind_resource_body(r, admind_auth_login_fields,
+                                ADMIND_FIELDS_CREATE);
+    if (body == NULL) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        json_decref(body);
+        return r->status;
+    }
+
+    username = admind_fields_str(body, "username", "");
+    password = admind_fields_str(body, "password", "");
+
+    params[0] = admind_db_str(username);
+
+    if (admind_db_select(mysql, "SELECT id, username, password_hash, role, "
+                         "status FROM users WHERE username = ? AND "
+                         "auth_source = 'local'", params, 1, &rows, err,
+                         sizeof(err))
+        != ADMIND_OK)
+    {
+        json_decref(body);
+        return admind_resource_db_error(r, &admind_auth_resource, err);
+    }
+
+    row = json_array_get(rows, 0);
+    hash = json_string_value(json_object_get(row, "password_hash"));
+
+    ok = admind_password_verify(password, strlen(password),
+                                hash ? hash : admind_auth_dummy);
+
+    json_decref(body);
+
+    if (!ok || hash == NULL) {
+        json_decref(rows);
+        admind_log(ADMIND_LOG_INFO, "login failed",
+                   "id", json_string(r->id),
+                   "remote", json_string(r->remote), NULL);
+        return admind_resp_error(r, 401, "invalid_credentials",
+                                 "invalid username or password");
+    }
+
+    status = json_string_value(json_object_get(row, "status"));
+
+    memset(&p, 0, sizeof(p));
+    p.id = (uint64_t) json_integer_value(json_object_get(row, "id"));
+    snprintf(p.name, sizeof(p.name), "%s",
+             json_string_value(json_object_get(row, "username")));
+
+    if (status == NULL || strcmp(status, "active") != 0
+        || admind_role_parse(json_string_value(json_object_get(row, "role")),
+                             &p.role)
+           != ADMIND_OK)
+    {
+        json_decref(rows);
+        admind_log(ADMIND_LOG_INFO, "login refused: user disabled",
+                   "id", json_string(r->id),
+                   "user_id", json_integer((json_int_t) p.id), NULL);
+        return admind_resp_error(r, 401, "invalid_credentials",
+                                 "this user is disabled");
+    }
+
+    json_decref(rows);
+
+    if (admind_jwt_issue(ctx->jwt_secret, ctx->jwt_secret_len, &p,
+                         time(NULL), ctx->conf->jwt_ttl_seconds, &token,
+                         &exp)
+        != ADMIND_OK)
+    {
+        return admind_resp_error(r, 500, "internal_error",
+                                 "cannot issue a token");
+    }
+
+    /* updated_at stays: a login is not a change of the user */
+    params[0] = admind_db_int((long long) p.id);
+
+    if (admind_db_exec(mysql, "UPDATE users SET last_login_at = "
+                       "CURRENT_TIMESTAMP(3), updated_at = updated_at "
+                       "WHERE id = ?", params, 1, NULL, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_WARN, "cannot record the login time",
+                   "error", admind_log_str(err), NULL);
+    }
+
+    admind_log(ADMIND_LOG_INFO, "login",
+               "id", json_string(r->id),
+               "user_id", json_integer((json_int_t) p.id),
+               "remote", json_string(r->remote), NULL);
+
+    admind_time_format(exp, expires, sizeof(expires));
+
+    body = json_pack("{s:s,s:s}", "token", token, "expiresAt", expires);
+
+    OPENSSL_cleanse(token, strlen(token));
+    free(token);
+
+    return admind_resp_json(r, 200, body);
+}

@@ -1,0 +1,109 @@
+/*
+ * QuotaLane admind: request bodies checked against a field table.
+ *
+ * Each resource describes its JSON fields once (name, type, flags,
+ * limits); admind_fields_validate() then answers every "unknown field",
+ * "wrong type", "missing field" and "out of range" case the same way for
+ * all resources, naming the field.  Names follow the proto3 JSON mapping
+ * (lowerCamelCase); 64-bit integers (ids) are accepted as a JSON number
+ * or a decimal string, as proto3 JSON parsers do.
+ *
+ *     static const admind_field_t  fields[] = {
+ *         { "name", ADMIND_FIELD_STRING,
+ *           ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
+ *         { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+ *         { NULL, 0, 0, 0, 0, NULL, 0 }
+ *     };
+ */
+
+#ifndef _ADMIND_FIELDS_H_INCLUDED_
+#define _ADMIND_FIELDS_H_INCLUDED_
+
+
+#include <time.h>
+#include <jansson.h>
+
+#include "admind.h"
+
+
+typedef enum {
+    ADMIND_FIELD_STRING = 0,    /* min..max characters, or one of values */
+    ADMIND_FIELD_INT,           /* number or decimal string in min..max */
+    ADMIND_FIELD_ID,            /* int64 id >= 1: decimal string or number */
+    ADMIND_FIELD_BOOL,
+    ADMIND_FIELD_TIME,          /* RFC 3339 string */
+    ADMIND_FIELD_STRINGS        /* array of at most max_items strings */
+} admind_field_type_e;
+
+
+/* needed when creating (an update may leave it out) */
+#define ADMIND_FIELD_REQUIRED   0x01
+/* null is a value: it clears the field */
+#define ADMIND_FIELD_NULLABLE   0x02
+/* set when creating only */
+#define ADMIND_FIELD_IMMUTABLE  0x04
+/* output only: ignored in requests, so a GET result can be sent back */
+#define ADMIND_FIELD_OUTPUT     0x08
+/* strings (and items): no control characters (newlines, tabs, NUL) */
+#define ADMIND_FIELD_LINE       0x10
+
+
+typedef enum {
+    ADMIND_FIELDS_CREATE = 0,
+    ADMIND_FIELDS_UPDATE
+} admind_fields_mode_e;
+
+
+typedef struct {
+    const char            *name;
+    admind_field_type_e    type;
+    unsigned               flags;
+
+    /* INT: the value; STRING and STRINGS items: length in characters */
+    long long              min;
+    long long              max;
+
+    /* STRING and STRINGS items: the allowed values, NULL terminated */
+    const char *const     *values;
+
+    /* STRINGS: the most items */
+    unsigned               max_items;
+} admind_field_t;
+
+
+/*
+ * ADMIND_OK, or ADMIND_ERROR with a message naming the first bad field
+ * (fields are checked in table order, unknown ones first).
+ */
+int admind_fields_validate(const admind_field_t *fields, json_t *body,
+    admind_fields_mode_e mode, char *err, size_t errlen);
+
+/* the same, answering 400 "invalid_argument" on error */
+int admind_fields_check(admind_req_t *r, const admind_field_t *fields,
+    json_t *body, admind_fields_mode_e mode);
+
+/*
+ * Accessors for a validated body.  "has" is true for a field given with
+ * any value, null included; the others treat null like absence.
+ */
+int admind_fields_has(json_t *body, const char *name);
+int admind_fields_is_null(json_t *body, const char *name);
+const char *admind_fields_str(json_t *body, const char *name,
+    const char *dflt);
+long long admind_fields_int(json_t *body, const char *name, long long dflt);
+int admind_fields_bool(json_t *body, const char *name, int dflt);
+time_t admind_fields_time(json_t *body, const char *name, time_t dflt);
+json_t *admind_fields_array(json_t *body, const char *name);
+
+/*
+ * Overwrites a string field in place before the body is freed: jansson
+ * does not clear what it frees, and passwords or credentials should not
+ * linger in the heap.
+ */
+void admind_fields_wipe(json_t *body, const char *name);
+
+/* a JSON integer or decimal string as a number; ADMIND_ERROR otherwise */
+int admind_fields_number(json_t *v, long long *n);
+
+
+#endif /* _ADMIND_FIELDS_H_INCLUDED_ */

@@ -1,0 +1,621 @@
+/*
+ * QuotaLane admind: what every REST resource shares.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mysqld_error.h>
+
+#include "admind_log.h"
+#include "admind_db.h"
+#include "admind_request.h"
+#include "admind_response.h"
+#include "admind_page.h"
+#include "admind_resource.h"
+
+
+/* the most filters one list takes */
+#define ADMIND_RESOURCE_MAX_FILTERS  4
+
+
+MYSQL *
+admind_resource_db(admind_req_t *r)
+{
+    char    err[ADMIND_ERRLEN];
+    MYSQL  *mysql;
+
+    mysql = admind_db_get(err, sizeof(err));
+
+    if (mysql == NULL) {
+        admind_log(ADMIND_LOG_ERROR, "database unavailable",
+                   "id", json_string(r->id),
+                   "error", admind_log_str(err), NULL);
+        admind_resp_error(r, 503, "unavailable",
+                          "the database is unavailable, try again later");
+    }
+
+    return mysql;
+}
+
+
+json_t *
+admind_resource_body(admind_req_t *r, const admind_field_t *fields,
+    admind_fields_mode_e mode)
+{
+    json_t  *body;
+
+    body = admind_req_json(r);
+    if (body == NULL) {
+        return NULL;
+    }
+
+    if (admind_fields_check(r, fields, body, mode) != ADMIND_OK) {
+        json_decref(body);
+        return NULL;
+    }
+
+    return body;
+}
+
+
+int
+admind_resource_load(MYSQL *mysql, const admind_resource_t *res,
+    uint64_t id, json_t **obj, char *err, size_t errlen)
+{
+    char               sql[ADMIND_SQL_MAX];
+    json_t            *rows;
+    admind_db_param_t  params[1];
+
+    *obj = NULL;
+
+    snprintf(sql, sizeof(sql), "%s WHERE %s = ?", res->select,
+             res->id_column);
+
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select(mysql, sql, params, 1, &rows, err, errlen)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ADMIND_DECLINED;
+    }
+
+    *obj = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+
+    if (res->fixup != NULL && res->fixup(*obj) != ADMIND_OK) {
+        json_decref(*obj);
+        *obj = NULL;
+        snprintf(err, errlen, "%s %llu: malformed row", res->name,
+                 (unsigned long long) id);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* WHERE from the filters present in the query; 400 on a bad value */
+static int
+admind_resource_where(admind_req_t *r, const admind_resource_t *res,
+    char *where, size_t size, admind_db_param_t *params, unsigned *n)
+{
+    size_t                  len;
+    json_t                 *v;
+    long long               id;
+    const char             *s;
+    const admind_filter_t  *f;
+
+    where[0] = '\0';
+    *n = 0;
+
+    if (res->filters == NULL) {
+        return ADMIND_OK;
+    }
+
+    for (f = res->filters; f->param != NULL; f++) {
+        s = admind_req_query(r, f->param);
+        if (s == NULL) {
+            continue;
+        }
+
+        if (*n == ADMIND_RESOURCE_MAX_FILTERS) {
+            break;
+        }
+
+        if (f->type == ADMIND_FIELD_ID) {
+            v = json_string(s);
+            if (v == NULL || admind_fields_number(v, &id) != ADMIND_OK
+                || id < 1)
+            {
+                json_decref(v);
+                admind_resp_error(r, 400, "invalid_argument",
+                                  "query parameter \"%s\" must be an id",
+                                  f->param);
+                return ADMIND_ERROR;
+            }
+
+            json_decref(v);
+            params[*n] = admind_db_int(id);
+
+        } else {
+            params[*n] = admind_db_str(s);
+        }
+
+        len = strlen(where);
+        snprintf(where + len, size - len, "%s%s = ?",
+                 *n ? " AND " : " WHERE ", f->column);
+        (*n)++;
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_resource_list(admind_req_t *r, const admind_resource_t *res)
+{
+    int                 found;
+    char                err[ADMIND_ERRLEN], where[512];
+    char                sql[ADMIND_SQL_MAX * 2];
+    char                token[ADMIND_PAGE_TOKEN_LEN];
+    MYSQL              *mysql;
+    json_t             *rows, *row, *body;
+    size_t              i;
+    unsigned            n;
+    long long           total;
+    admind_page_t       page;
+    admind_db_param_t   params[ADMIND_RESOURCE_MAX_FILTERS + 2];
+
+    if (admind_page_parse(admind_req_query(r, "pageSize"),
+                          admind_req_query(r, "pageToken"), &page, err,
+                          sizeof(err))
+        != ADMIND_OK)
+    {
+        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+    }
+
+    if (admind_resource_where(r, res, where, sizeof(where), params, &n)
+        != ADMIND_OK)
+    {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        return r->status;
+    }
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) %s%s", res->from, where);
+
+    if (admind_db_select_int(mysql, sql, params, n, &total, &found, err,
+                             sizeof(err))
+        != ADMIND_OK)
+    {
+        return admind_resource_db_error(r, res, err);
+    }
+
+    /* the id order is stable while rows come and go between pages */
+    snprintf(sql, sizeof(sql), "%s%s ORDER BY %s LIMIT ? OFFSET ?",
+             res->select, where, res->id_column);
+
+    params[n] = admind_db_int(page.size);
+    params[n + 1] = admind_db_int((long long) page.offset);
+
+    if (admind_db_select(mysql, sql, params, n + 2, &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        return admind_resource_db_error(r, res, err);
+    }
+
+    json_array_foreach(rows, i, row) {
+        if (res->fixup != NULL && res->fixup(row) != ADMIND_OK) {
+            json_decref(rows);
+            admind_log(ADMIND_LOG_ERROR, "malformed row",
+                       "resource", json_string(res->kind), NULL);
+            return admind_resp_error(r, 500, "internal_error",
+                                     "internal error");
+        }
+    }
+
+    token[0] = '\0';
+
+    if (page.offset + json_array_size(rows) < (unsigned long long) total
+        && json_array_size(rows) == page.size)
+    {
+        admind_page_token(page.offset + page.size, token);
+    }
+
+    body = json_object();
+    if (body == NULL) {
+        json_decref(rows);
+        return admind_resp_error(r, 500, "internal_error", "out of memory");
+    }
+
+    json_object_set_new(body, res->plural, rows);
+    json_object_set_new(body, "nextPageToken", json_string(token));
+    json_object_set_new(body, "totalSize", admind_json_int64(total));
+
+    return admind_resp_json(r, 200, body);
+}
+
+
+int
+admind_resource_get(admind_req_t *r, const admind_resource_t *res)
+{
+    int        rc;
+    char       err[ADMIND_ERRLEN];
+    MYSQL     *mysql;
+    json_t    *obj;
+    uint64_t   id;
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        return r->status;
+    }
+
+    rc = admind_resource_load(mysql, res, id, &obj, err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        return admind_resp_error(r, 404, "not_found", "no %s %llu",
+                                 res->name, (unsigned long long) id);
+    }
+
+    if (rc != ADMIND_OK) {
+        return admind_resource_db_error(r, res, err);
+    }
+
+    return admind_resp_json(r, 200, obj);
+}
+
+
+int
+admind_resource_db_error(admind_req_t *r, const admind_resource_t *res,
+    const char *err)
+{
+    char                    quoted[128];
+    unsigned                err_no;
+    const admind_unique_t  *u;
+
+    err_no = admind_db_errno();
+
+    switch (err_no) {
+
+    case ER_DUP_ENTRY:
+        for (u = res->uniques; u != NULL && u->index != NULL; u++) {
+            snprintf(quoted, sizeof(quoted), "'%s'", u->index);
+
+            if (strstr(err, quoted) != NULL) {
+                return admind_resp_error(r, 409, "conflict",
+                                         "a %s with this %s already exists",
+                                         res->name, u->field);
+            }
+        }
+
+        return admind_resp_error(r, 409, "conflict",
+                                 "a %s like this already exists", res->name);
+
+    case ER_ROW_IS_REFERENCED:
+    case ER_ROW_IS_REFERENCED_2:
+        return admind_resp_error(r, 409, "conflict",
+                                 "the %s is still referenced by other "
+                                 "records", res->name);
+
+    case ER_NO_REFERENCED_ROW:
+    case ER_NO_REFERENCED_ROW_2:
+        return admind_resp_error(r, 400, "invalid_argument",
+                                 "a record the %s refers to does not exist",
+                                 res->name);
+
+    case ER_LOCK_DEADLOCK:
+    case ER_LOCK_WAIT_TIMEOUT:
+        return admind_resp_error(r, 503, "unavailable",
+                                 "the database is busy, try again");
+    }
+
+    admind_log(ADMIND_LOG_ERROR, "database error",
+               "id", json_string(r->id),
+               "resource", json_string(res->kind),
+               "errno", json_integer(err_no),
+               "error", admind_log_str(err), NULL);
+
+    if (err_no != 0 && admind_db_error_breaks_connection(err_no)) {
+        return admind_resp_error(r, 503, "unavailable",
+                                 "the database is unavailable, try again "
+                                 "later");
+    }
+
+    return admind_resp_error(r, 500, "internal_error", "internal error");
+}
+
+
+int
+admind_resource_exists(admind_req_t *r, MYSQL *mysql,
+    const admind_resource_t *res, const char *table, uint64_t id,
+    int *exists)
+{
+    int                found;
+    char               sql[128], err[ADMIND_ERRLEN];
+    long long          n;
+    admind_db_param_t  params[1];
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE id = ? "
+             "LOCK IN SHARE MODE", table);
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select_int(mysql, sql, params, 1, &n, &found, err,
+                             sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resource_db_error(r, res, err);
+        return ADMIND_ERROR;
+    }
+
+    *exists = n > 0;
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_resource_begin(admind_req_t *r, MYSQL *mysql)
+{
+    char  err[ADMIND_ERRLEN];
+
+    if (admind_db_query(mysql, "START TRANSACTION", err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_ERROR, "cannot start a transaction",
+                   "id", json_string(r->id),
+                   "error", admind_log_str(err), NULL);
+        admind_resp_error(r, 503, "unavailable",
+                          "the database is unavailable, try again later");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_resource_commit(admind_req_t *r, MYSQL *mysql)
+{
+    char  err[ADMIND_ERRLEN];
+
+    if (admind_db_query(mysql, "COMMIT", err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "commit failed",
+                   "id", json_string(r->id),
+                   "error", admind_log_str(err), NULL);
+        admind_resource_rollback(mysql);
+        admind_resp_error(r, 503, "unavailable",
+                          "the change was not saved, try again");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_resource_rollback(MYSQL *mysql)
+{
+    char  err[ADMIND_ERRLEN];
+
+    /* a broken connection rolled back already when it closed */
+    if (mysql != NULL && admind_db_get(err, sizeof(err)) == mysql) {
+        (void) admind_db_query(mysql, "ROLLBACK", err, sizeof(err));
+    }
+}
+
+
+void
+admind_write_init(admind_write_t *w)
+{
+    w->n = 0;
+    w->overflow = 0;
+}
+
+
+void
+admind_write_set(admind_write_t *w, const char *column,
+    admind_db_param_t value)
+{
+    if (w->n == ADMIND_WRITE_MAX) {
+        w->overflow = 1;
+        return;
+    }
+
+    w->columns[w->n] = column;
+    w->params[w->n] = value;
+    w->n++;
+}
+
+
+void
+admind_write_fields(admind_write_t *w, json_t *body,
+    const admind_column_t *columns)
+{
+    const char             *s;
+    const admind_column_t  *c;
+
+    for (c = columns; c->field != NULL; c++) {
+        if (!admind_fields_has(body, c->field)) {
+            continue;
+        }
+
+        if (admind_fields_is_null(body, c->field)) {
+            admind_write_set(w, c->column, admind_db_null());
+            continue;
+        }
+
+        switch (c->type) {
+
+        case ADMIND_FIELD_INT:
+        case ADMIND_FIELD_ID:
+            admind_write_set(w, c->column,
+                             admind_db_int(admind_fields_int(body, c->field,
+                                                             0)));
+            break;
+
+        case ADMIND_FIELD_BOOL:
+            admind_write_set(w, c->column,
+                             admind_db_int(admind_fields_bool(body, c->field,
+                                                              0)));
+            break;
+
+        default:
+            s = admind_fields_str(body, c->field, NULL);
+            admind_write_set(w, c->column,
+                             s ? admind_db_str(s) : admind_db_null());
+            break;
+        }
+    }
+}
+
+
+int
+admind_write_insert(MYSQL *mysql, const char *table, admind_write_t *w,
+    admind_db_result_t *res, char *err, size_t errlen)
+{
+    int       n;
+    char      sql[ADMIND_SQL_MAX];
+    size_t    len;
+    unsigned  i;
+
+    if (w->overflow) {
+        snprintf(err, errlen, "INSERT too large");
+        return ADMIND_ERROR;
+    }
+
+    len = (size_t) snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
+
+    for (i = 0; i < w->n && len < sizeof(sql); i++) {
+        len += (size_t) snprintf(sql + len, sizeof(sql) - len, "%s%s",
+                                 i ? ", " : "", w->columns[i]);
+    }
+
+    for (i = 0; i < w->n && len < sizeof(sql); i++) {
+        len += (size_t) snprintf(sql + len, sizeof(sql) - len, "%s?",
+                                 i ? ", " : ") VALUES (");
+    }
+
+    n = snprintf(sql + len, len < sizeof(sql) ? sizeof(sql) - len : 0,
+                 "%s", w->n ? ")" : ") VALUES ()");
+
+    if (len >= sizeof(sql) || n < 0 || (size_t) n >= sizeof(sql) - len) {
+        snprintf(err, errlen, "INSERT too large");
+        return ADMIND_ERROR;
+    }
+
+    return admind_db_exec(mysql, sql, w->params, w->n, res, err, errlen);
+}
+
+
+int
+admind_write_update(MYSQL *mysql, const char *table, admind_write_t *w,
+    uint64_t id, char *err, size_t errlen)
+{
+    int       n;
+    char      sql[ADMIND_SQL_MAX];
+    size_t    len;
+    unsigned  i;
+
+    if (w->overflow) {
+        snprintf(err, errlen, "UPDATE too large");
+        return ADMIND_ERROR;
+    }
+
+    if (w->n == 0) {
+        return ADMIND_OK;
+    }
+
+    len = (size_t) snprintf(sql, sizeof(sql), "UPDATE %s SET ", table);
+
+    for (i = 0; i < w->n && len < sizeof(sql); i++) {
+        len += (size_t) snprintf(sql + len, sizeof(sql) - len, "%s = ?, ",
+                                 w->columns[i]);
+    }
+
+    n = snprintf(sql + len, len < sizeof(sql) ? sizeof(sql) - len : 0,
+                 "version = version + 1 WHERE id = ?");
+
+    if (len >= sizeof(sql) || n < 0 || (size_t) n >= sizeof(sql) - len) {
+        snprintf(err, errlen, "UPDATE too large");
+        return ADMIND_ERROR;
+    }
+
+    w->params[w->n] = admind_db_int((long long) id);
+
+    return admind_db_exec(mysql, sql, w->params, w->n + 1, NULL, err,
+                          errlen);
+}
+
+
+json_t *
+admind_json_int64(long long v)
+{
+    char  buf[24];
+
+    snprintf(buf, sizeof(buf), "%lld", v);
+
+    return json_string(buf);
+}
+
+
+int
+admind_resource_json_column(json_t *row, const char *name, const char *dflt)
+{
+    json_t        *v, *parsed;
+    const char    *text;
+    json_error_t   error;
+
+    v = json_object_get(row, name);
+    text = json_is_string(v) ? json_string_value(v) : dflt;
+
+    parsed = json_loads(text, JSON_DECODE_ANY, &error);
+    if (parsed == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    json_object_set_new(row, name, parsed);
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_resource_bool_column(json_t *row, const char *name)
+{
+    json_t  *v;
+
+    v = json_object_get(row, name);
+
+    if (json_is_integer(v)) {
+        json_object_set_new(row, name,
+                            json_boolean(json_integer_value(v) != 0));
+    }
+}
+
+
+uint64_t
+admind_resource_id(json_t *obj, const char *name)
+{
+    long long  n;
+
+    if (admind_fields_number(json_object_get(obj, name), &n) != ADMIND_OK
+        || n < 1)
+    {
+        return 0;
+    }
+
+    return (uint64_t) n;
+}

@@ -1,0 +1,159 @@
+/*
+ * QuotaLane admind: what every REST resource shares.
+ *
+ * A resource describes how its rows look in the API once, as a SELECT
+ * whose column aliases are the JSON field names (ids cast to strings,
+ * times through ADMIND_SQL_TIME), plus a fixup for what SQL cannot shape
+ * (JSON columns, booleans).  List and get handlers, the error mapping of
+ * MySQL failures, transactions and partial UPDATEs are then the same code
+ * for all resources.
+ */
+
+#ifndef _ADMIND_RESOURCE_H_INCLUDED_
+#define _ADMIND_RESOURCE_H_INCLUDED_
+
+
+#include <mysql.h>
+#include <jansson.h>
+
+#include "admind.h"
+#include "admind_db_stmt.h"
+#include "admind_fields.h"
+
+
+#define ADMIND_WRITE_MAX       40
+#define ADMIND_SQL_MAX         2048
+
+
+/* a list query parameter that filters rows: ?userId=12 */
+typedef struct {
+    const char           *param;
+    const char           *column;      /* "k.user_id" */
+    admind_field_type_e   type;        /* ADMIND_FIELD_ID or _STRING */
+} admind_filter_t;
+
+
+/* a unique index and the field a duplicate in it is about */
+typedef struct {
+    const char  *index;                /* "uk_users_username" */
+    const char  *field;                /* "username" */
+} admind_unique_t;
+
+
+typedef int (*admind_resource_fixup_pt)(json_t *row);
+
+
+typedef struct {
+    const char                *name;       /* "api key": messages */
+    const char                *kind;       /* "api_key": audit_log */
+    const char                *plural;     /* "apiKeys": list member */
+    const char                *select;     /* "SELECT ... FROM t x" */
+    const char                *id_column;  /* "x.id" */
+    const char                *from;       /* "FROM t x", for COUNT(*) */
+    const admind_filter_t     *filters;    /* NULL-terminated, or NULL */
+    const admind_unique_t     *uniques;    /* NULL-terminated, or NULL */
+    admind_resource_fixup_pt   fixup;      /* or NULL */
+} admind_resource_t;
+
+
+/*
+ * A request field stored as is in a column: INSERT and UPDATE take the
+ * fields present in the body (absent ones keep the column default or
+ * value), null as SQL NULL.
+ */
+typedef struct {
+    const char           *field;       /* "concurrencyLimit" */
+    const char           *column;      /* "concurrency_limit" */
+    admind_field_type_e   type;        /* STRING, INT, ID or BOOL */
+} admind_column_t;
+
+
+/* columns and values of one INSERT or UPDATE */
+typedef struct {
+    unsigned           n;
+    const char        *columns[ADMIND_WRITE_MAX];
+    admind_db_param_t  params[ADMIND_WRITE_MAX + 1];
+    unsigned           overflow:1;
+} admind_write_t;
+
+
+/* the thread's connection, or NULL after answering 503 */
+MYSQL *admind_resource_db(admind_req_t *r);
+
+/* the request body checked against fields, or NULL after answering 400 */
+json_t *admind_resource_body(admind_req_t *r, const admind_field_t *fields,
+    admind_fields_mode_e mode);
+
+/*
+ * One row in the API shape: ADMIND_OK with *obj, ADMIND_DECLINED when no
+ * such row, ADMIND_ERROR with err.
+ */
+int admind_resource_load(MYSQL *mysql, const admind_resource_t *res,
+    uint64_t id, json_t **obj, char *err, size_t errlen);
+
+/* GET /things: pageSize, pageToken and the resource's filters */
+int admind_resource_list(admind_req_t *r, const admind_resource_t *res);
+
+/* GET /things/{id} */
+int admind_resource_get(admind_req_t *r, const admind_resource_t *res);
+
+/*
+ * Answers a failed statement: 409 for a duplicate (naming the field) or
+ * a row still referenced, 503 for a lost connection or a lock timeout,
+ * 500 otherwise (logged).  Returns the status.
+ */
+int admind_resource_db_error(admind_req_t *r, const admind_resource_t *res,
+    const char *err);
+
+/*
+ * Whether the row id exists in table (a constant name, never input); on
+ * a database error the request is answered and ADMIND_ERROR returned.
+ * With lock, the row is locked in share mode until the transaction ends,
+ * so it cannot go away before the referencing row commits.
+ */
+int admind_resource_exists(admind_req_t *r, MYSQL *mysql,
+    const admind_resource_t *res, const char *table, uint64_t id,
+    int *exists);
+
+/* START TRANSACTION / COMMIT (answering on error) / ROLLBACK */
+int admind_resource_begin(admind_req_t *r, MYSQL *mysql);
+int admind_resource_commit(admind_req_t *r, MYSQL *mysql);
+void admind_resource_rollback(MYSQL *mysql);
+
+/*
+ * Values point to memory the caller keeps until the statement ran (the
+ * body, local buffers).  admind_write_fields() adds the body's fields of
+ * a column table.
+ */
+void admind_write_init(admind_write_t *w);
+void admind_write_set(admind_write_t *w, const char *column,
+    admind_db_param_t value);
+void admind_write_fields(admind_write_t *w, json_t *body,
+    const admind_column_t *columns);
+
+/* "INSERT INTO table (a, b) VALUES (?, ?)" */
+int admind_write_insert(MYSQL *mysql, const char *table, admind_write_t *w,
+    admind_db_result_t *res, char *err, size_t errlen);
+
+/*
+ * "UPDATE table SET a = ?, version = version + 1 WHERE id = ?"; nothing
+ * at all when no column was set (an empty PATCH keeps updated_at).
+ */
+int admind_write_update(MYSQL *mysql, const char *table, admind_write_t *w,
+    uint64_t id, char *err, size_t errlen);
+
+/* int64 values go out as JSON strings (proto3 JSON mapping) */
+json_t *admind_json_int64(long long v);
+
+/* for fixups: a column holding JSON text replaced by its value */
+int admind_resource_json_column(json_t *row, const char *name,
+    const char *dflt);
+
+/* for fixups: a 0/1 column replaced by false/true */
+void admind_resource_bool_column(json_t *row, const char *name);
+
+/* the id of a row in the API shape ("id":"12") */
+uint64_t admind_resource_id(json_t *obj, const char *name);
+
+
+#endif /* _ADMIND_RESOURCE_H_INCLUDED_ */
