@@ -171,6 +171,7 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
 
     ctx->request = r;
     ctx->platform = qlcf->platform;
+    ctx->start_ms = ngx_http_quotalane_now_ms();
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
         return NULL;

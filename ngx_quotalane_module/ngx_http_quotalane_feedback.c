@@ -40,6 +40,7 @@ ngx_http_quotalane_header_filter(ngx_http_request_t *r)
         if (ctx && ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
             ngx_http_quotalane_feedback(r, ctx, r->headers_out.status,
                                         r->upstream);
+            ngx_http_quotalane_usage_start(r, ctx);
         }
     }
 

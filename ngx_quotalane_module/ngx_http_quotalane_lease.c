@@ -34,17 +34,6 @@ static void ngx_http_quotalane_lease_send(ngx_http_quotalane_holder_t *h,
 static void ngx_http_quotalane_orphan_reply(void *data, redisReply *reply);
 
 
-static ngx_msec_t
-ngx_http_quotalane_now_ms(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (ngx_msec_t) tp->sec * 1000 + tp->msec;
-}
-
-
 /*
  * ZADD XX (renew, expiry > 0) or ZREM (release) of the request in the
  * key's and the account's lease sets; fire-and-forget, pipelined with

@@ -21,6 +21,8 @@ static char *ngx_http_quotalane_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_quotalane_key_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_quotalane_load_pricing(ngx_conf_t *cf,
+    ngx_http_quotalane_main_conf_t *qmcf);
 static ngx_int_t ngx_http_quotalane_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_quotalane_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_quotalane_init_process(ngx_cycle_t *cycle);
@@ -97,6 +99,13 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_quotalane_main_conf_t, master_key_file),
+      NULL },
+
+    { ngx_string("quotalane_pricing_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, pricing_file),
       NULL },
 
     { ngx_string("quotalane_lease_time"),
@@ -361,12 +370,71 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
     script->body = ngx_http_quotalane_feedback_lua;
     ngx_http_quotalane_redis_script_init(script);
 
+    script = ngx_array_push(qmcf->redis.scripts);
+    if (script == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&script->name, "usage");
+    script->body = ngx_http_quotalane_usage_lua;
+    ngx_http_quotalane_redis_script_init(script);
+
     /* the array no longer grows: pointers into it stay valid */
     qmcf->select_script = &((ngx_http_quotalane_redis_script_t *)
                             qmcf->redis.scripts->elts)[0];
-    qmcf->feedback_script = script;
+    qmcf->feedback_script = &((ngx_http_quotalane_redis_script_t *)
+                              qmcf->redis.scripts->elts)[1];
+    qmcf->usage_script = script;
+
+    if (qmcf->pricing_file.len
+        && ngx_http_quotalane_load_pricing(cf, qmcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_quotalane_free_pricing(void *data)
+{
+    ql_pricing_free(data);
+}
+
+
+/* Prices are read at configuration time; `nginx -s reload` rereads them. */
+static ngx_int_t
+ngx_http_quotalane_load_pricing(ngx_conf_t *cf,
+    ngx_http_quotalane_main_conf_t *qmcf)
+{
+    char                 err[512];
+    ngx_str_t            path;
+    ngx_pool_cleanup_t  *cln;
+
+    path = qmcf->pricing_file;
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ql_pricing_load_file((const char *) path.data, &qmcf->pricing, err,
+                             sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "pricing file \"%V\": %s",
+                           &path, err);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_quotalane_free_pricing;
+    cln->data = qmcf->pricing;
+
+    return NGX_OK;
 }
 
 
@@ -606,7 +674,11 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_quotalane_access_handler;
 
-    return ngx_http_quotalane_feedback_init(cf);
+    if (ngx_http_quotalane_feedback_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_quotalane_usage_init(cf);
 }
 
 

@@ -12,6 +12,8 @@
 #include "ql_apikey.h"
 #include "ql_crypto.h"
 #include "ql_platform.h"
+#include "ql_pricing.h"
+#include "ql_usage.h"
 #include "ngx_http_quotalane_cache.h"
 #include "ngx_http_quotalane_redis.h"
 
@@ -36,6 +38,10 @@ typedef struct {
 
     ngx_http_quotalane_redis_script_t *select_script;
     ngx_http_quotalane_redis_script_t *feedback_script;
+    ngx_http_quotalane_redis_script_t *usage_script;
+
+    ngx_str_t                          pricing_file;
+    ql_pricing_t                      *pricing;
     ngx_msec_t                         lease_time;
     time_t                             session_ttl;
 
@@ -145,6 +151,17 @@ typedef struct {
     ngx_uint_t                         failed_status;
     ngx_pool_cleanup_t                *holder;        /* current lease */
 
+    /* usage, read from the answer as it streams by */
+    ngx_msec_t                         start_ms;      /* unix ms */
+    ngx_msec_t                         ttfb_ms;
+    ngx_uint_t                         upstream_status;
+    ql_usage_parser_t                 *usage_parser;
+    ql_usage_t                         usage;
+    ql_cost_t                          cost;
+    unsigned                           body_done:1;   /* last_buf passed */
+    unsigned                           usage_final:1;
+    unsigned                           recorded:1;
+
     ngx_http_quotalane_account_t       account;
     ngx_str_t                          upstream_uri;
     ngx_str_t                          upstream_authorization;
@@ -204,6 +221,16 @@ void ngx_http_quotalane_feedback(ngx_http_request_t *r,
 ngx_uint_t ngx_http_quotalane_feedback_retryable(ngx_uint_t status);
 ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
 
+/* usage: body filter, pricing, the record at the log phase */
+ngx_int_t ngx_http_quotalane_usage_init(ngx_conf_t *cf);
+void ngx_http_quotalane_usage_start(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_usage_final(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_msec_t ngx_http_quotalane_now_ms(void);
+void ngx_http_quotalane_periods(ngx_http_quotalane_key_t *key, time_t now,
+    time_t *day, time_t *week);
+
 /* failover: a failed attempt comes back here through error_page */
 ngx_http_quotalane_ctx_t *ngx_http_quotalane_ctx_restore(
     ngx_http_request_t *r);
@@ -227,5 +254,6 @@ char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
 extern ngx_module_t  ngx_http_quotalane_module;
 extern ngx_str_t     ngx_http_quotalane_select_lua;
 extern ngx_str_t     ngx_http_quotalane_feedback_lua;
+extern ngx_str_t     ngx_http_quotalane_usage_lua;
 
 #endif /* NGX_HTTP_QUOTALANE_MODULE_H */

@@ -94,13 +94,38 @@ ngx_http_quotalane_arg_fmt(ngx_http_quotalane_args_t *a, ngx_pool_t *pool,
 }
 
 
+ngx_msec_t
+ngx_http_quotalane_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (ngx_msec_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/*
+ * Cost-limit periods: the UTC day number, and the key's week number
+ * (weeks start Monday 00:00 UTC plus the key's reset hour; 1970-01-05 was
+ * a Monday).
+ */
+void
+ngx_http_quotalane_periods(ngx_http_quotalane_key_t *key, time_t now,
+    time_t *day, time_t *week)
+{
+    *day = now / 86400;
+    *week = (now - 4 * 86400 - key->weekly_reset * 3600) / (7 * 86400);
+}
+
+
 ngx_int_t
 ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_redis_handler_pt handler)
 {
     u_char                          *p, *pool_key;
     size_t                           name_len;
-    time_t                           week_start;
+    time_t                           day, week;
     ngx_time_t                      *tp;
     ngx_msec_int_t                   now;
     ngx_http_quotalane_key_t        *key = &ctx->key;
@@ -124,8 +149,7 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
     tp = ngx_timeofday();
     now = (ngx_msec_int_t) tp->sec * 1000 + tp->msec;
 
-    /* weeks are counted from a Monday 00:00 UTC plus the key's reset hour */
-    week_start = tp->sec - 4 * 86400 - key->weekly_reset * 3600;
+    ngx_http_quotalane_periods(key, tp->sec, &day, &week);
 
     a.n = 0;
 
@@ -167,17 +191,14 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_arg_num(&a, &key->rate_cost);
     ngx_http_quotalane_arg_num(&a, &key->daily_cost_limit);
 
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", tp->sec / 86400)
-        != NGX_OK)
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", day) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     ngx_http_quotalane_arg_num(&a, &key->weekly_cost_limit);
 
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T",
-                                   week_start / (7 * 86400))
-        != NGX_OK)
+    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", week) != NGX_OK)
     {
         return NGX_ERROR;
     }

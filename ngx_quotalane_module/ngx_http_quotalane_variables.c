@@ -17,6 +17,14 @@ static ngx_int_t ngx_http_quotalane_request_id_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#define ngx_http_quotalane_usage_var(name, field)                            \
+    { ngx_string(name), NULL, ngx_http_quotalane_usage_variable,             \
+      offsetof(ngx_http_quotalane_ctx_t, field),                             \
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 }
 
 
 #define ngx_http_quotalane_str_var(name, field)                              \
@@ -48,6 +56,16 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
                                upstream_x_api_key),
     ngx_http_quotalane_str_var("quotalane_upstream_anthropic_beta",
                                upstream_anthropic_beta),
+
+    ngx_http_quotalane_usage_var("quotalane_input_tokens",
+                                 usage.input_tokens),
+    ngx_http_quotalane_usage_var("quotalane_output_tokens",
+                                 usage.output_tokens),
+    ngx_http_quotalane_usage_var("quotalane_cache_creation_tokens",
+                                 usage.cache_creation_tokens),
+    ngx_http_quotalane_usage_var("quotalane_cache_read_tokens",
+                                 usage.cache_read_tokens),
+    ngx_http_quotalane_usage_var("quotalane_cost_micros", cost.micro),
 
       ngx_http_null_variable
 };
@@ -143,6 +161,35 @@ ngx_http_quotalane_str_variable(ngx_http_request_t *r,
 
     /* an empty value makes proxy_set_header drop the header */
     ngx_http_quotalane_set_value(v, s->data, s->len);
+
+    return NGX_OK;
+}
+
+
+/* A usage count (uint64_t in ctx); final once the response is over. */
+static ngx_int_t
+ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_http_quotalane_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
+
+    if (ctx == NULL || ctx->account.id.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_quotalane_usage_final(r->main, ctx);
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_set_value(v, p,
+        ngx_sprintf(p, "%uL", *(uint64_t *) ((u_char *) ctx + data)) - p);
 
     return NGX_OK;
 }

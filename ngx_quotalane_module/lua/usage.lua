@@ -1,0 +1,60 @@
+-- One finished request: its usage record goes to the stream admind
+-- consumes, and its tokens and cost to the counters the scheduler's
+-- limits read (select.lua), in one atomic step.
+--
+-- KEYS[1]  the usage stream (prefix .. 'usage')
+-- ARGV[1]  prefix            ARGV[2]  key id       ARGV[3]  user id
+-- ARGV[4]  account id        ARGV[5]  cost, micro-dollars
+-- ARGV[6]  tokens (all kinds) ARGV[7]  day no       ARGV[8]  week no
+-- ARGV[9]  plan quota bucket, '0' = none
+-- ARGV[10] key rate window seconds, '0' = none
+-- ARGV[11] now, unix ms
+-- ARGV[12..] the record: field, value, field, value, ...
+
+local p = ARGV[1]
+local key, user, account = ARGV[2], ARGV[3], ARGV[4]
+local cost = tonumber(ARGV[5]) or 0
+local tokens = tonumber(ARGV[6]) or 0
+local now = tonumber(ARGV[11])
+
+local record = {}
+for i = 12, #ARGV do
+    record[#record + 1] = ARGV[i]
+end
+
+local id = redis.call('XADD', KEYS[1], '*', unpack(record))
+
+if cost > 0 then
+    local day = p .. 'kcost:' .. key .. ':d:' .. ARGV[7]
+    redis.call('INCRBY', day, cost)
+    redis.call('EXPIRE', day, 3 * 86400)
+
+    local week = p .. 'kcost:' .. key .. ':w:' .. ARGV[8]
+    redis.call('INCRBY', week, cost)
+    redis.call('EXPIRE', week, 15 * 86400)
+
+    redis.call('INCRBY', p .. 'kcost:' .. key .. ':total', cost)
+
+    if ARGV[9] ~= '0' and ARGV[9] ~= '' then
+        local quota = p .. 'ucost:' .. user .. ':' .. ARGV[9]
+        redis.call('INCRBY', quota, cost)
+        redis.call('EXPIRE', quota, 400 * 86400)
+    end
+end
+
+if tokens > 0 and account ~= '' and account ~= '0' then
+    local tpm = p .. 'atpm:' .. account .. ':' .. math.floor(now / 60000)
+    redis.call('INCRBY', tpm, tokens)
+    redis.call('EXPIRE', tpm, 120)
+end
+
+local window = tonumber(ARGV[10]) or 0
+if window > 0 and (tokens > 0 or cost > 0) then
+    local rate = p .. 'krate:' .. key .. ':'
+                 .. math.floor(now / (window * 1000))
+    redis.call('HINCRBY', rate, 'tok', tokens)
+    redis.call('HINCRBY', rate, 'cost', cost)
+    redis.call('EXPIRE', rate, window * 2)
+end
+
+return id

@@ -1,0 +1,357 @@
+/*
+ * Usage: the body filter reads token usage from the upstream's answer as
+ * it streams by (ql_usage, never buffering or changing a byte); the log
+ * phase, which runs for every request however it ended, prices it and
+ * records it: one EVALSHA of usage.lua adds the record to the usage
+ * stream and the tokens and cost to the limit counters, pipelined and
+ * fire-and-forget, off the client's path.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_quotalane_module.h"
+
+
+#define NGX_HTTP_QUOTALANE_USAGE_ARGS  64
+
+
+static ngx_int_t ngx_http_quotalane_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_quotalane_usage_log(ngx_http_request_t *r);
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+
+ngx_int_t
+ngx_http_quotalane_usage_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_quotalane_body_filter;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_quotalane_usage_log;
+
+    return NGX_OK;
+}
+
+
+static ql_usage_format_t
+ngx_http_quotalane_usage_format(const ql_platform_t *platform)
+{
+    switch (platform->id) {
+
+    case QL_PLATFORM_OPENAI:
+        return QL_USAGE_OPENAI_CHAT;
+
+    case QL_PLATFORM_GEMINI:
+        return QL_USAGE_GEMINI;
+
+    default:
+        return QL_USAGE_ANTHROPIC;
+    }
+}
+
+
+/* From the header filter: the upstream's answer begins. */
+void
+ngx_http_quotalane_usage_start(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_str_t  *type;
+
+    ctx->ttfb_ms = ngx_http_quotalane_now_ms() - ctx->start_ms;
+    ctx->upstream_status = r->headers_out.status;
+
+    if (ctx->usage_parser == NULL) {
+        ctx->usage_parser = ngx_palloc(r->pool, sizeof(ql_usage_parser_t));
+        if (ctx->usage_parser == NULL) {
+            return;
+        }
+    }
+
+    type = &r->headers_out.content_type;
+
+    ql_usage_init(ctx->usage_parser,
+                  ngx_http_quotalane_usage_format(ctx->platform),
+                  ql_usage_framing_from_content_type(type->data, type->len));
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t                 *b;
+    ngx_chain_t               *cl;
+    ngx_http_quotalane_ctx_t  *ctx;
+
+    if (r != r->main || in == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
+
+    if (ctx == NULL || ctx->usage_parser == NULL || ctx->body_done) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* read only: the buffers go on exactly as they came */
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b) && b->last > b->pos) {
+            ql_usage_feed(ctx->usage_parser, b->pos, b->last - b->pos);
+        }
+
+        if (b->last_buf) {
+            ctx->body_done = 1;
+            break;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+void
+ngx_http_quotalane_usage_final(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char                          *model;
+    size_t                           len;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    if (ctx->usage_final) {
+        return;
+    }
+
+    ctx->usage_final = 1;
+
+    if (ctx->usage_parser) {
+        ql_usage_finish(ctx->usage_parser);
+        ql_usage_result(ctx->usage_parser, &ctx->usage);
+    }
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+
+    if (qmcf->pricing == NULL) {
+        return;
+    }
+
+    /* the model the upstream says it ran, else the one asked for */
+    if (ctx->usage.model_len) {
+        model = (u_char *) ctx->usage.model;
+        len = ctx->usage.model_len;
+
+    } else {
+        model = ctx->model.data;
+        len = ctx->model.len;
+    }
+
+    ql_pricing_cost(qmcf->pricing, model, len, &ctx->usage, &ctx->cost);
+}
+
+
+typedef struct {
+    const char                *argv[NGX_HTTP_QUOTALANE_USAGE_ARGS];
+    size_t                     argvlen[NGX_HTTP_QUOTALANE_USAGE_ARGS];
+    int                        n;
+    ngx_pool_t                *pool;
+    ngx_uint_t                 failed;
+} ngx_http_quotalane_record_t;
+
+
+static void
+ngx_http_quotalane_record_str(ngx_http_quotalane_record_t *rec,
+    const char *field, u_char *value, size_t len)
+{
+    if (rec->n + 2 > NGX_HTTP_QUOTALANE_USAGE_ARGS) {
+        rec->failed = 1;
+        return;
+    }
+
+    if (field) {
+        rec->argv[rec->n] = field;
+        rec->argvlen[rec->n] = ngx_strlen(field);
+        rec->n++;
+    }
+
+    rec->argv[rec->n] = value ? (const char *) value : "";
+    rec->argvlen[rec->n] = value ? len : 0;
+    rec->n++;
+}
+
+
+static void
+ngx_http_quotalane_record_num(ngx_http_quotalane_record_t *rec,
+    const char *field, uint64_t n)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(rec->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        rec->failed = 1;
+        return;
+    }
+
+    ngx_http_quotalane_record_str(rec, field, p,
+                                  ngx_sprintf(p, "%uL", n) - p);
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_usage_log(ngx_http_request_t *r)
+{
+    time_t                           day, week;
+    ngx_msec_t                       now;
+    ngx_str_t                        stream;
+    ngx_http_quotalane_ctx_t        *ctx;
+    ngx_http_quotalane_record_t      rec;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
+    if (ctx == NULL) {
+        ctx = ngx_http_quotalane_ctx_restore(r);
+    }
+
+    /* only requests that went to an upstream account are billed */
+    if (ctx == NULL || ctx->recorded || ctx->account.id.len == 0
+        || ctx->state != NGX_HTTP_QUOTALANE_STATE_ALLOWED)
+    {
+        return NGX_OK;
+    }
+
+    ctx->recorded = 1;
+
+    ngx_http_quotalane_usage_final(r, ctx);
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
+    now = ngx_http_quotalane_now_ms();
+    ngx_http_quotalane_periods(&ctx->key, now / 1000, &day, &week);
+
+    stream.len = qmcf->prefix.len + sizeof("usage") - 1;
+    stream.data = ngx_pnalloc(r->pool, stream.len);
+    if (stream.data == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_sprintf(stream.data, "%Vusage", &qmcf->prefix);
+
+    ngx_memzero(&rec, sizeof(ngx_http_quotalane_record_t));
+    rec.pool = r->pool;
+
+    /* KEYS[1], then usage.lua's ARGV */
+    ngx_http_quotalane_record_str(&rec, NULL, stream.data, stream.len);
+    ngx_http_quotalane_record_str(&rec, NULL, qmcf->prefix.data,
+                                  qmcf->prefix.len);
+    ngx_http_quotalane_record_str(&rec, NULL, ctx->key.id.data,
+                                  ctx->key.id.len);
+    ngx_http_quotalane_record_str(&rec, NULL, ctx->key.user_id.data,
+                                  ctx->key.user_id.len);
+    ngx_http_quotalane_record_str(&rec, NULL, ctx->account.id.data,
+                                  ctx->account.id.len);
+    ngx_http_quotalane_record_num(&rec, NULL, ctx->cost.micro);
+    ngx_http_quotalane_record_num(&rec, NULL, ctx->usage.total_tokens);
+    ngx_http_quotalane_record_num(&rec, NULL, day);
+    ngx_http_quotalane_record_num(&rec, NULL, week);
+
+    if (ctx->key.quota_bucket.len) {
+        ngx_http_quotalane_record_str(&rec, NULL, ctx->key.quota_bucket.data,
+                                      ctx->key.quota_bucket.len);
+    } else {
+        ngx_http_quotalane_record_str(&rec, NULL, (u_char *) "0", 1);
+    }
+
+    if (ctx->key.rate_window.len) {
+        ngx_http_quotalane_record_str(&rec, NULL, ctx->key.rate_window.data,
+                                      ctx->key.rate_window.len);
+    } else {
+        ngx_http_quotalane_record_str(&rec, NULL, (u_char *) "0", 1);
+    }
+
+    ngx_http_quotalane_record_num(&rec, NULL, now);
+
+    /* the record (proto/usage_record.md) */
+    ngx_http_quotalane_record_str(&rec, "request_id", ctx->request_id,
+                                  sizeof(ctx->request_id));
+    ngx_http_quotalane_record_num(&rec, "ts_ms", now);
+    ngx_http_quotalane_record_str(&rec, "key_id", ctx->key.id.data,
+                                  ctx->key.id.len);
+    ngx_http_quotalane_record_str(&rec, "user_id", ctx->key.user_id.data,
+                                  ctx->key.user_id.len);
+    ngx_http_quotalane_record_str(&rec, "account_id", ctx->account.id.data,
+                                  ctx->account.id.len);
+    ngx_http_quotalane_record_str(&rec, "platform",
+                                  (u_char *) ctx->platform->name,
+                                  ngx_strlen(ctx->platform->name));
+
+    if (ctx->usage.model_len) {
+        ngx_http_quotalane_record_str(&rec, "model",
+                                      (u_char *) ctx->usage.model,
+                                      ctx->usage.model_len);
+    } else {
+        ngx_http_quotalane_record_str(&rec, "model", ctx->model.data,
+                                      ctx->model.len);
+    }
+
+    ngx_http_quotalane_record_num(&rec, "input_tokens",
+                                  ctx->usage.input_tokens);
+    ngx_http_quotalane_record_num(&rec, "output_tokens",
+                                  ctx->usage.output_tokens);
+    ngx_http_quotalane_record_num(&rec, "cache_creation_tokens",
+                                  ctx->usage.cache_creation_tokens);
+    ngx_http_quotalane_record_num(&rec, "cache_creation_5m_tokens",
+                                  ctx->usage.cache_creation_5m_tokens);
+    ngx_http_quotalane_record_num(&rec, "cache_creation_1h_tokens",
+                                  ctx->usage.cache_creation_1h_tokens);
+    ngx_http_quotalane_record_num(&rec, "cache_read_tokens",
+                                  ctx->usage.cache_read_tokens);
+    ngx_http_quotalane_record_num(&rec, "cost_micros", ctx->cost.micro);
+    ngx_http_quotalane_record_num(&rec, "cost_pico", ctx->cost.pico);
+    ngx_http_quotalane_record_num(&rec, "priced_by_fallback",
+                                  ctx->cost.fallback);
+    ngx_http_quotalane_record_num(&rec, "upstream_status",
+                                  ctx->upstream_status);
+    ngx_http_quotalane_record_num(&rec, "status", r->headers_out.status);
+    ngx_http_quotalane_record_num(&rec, "latency_ms", now - ctx->start_ms);
+    ngx_http_quotalane_record_num(&rec, "ttfb_ms", ctx->ttfb_ms);
+    ngx_http_quotalane_record_num(&rec, "streamed", ctx->usage.sse);
+    ngx_http_quotalane_record_num(&rec, "aborted",
+                                  !ctx->body_done
+                                  || r->connection->error);
+    ngx_http_quotalane_record_num(&rec, "complete", ctx->usage.complete);
+
+    if (rec.failed) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "quotalane: usage record of %*s could not be built",
+                      (size_t) 32, ctx->request_id);
+        return NGX_OK;
+    }
+
+    if (ngx_http_quotalane_redis_eval(qmcf->usage_script, 1, rec.n, rec.argv,
+                                      rec.argvlen, NULL, NULL)
+        == NULL)
+    {
+        /* the access log keeps the counts: $quotalane_*_tokens */
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "quotalane: usage record of %*s not sent: Redis is "
+                      "unavailable", (size_t) 32, ctx->request_id);
+    }
+
+    return NGX_OK;
+}
