@@ -227,6 +227,7 @@ admind_auth_login(admind_req_t *r)
 
     mysql = admind_resource_db(r);
     if (mysql == NULL) {
+        admind_fields_wipe(body, "password");
         json_decref(body);
         return r->status;
     }
@@ -242,6 +243,7 @@ admind_auth_login(admind_req_t *r)
                          sizeof(err))
         != ADMIND_OK)
     {
+        admind_fields_wipe(body, "password");
         json_decref(body);
         return admind_resource_db_error(r, &admind_auth_resource, err);
     }
@@ -252,6 +254,7 @@ admind_auth_login(admind_req_t *r)
     ok = admind_password_verify(password, strlen(password),
                                 hash ? hash : admind_auth_dummy);
 
+    admind_fields_wipe(body, "password");
     json_decref(body);
 
     if (!ok || hash == NULL) {

@@ -2,10 +2,11 @@
  * QuotaLane admind: the Redis hot state (proto/redis_layout.md).
  *
  * MySQL is the source of truth.  After each commit a handler calls one of
- * the publish functions, which read the committed rows again and write
- * their records; a failure there never fails the API call: it is logged,
- * marks the state dirty and leaves the repair to admind_hotstate_resync()
- * (run by the resync worker, admind_resync.c).
+ * the publish functions (admind_hotstate.c), which read the committed rows
+ * again and write their records; a failure there never fails the API
+ * call: it is logged, marks the state dirty and leaves the repair to
+ * admind_hotstate_resync() (admind_hotstate_resync.c), run at startup and
+ * by the resync worker (admind_resync_worker.c).
  */
 
 #ifndef _ADMIND_HOTSTATE_H_INCLUDED_
@@ -61,6 +62,18 @@ int admind_hotstate_dirty(void);
 /* the Redis key of a name: prefix + name, into buf */
 void admind_hotstate_name(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* the configured redis_prefix */
+const char *admind_hotstate_prefix(void);
+
+/*
+ * For the resync only: publishes wait between admind_hotstate_exclusive()
+ * and admind_hotstate_release(); set_dirty() records whether the state
+ * needs another resync.
+ */
+void admind_hotstate_exclusive(void);
+void admind_hotstate_release(void);
+void admind_hotstate_set_dirty(int dirty);
 
 
 #endif /* _ADMIND_HOTSTATE_H_INCLUDED_ */

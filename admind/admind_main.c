@@ -32,7 +32,7 @@
 #include "admind_http.h"
 #include "admind_auth.h"
 #include "admind_hotstate.h"
-#include "admind_resync.h"
+#include "admind_resync_worker.h"
 
 
 /* how long a starting admind waits for a starting mariadbd */

@@ -19,7 +19,7 @@
 #include "admind_db.h"
 #include "admind_redis.h"
 #include "admind_hotstate.h"
-#include "admind_resync.h"
+#include "admind_resync_worker.h"
 
 
 /* the longest pause between attempts while something is down */

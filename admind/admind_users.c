@@ -209,6 +209,15 @@ admind_users_hash(admind_req_t *r, json_t *body, char *hash, size_t size)
 }
 
 
+/* the password is wiped before the parsed body is freed */
+static void
+admind_users_release(json_t *body)
+{
+    admind_fields_wipe(body, "password");
+    json_decref(body);
+}
+
+
 static int
 admind_users_create(admind_req_t *r)
 {
@@ -230,13 +239,13 @@ admind_users_create(admind_req_t *r)
     if (admind_users_check(r, body) != ADMIND_OK
         || admind_users_hash(r, body, hash, sizeof(hash)) != ADMIND_OK)
     {
-        json_decref(body);
+        admind_users_release(body);
         return r->status;
     }
 
     mysql = admind_resource_db(r);
     if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
+        admind_users_release(body);
         return r->status;
     }
 
@@ -265,7 +274,7 @@ admind_users_create(admind_req_t *r)
     }
 
     OPENSSL_cleanse(hash, sizeof(hash));
-    json_decref(body);
+    admind_users_release(body);
 
     if (admind_resource_commit(r, mysql) != ADMIND_OK) {
         json_decref(after);
@@ -277,7 +286,7 @@ admind_users_create(admind_req_t *r)
 failed:
 
     OPENSSL_cleanse(hash, sizeof(hash));
-    json_decref(body);
+    admind_users_release(body);
     json_decref(after);
     admind_resource_db_error(r, &admind_users_resource, err);
     admind_resource_rollback(mysql);
@@ -330,7 +339,7 @@ admind_users_update(admind_req_t *r)
     }
 
     if (admind_users_self_lockout(r, id, body)) {
-        json_decref(body);
+        admind_users_release(body);
         return admind_resp_error(r, 400, "failed_precondition",
                                  "you cannot disable yourself or drop your "
                                  "own admin role");
@@ -339,13 +348,13 @@ admind_users_update(admind_req_t *r)
     if (admind_users_check(r, body) != ADMIND_OK
         || admind_users_hash(r, body, hash, sizeof(hash)) != ADMIND_OK)
     {
-        json_decref(body);
+        admind_users_release(body);
         return r->status;
     }
 
     mysql = admind_resource_db(r);
     if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
+        admind_users_release(body);
         return r->status;
     }
 
@@ -392,7 +401,7 @@ admind_users_update(admind_req_t *r)
            != 0;
 
     json_decref(before);
-    json_decref(body);
+    admind_users_release(body);
 
     if (admind_resource_commit(r, mysql) != ADMIND_OK) {
         json_decref(after);
@@ -412,7 +421,7 @@ failed:
 undo:
 
     OPENSSL_cleanse(hash, sizeof(hash));
-    json_decref(body);
+    admind_users_release(body);
     json_decref(before);
     json_decref(after);
     admind_resource_rollback(mysql);

@@ -15,6 +15,7 @@
 #include <jwt.h>
 
 #include "admind_jwt.h"
+#include "admind_auth.h"
 
 
 static const unsigned char  key[] = "0123456789abcdef0123456789abcdef";
@@ -189,6 +190,30 @@ test_roles(void **state)
 }
 
 
+static int h(admind_req_t *r) { (void) r; return 200; }
+
+
+static void
+test_route_roles(void **state)
+{
+    static const admind_route_t  admin = { "GET", "/a", h, 0,
+                                           ADMIND_ROLE_ADMIN };
+    static const admind_route_t  user = { "GET", "/u", h, 0,
+                                          ADMIND_ROLE_USER };
+    static const admind_route_t  unset = { "GET", "/x", h, 0, 0 };
+
+    (void) state;
+
+    assert_true(admind_auth_allows(&admin, ADMIND_ROLE_ADMIN));
+    assert_false(admind_auth_allows(&admin, ADMIND_ROLE_USER));
+    assert_true(admind_auth_allows(&user, ADMIND_ROLE_ADMIN));
+    assert_true(admind_auth_allows(&user, ADMIND_ROLE_USER));
+
+    /* a row that forgets its role is admin-only */
+    assert_false(admind_auth_allows(&unset, ADMIND_ROLE_USER));
+}
+
+
 int
 main(void)
 {
@@ -196,6 +221,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_route_roles),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,8 @@
  * failed, and every resync_interval_seconds as a safety net.
  */
 
-#ifndef _ADMIND_RESYNC_H_INCLUDED_
-#define _ADMIND_RESYNC_H_INCLUDED_
+#ifndef _ADMIND_RESYNC_WORKER_H_INCLUDED_
+#define _ADMIND_RESYNC_WORKER_H_INCLUDED_
 
 
 #include "admind.h"
@@ -24,4 +24,4 @@ int admind_resync_start(const admind_conf_t *conf, char *err,
 void admind_resync_stop(void);
 
 
-#endif /* _ADMIND_RESYNC_H_INCLUDED_ */
+#endif /* _ADMIND_RESYNC_WORKER_H_INCLUDED_ */
