@@ -1006,7 +1006,8 @@ test_sse_fields(void **state)
         "\n"
         "event: ping\n"
         "\n"
-        " data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":99}}\n"
+        " data: {\"type\":\"message_delta\",\"usage\":"
+        "{\"output_tokens\":99}}\n"
         "\n"
         "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":9}}\n"
         "\n"
@@ -1175,6 +1176,17 @@ test_deep_nesting(void **state)
     parse(QL_USAGE_OPENAI_CHAT, QL_USAGE_JSON, s, n / 2, n, &u);
     assert_false(u.complete);
     assert_false(u.saw_usage);
+
+    /* as one SSE event: deep but whole, so it counts */
+    memmove(s + 6, s, n);
+    memcpy(s, "data: ", 6);
+    memcpy(s + 6 + n, "\n\n", 2);
+    n += 8;
+
+    parse(QL_USAGE_OPENAI_CHAT, QL_USAGE_SSE, s, n, n / 3, &u);
+    assert_int_equal(u.invalid, 0);
+    assert_true(u.saw_usage);
+    assert_int_equal(u.input_tokens, 8);
 
     free(s);
 }
