@@ -48,7 +48,6 @@
     "FROM accounts a"
 
 
-
 /* the digests of the key records written, for the resync's sweep */
 typedef struct {
     char    (*v)[QL_APIKEY_DIGEST_HEX + 1];

@@ -29,12 +29,12 @@
 #define ADMIND_HOTSTATE_NAME   512
 
 
+/* an account as the sets need it */
 typedef struct {
     uint64_t   id;
     uint64_t   group;
     char       platform[33];
 } admind_hotstate_member_t;
-
 
 
 /* what a resync read, to rebuild the sets and find stale records */

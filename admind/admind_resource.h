@@ -4,9 +4,10 @@
  * A resource describes how its rows look in the API once, as a SELECT
  * whose column aliases are the JSON field names (ids cast to strings,
  * times through ADMIND_SQL_TIME), plus a fixup for what SQL cannot shape
- * (JSON columns, booleans).  List and get handlers, the error mapping of
- * MySQL failures, transactions and partial UPDATEs are then the same code
- * for all resources.
+ * (JSON columns, booleans); and which request fields are stored as they
+ * come, as a column table.  List and get handlers, the error mapping of
+ * MySQL failures, transactions, INSERTs and partial UPDATEs are then the
+ * same code for all resources.
  */
 
 #ifndef _ADMIND_RESOURCE_H_INCLUDED_
