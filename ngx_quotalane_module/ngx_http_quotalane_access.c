@@ -387,6 +387,12 @@ ngx_http_quotalane_key_handler(void *data, redisReply *reply)
         ctx->error_message = "Invalid API key.";
         break;
 
+    case NGX_BUSY:
+        ctx->error_kind = QL_ERR_UNAVAILABLE;
+        ctx->error_message = "The gateway's state is being rebuilt; try "
+                             "again shortly.";
+        break;
+
     default:
         ctx->error_kind = QL_ERR_API;
         ctx->error_message = "Unexpected reply from the state store.";

@@ -111,40 +111,46 @@ ngx_http_quotalane_key_fetch(ngx_http_request_t *r,
 {
     u_char                          *p;
     ngx_uint_t                       i;
-    const char                      *argv[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
-    size_t                           argvlen[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    const char                      *args[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    size_t                           argslen[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
     ngx_http_quotalane_main_conf_t  *qmcf;
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
 
-    p = ngx_pnalloc(r->pool, qmcf->prefix.len + 4 + sizeof(ctx->digest));
+    p = ngx_pnalloc(r->pool, 2 * qmcf->prefix.len + sizeof("key:") - 1
+                             + sizeof(ctx->digest) + sizeof("synced") - 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    argv[0] = "HMGET";
-    argvlen[0] = 5;
-    argv[1] = (const char *) p;
+    args[0] = (const char *) p;
     p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
     p = ngx_cpymem(p, "key:", 4);
     p = ngx_cpymem(p, ctx->digest, sizeof(ctx->digest));
-    argvlen[1] = p - (u_char *) argv[1];
+    argslen[0] = p - (u_char *) args[0];
+
+    args[1] = (const char *) p;
+    p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
+    p = ngx_cpymem(p, "synced", sizeof("synced") - 1);
+    argslen[1] = p - (u_char *) args[1];
 
     for (i = 0; i < NGX_HTTP_QUOTALANE_KEY_NFIELDS; i++) {
-        argv[2 + i] = ngx_http_quotalane_key_fields[i];
-        argvlen[2 + i] = ngx_strlen(ngx_http_quotalane_key_fields[i]);
+        args[2 + i] = ngx_http_quotalane_key_fields[i];
+        argslen[2 + i] = ngx_strlen(ngx_http_quotalane_key_fields[i]);
     }
 
-    ctx->op = ngx_http_quotalane_redis_send(2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS,
-                                            argv, argvlen, handler, ctx);
+    ctx->op = ngx_http_quotalane_redis_eval(qmcf->key_script, 2,
+                                            2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS,
+                                            args, argslen, handler, ctx);
 
     return ctx->op ? NGX_OK : NGX_DECLINED;
 }
 
 
 /*
- * Serializes an HMGET reply as length-prefixed fields, the form kept in
- * the L1 cache.  NGX_DECLINED: no such key.
+ * Serializes the key script's reply as length-prefixed fields, the form
+ * kept in the L1 cache.  NGX_DECLINED: no such key; NGX_BUSY: the hot
+ * state is being rebuilt, no verdict yet.
  */
 ngx_int_t
 ngx_http_quotalane_key_record_from_reply(ngx_pool_t *pool, redisReply *reply,
@@ -155,6 +161,13 @@ ngx_http_quotalane_key_record_from_reply(ngx_pool_t *pool, redisReply *reply,
     uint32_t     len;
     ngx_uint_t   i;
     redisReply  *e;
+
+    if ((reply->type == REDIS_REPLY_STRING
+         || reply->type == REDIS_REPLY_STATUS)
+        && reply->len == 10 && ngx_strncmp(reply->str, "rebuilding", 10) == 0)
+    {
+        return NGX_BUSY;
+    }
 
     if (reply->type != REDIS_REPLY_ARRAY
         || reply->elements != NGX_HTTP_QUOTALANE_KEY_NFIELDS)

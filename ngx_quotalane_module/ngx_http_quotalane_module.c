@@ -251,7 +251,7 @@ ngx_http_quotalane_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    qmcf->redis.scripts = ngx_array_create(cf->pool, 2,
+    qmcf->redis.scripts = ngx_array_create(cf->pool, 4,
                                    sizeof(ngx_http_quotalane_redis_script_t));
     if (qmcf->redis.scripts == NULL) {
         return NULL;
@@ -285,7 +285,20 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
 
     char                                err[256];
     ngx_str_t                           name, path;
+    ngx_uint_t                          i;
     ngx_http_quotalane_redis_script_t  *script;
+
+    struct {
+        const char                          *name;
+        ngx_str_t                           *body;
+        ngx_http_quotalane_redis_script_t  **slot;
+    } scripts[] = {
+        { "key", &ngx_http_quotalane_key_lua, &qmcf->key_script },
+        { "select", &ngx_http_quotalane_select_lua, &qmcf->select_script },
+        { "feedback", &ngx_http_quotalane_feedback_lua,
+          &qmcf->feedback_script },
+        { "usage", &ngx_http_quotalane_usage_lua, &qmcf->usage_script },
+    };
 
     ngx_conf_init_value(qmcf->redis.db, 0);
     ngx_conf_init_msec_value(qmcf->redis.timeout, 1000);
@@ -352,39 +365,19 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    script = ngx_array_push(qmcf->redis.scripts);
-    if (script == NULL) {
-        return NGX_CONF_ERROR;
+    /* the array never grows past these: pointers into it stay valid */
+    for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+        script = ngx_array_push(qmcf->redis.scripts);
+        if (script == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        script->name.data = (u_char *) scripts[i].name;
+        script->name.len = ngx_strlen(scripts[i].name);
+        script->body = *scripts[i].body;
+        ngx_http_quotalane_redis_script_init(script);
+        *scripts[i].slot = script;
     }
-
-    ngx_str_set(&script->name, "select");
-    script->body = ngx_http_quotalane_select_lua;
-    ngx_http_quotalane_redis_script_init(script);
-
-    script = ngx_array_push(qmcf->redis.scripts);
-    if (script == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_str_set(&script->name, "feedback");
-    script->body = ngx_http_quotalane_feedback_lua;
-    ngx_http_quotalane_redis_script_init(script);
-
-    script = ngx_array_push(qmcf->redis.scripts);
-    if (script == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_str_set(&script->name, "usage");
-    script->body = ngx_http_quotalane_usage_lua;
-    ngx_http_quotalane_redis_script_init(script);
-
-    /* the array no longer grows: pointers into it stay valid */
-    qmcf->select_script = &((ngx_http_quotalane_redis_script_t *)
-                            qmcf->redis.scripts->elts)[0];
-    qmcf->feedback_script = &((ngx_http_quotalane_redis_script_t *)
-                              qmcf->redis.scripts->elts)[1];
-    qmcf->usage_script = script;
 
     if (qmcf->pricing_file.len
         && ngx_http_quotalane_load_pricing(cf, qmcf) != NGX_OK)

@@ -36,6 +36,7 @@ typedef struct {
     ngx_str_t                          master_key_file;
     ql_master_key_t                   *master_key;
 
+    ngx_http_quotalane_redis_script_t *key_script;
     ngx_http_quotalane_redis_script_t *select_script;
     ngx_http_quotalane_redis_script_t *feedback_script;
     ngx_http_quotalane_redis_script_t *usage_script;
@@ -252,6 +253,7 @@ char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 extern ngx_module_t  ngx_http_quotalane_module;
+extern ngx_str_t     ngx_http_quotalane_key_lua;
 extern ngx_str_t     ngx_http_quotalane_select_lua;
 extern ngx_str_t     ngx_http_quotalane_feedback_lua;
 extern ngx_str_t     ngx_http_quotalane_usage_lua;

@@ -20,11 +20,18 @@ my $prefix = 'ql:{main}:';
 my $body = { model => 'claude-sonnet-4-5', max_tokens => 16,
              messages => [ { role => 'user', content => 'hi' } ] };
 
+# A new conversation each time unless the test says otherwise: the same
+# first message would be one sticky session.
+sub fresh_body {
+    return { %$body, messages => [ { role => 'user',
+                                     content => 'q ' . rand() } ] };
+}
+
 sub post {
     my ($key, %o) = @_;
     my $headers = { 'x-api-key' => $key->{key}, %{ $o{headers} || {} } };
     return $stack->gateway('POST', '/v1/messages', $headers,
-                           $o{body} || $body);
+                           $o{body} || fresh_body());
 }
 
 sub stats { $stack->request('GET', $stack->mock_url . '/__mock/stats')->{json} }
