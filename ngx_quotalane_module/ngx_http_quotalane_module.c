@@ -688,6 +688,8 @@ ngx_http_quotalane_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    ngx_http_quotalane_usage_init_process();
+
     return ngx_http_quotalane_redis_init_process(cycle, &qmcf->redis);
 }
 
@@ -695,6 +697,8 @@ ngx_http_quotalane_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_quotalane_exit_process(ngx_cycle_t *cycle)
 {
+    /* durable Redis operations hand their records back first */
     ngx_http_quotalane_redis_exit_process();
+    ngx_http_quotalane_usage_exit_process();
     ngx_http_quotalane_select_exit_process();
 }

@@ -224,6 +224,8 @@ ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
 
 /* usage: body filter, pricing, the record at the log phase */
 ngx_int_t ngx_http_quotalane_usage_init(ngx_conf_t *cf);
+void ngx_http_quotalane_usage_init_process(void);
+void ngx_http_quotalane_usage_exit_process(void);
 void ngx_http_quotalane_usage_start(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 void ngx_http_quotalane_usage_final(ngx_http_request_t *r,

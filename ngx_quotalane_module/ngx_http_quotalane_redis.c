@@ -45,6 +45,7 @@ struct ngx_http_quotalane_redis_op_s {
 
     unsigned                              internal:1;
     unsigned                              owns_data:1;
+    unsigned                              durable:1;
 };
 
 
@@ -153,11 +154,19 @@ ngx_http_quotalane_redis_exit_process(void)
         return;
     }
 
-    /* requests are gone: drop pending operations without callbacks */
+    /*
+     * Requests are gone: drop pending operations without callbacks, but
+     * the durable ones, whose owners account for them.
+     */
     while (!ngx_queue_empty(&rc->ops)) {
         q = ngx_queue_head(&rc->ops);
         ngx_queue_remove(q);
         op = ngx_queue_data(q, ngx_http_quotalane_redis_op_t, queue);
+
+        if (op->durable && op->handler) {
+            op->handler(op->data, NULL);
+        }
+
         ngx_http_quotalane_redis_op_free(op);
     }
 
@@ -508,6 +517,13 @@ ngx_http_quotalane_redis_cancel(ngx_http_quotalane_redis_op_t *op)
 {
     op->handler = NULL;
     op->data = NULL;
+}
+
+
+void
+ngx_http_quotalane_redis_durable(ngx_http_quotalane_redis_op_t *op)
+{
+    op->durable = 1;
 }
 
 

@@ -74,6 +74,12 @@ void ngx_http_quotalane_redis_cancel(ngx_http_quotalane_redis_op_t *op);
 void ngx_http_quotalane_redis_orphan(ngx_http_quotalane_redis_op_t *op,
     ngx_http_quotalane_redis_handler_pt handler, void *data);
 
+/*
+ * The operation's handler must hear of it even if the worker exits
+ * first (with a NULL reply): records that must not vanish silently.
+ */
+void ngx_http_quotalane_redis_durable(ngx_http_quotalane_redis_op_t *op);
+
 /* Whether the connection is up (for serve-from-cache decisions). */
 ngx_uint_t ngx_http_quotalane_redis_available(void);
 

@@ -14,15 +14,51 @@
 #include "ngx_http_quotalane_module.h"
 
 
-#define NGX_HTTP_QUOTALANE_USAGE_ARGS  64
+#define NGX_HTTP_QUOTALANE_USAGE_ARGS     64
+#define NGX_HTTP_QUOTALANE_PENDING_MAX    100000
+#define NGX_HTTP_QUOTALANE_RETRY_INTERVAL 1000
+
+
+typedef struct {
+    const char                *argv[NGX_HTTP_QUOTALANE_USAGE_ARGS];
+    size_t                     argvlen[NGX_HTTP_QUOTALANE_USAGE_ARGS];
+    int                        n;
+    ngx_pool_t                *pool;
+    ngx_uint_t                 failed;
+} ngx_http_quotalane_record_t;
+
+
+/*
+ * A record on its way to Redis, in memory of its own: it outlives the
+ * request, and is sent again if Redis was down or the connection broke
+ * before the reply (admind inserts records idempotently by request id).
+ */
+typedef struct {
+    ngx_queue_t                queue;
+    ngx_http_quotalane_redis_script_t *script;
+    int                        argc;
+    const char               **argv;
+    size_t                    *argvlen;
+    u_char                     request_id[32];
+} ngx_http_quotalane_pending_t;
 
 
 static ngx_int_t ngx_http_quotalane_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_quotalane_usage_log(ngx_http_request_t *r);
+static void ngx_http_quotalane_usage_send(ngx_http_quotalane_pending_t *pr);
+static void ngx_http_quotalane_usage_keep(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_main_conf_t *qmcf,
+    ngx_http_quotalane_record_t *rec);
+static void ngx_http_quotalane_usage_reply(void *data, redisReply *reply);
+static void ngx_http_quotalane_usage_retry(ngx_event_t *ev);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+static ngx_queue_t   ngx_http_quotalane_pending;
+static ngx_uint_t    ngx_http_quotalane_npending;
+static ngx_event_t   ngx_http_quotalane_retry_timer;
 
 
 ngx_int_t
@@ -163,13 +199,6 @@ ngx_http_quotalane_usage_final(ngx_http_request_t *r,
 }
 
 
-typedef struct {
-    const char                *argv[NGX_HTTP_QUOTALANE_USAGE_ARGS];
-    size_t                     argvlen[NGX_HTTP_QUOTALANE_USAGE_ARGS];
-    int                        n;
-    ngx_pool_t                *pool;
-    ngx_uint_t                 failed;
-} ngx_http_quotalane_record_t;
 
 
 static void
@@ -343,15 +372,196 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_http_quotalane_redis_eval(qmcf->usage_script, 1, rec.n, rec.argv,
-                                      rec.argvlen, NULL, NULL)
-        == NULL)
-    {
-        /* the access log keeps the counts: $quotalane_*_tokens */
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "quotalane: usage record of %*s not sent: Redis is "
-                      "unavailable", (size_t) 32, ctx->request_id);
-    }
+    ngx_http_quotalane_usage_keep(r, ctx, qmcf, &rec);
 
     return NGX_OK;
+}
+
+
+/* Copies the record out of the request and sends it. */
+static void
+ngx_http_quotalane_usage_keep(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_main_conf_t *qmcf,
+    ngx_http_quotalane_record_t *rec)
+{
+    int                            i;
+    u_char                        *p;
+    size_t                         size;
+    ngx_http_quotalane_pending_t  *pr;
+
+    size = sizeof(ngx_http_quotalane_pending_t)
+           + rec->n * (sizeof(char *) + sizeof(size_t));
+    for (i = 0; i < rec->n; i++) {
+        size += rec->argvlen[i];
+    }
+
+    pr = ngx_alloc(size, r->connection->log);
+    if (pr == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "quotalane: usage record of %*s lost: out of memory",
+                      (size_t) 32, ctx->request_id);
+        return;
+    }
+
+    pr->script = qmcf->usage_script;
+    pr->argc = rec->n;
+    pr->argv = (const char **) ((u_char *) pr
+                                + sizeof(ngx_http_quotalane_pending_t));
+    pr->argvlen = (size_t *) (pr->argv + rec->n);
+    ngx_memcpy(pr->request_id, ctx->request_id, sizeof(pr->request_id));
+
+    p = (u_char *) (pr->argvlen + rec->n);
+    for (i = 0; i < rec->n; i++) {
+        pr->argv[i] = (const char *) p;
+        pr->argvlen[i] = rec->argvlen[i];
+        p = ngx_cpymem(p, rec->argv[i], rec->argvlen[i]);
+    }
+
+    ngx_http_quotalane_usage_send(pr);
+}
+
+
+static void
+ngx_http_quotalane_usage_pend(ngx_http_quotalane_pending_t *pr)
+{
+    ngx_event_t  *ev = &ngx_http_quotalane_retry_timer;
+
+    if (ngx_http_quotalane_npending >= NGX_HTTP_QUOTALANE_PENDING_MAX) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "quotalane: usage record of %*s lost: %ui records "
+                      "already wait for Redis", (size_t) 32, pr->request_id,
+                      ngx_http_quotalane_npending);
+        ngx_free(pr);
+        return;
+    }
+
+    ngx_queue_insert_tail(&ngx_http_quotalane_pending, &pr->queue);
+    ngx_http_quotalane_npending++;
+
+    if (!ev->timer_set) {
+        ev->handler = ngx_http_quotalane_usage_retry;
+        ev->log = ngx_cycle->log;
+        ev->cancelable = 1;
+        ngx_add_timer(ev, NGX_HTTP_QUOTALANE_RETRY_INTERVAL);
+    }
+}
+
+
+/* NGX_OK: on its way (its reply will say how it went). */
+static ngx_int_t
+ngx_http_quotalane_usage_eval(ngx_http_quotalane_pending_t *pr)
+{
+    ngx_http_quotalane_redis_op_t  *op;
+
+    op = ngx_http_quotalane_redis_eval(pr->script, 1, pr->argc, pr->argv,
+                                       pr->argvlen,
+                                       ngx_http_quotalane_usage_reply, pr);
+    if (op == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_quotalane_redis_durable(op);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_quotalane_usage_send(ngx_http_quotalane_pending_t *pr)
+{
+    if (ngx_http_quotalane_usage_eval(pr) != NGX_OK) {
+        ngx_http_quotalane_usage_pend(pr);
+    }
+}
+
+
+static void
+ngx_http_quotalane_usage_reply(void *data, redisReply *reply)
+{
+    ngx_http_quotalane_pending_t  *pr = data;
+
+    if (reply == NULL) {
+        /* maybe applied, maybe not: send again, admind deduplicates */
+        ngx_http_quotalane_usage_pend(pr);
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "quotalane: usage record of %*s refused: %*s",
+                      (size_t) 32, pr->request_id, reply->len, reply->str);
+    }
+
+    ngx_free(pr);
+}
+
+
+static void
+ngx_http_quotalane_usage_retry(ngx_event_t *ev)
+{
+    ngx_queue_t                   *q;
+    ngx_http_quotalane_pending_t  *pr;
+
+    while (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
+        q = ngx_queue_head(&ngx_http_quotalane_pending);
+        pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
+
+        ngx_queue_remove(q);
+
+        if (ngx_http_quotalane_usage_eval(pr) != NGX_OK) {
+            ngx_queue_insert_head(&ngx_http_quotalane_pending, q);
+            break;
+        }
+
+        ngx_http_quotalane_npending--;
+    }
+
+    if (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
+        ngx_add_timer(ev, NGX_HTTP_QUOTALANE_RETRY_INTERVAL);
+    }
+}
+
+
+void
+ngx_http_quotalane_usage_init_process(void)
+{
+    ngx_queue_init(&ngx_http_quotalane_pending);
+    ngx_http_quotalane_npending = 0;
+}
+
+
+/*
+ * Worker exit with records still waiting for Redis: they go to the error
+ * log in full, so none is lost without a trace.
+ */
+void
+ngx_http_quotalane_usage_exit_process(void)
+{
+    int                            i;
+    ngx_queue_t                   *q;
+    ngx_http_quotalane_pending_t  *pr;
+
+    if (ngx_http_quotalane_pending.next == NULL) {
+        return;     /* this worker serves no gateway */
+    }
+
+    if (ngx_http_quotalane_retry_timer.timer_set) {
+        ngx_del_timer(&ngx_http_quotalane_retry_timer);
+    }
+
+    while (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
+        q = ngx_queue_head(&ngx_http_quotalane_pending);
+        ngx_queue_remove(q);
+        pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
+
+        for (i = 12; i + 1 < pr->argc; i += 2) {
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                          "quotalane: unsent usage %*s %*s=%*s",
+                          (size_t) 32, pr->request_id,
+                          pr->argvlen[i], pr->argv[i],
+                          pr->argvlen[i + 1], pr->argv[i + 1]);
+        }
+
+        ngx_free(pr);
+    }
 }
