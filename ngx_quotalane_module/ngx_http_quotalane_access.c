@@ -178,6 +178,10 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
     }
 
     ngx_hex_dump(ctx->request_id, raw, sizeof(raw));
+    ctx->request_id_str.data = ctx->request_id;
+    ctx->request_id_str.len = sizeof(ctx->request_id);
+    ctx->platform_name.data = (u_char *) ctx->platform->name;
+    ctx->platform_name.len = ngx_strlen(ctx->platform->name);
 
     cln = ngx_http_cleanup_add(r, 0);
     if (cln == NULL) {

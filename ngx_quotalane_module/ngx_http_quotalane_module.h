@@ -144,6 +144,8 @@ typedef struct {
     u_char                             session[32];   /* hex, or empty */
     unsigned                           has_session:1;
     u_char                             request_id[32];
+    ngx_str_t                          request_id_str; /* for variables */
+    ngx_str_t                          platform_name;
     ngx_uint_t                         retry_after;    /* seconds, 429 */
 
     /* failover: accounts that failed this request, and how often */

@@ -11,10 +11,6 @@
 #include "ngx_http_quotalane_module.h"
 
 
-static ngx_int_t ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_quotalane_request_id_variable(
-    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
@@ -35,14 +31,8 @@ static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
 
 static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
 
-    { ngx_string("quotalane_platform"), NULL,
-      ngx_http_quotalane_platform_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("quotalane_request_id"), NULL,
-      ngx_http_quotalane_request_id_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
+    ngx_http_quotalane_str_var("quotalane_platform", platform_name),
+    ngx_http_quotalane_str_var("quotalane_request_id", request_id_str),
     ngx_http_quotalane_str_var("quotalane_key_id", key.id),
     ngx_http_quotalane_str_var("quotalane_user_id", key.user_id),
     ngx_http_quotalane_str_var("quotalane_account_id", account.id),
@@ -99,47 +89,6 @@ ngx_http_quotalane_set_value(ngx_http_variable_value_t *v, u_char *data,
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
-}
-
-
-/* The platform of a request the gateway handled; empty otherwise. */
-static ngx_int_t
-ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_quotalane_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    ngx_http_quotalane_set_value(v, (u_char *) ctx->platform->name,
-                                 ngx_strlen(ctx->platform->name));
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_quotalane_request_id_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_quotalane_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    ngx_http_quotalane_set_value(v, ctx->request_id,
-                                 sizeof(ctx->request_id));
-
-    return NGX_OK;
 }
 
 
