@@ -129,6 +129,27 @@ ngx_http_quotalane_lease_start(ngx_http_request_t *r,
 }
 
 
+/* The usage record will give the lease back: only stop renewing it. */
+void
+ngx_http_quotalane_lease_handoff(ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_http_quotalane_holder_t  *h;
+
+    if (ctx->holder == NULL || ctx->holder->handler == NULL) {
+        return;
+    }
+
+    h = ctx->holder->data;
+
+    if (h->renew.timer_set) {
+        ngx_del_timer(&h->renew);
+    }
+
+    ctx->holder->handler = NULL;
+    ctx->holder = NULL;
+}
+
+
 /* Gives the current lease back now (a failed attempt, before a retry). */
 void
 ngx_http_quotalane_lease_release(ngx_http_quotalane_ctx_t *ctx)

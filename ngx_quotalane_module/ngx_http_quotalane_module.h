@@ -215,6 +215,7 @@ void ngx_http_quotalane_select_exit_process(void);
 ngx_int_t ngx_http_quotalane_lease_start(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 void ngx_http_quotalane_lease_release(ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_lease_handoff(ngx_http_quotalane_ctx_t *ctx);
 
 /* feedback: what upstream answers say about accounts */
 ngx_int_t ngx_http_quotalane_feedback_init(ngx_conf_t *cf);

@@ -324,6 +324,8 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
     }
 
     ngx_http_quotalane_record_num(&rec, NULL, now);
+    ngx_http_quotalane_record_str(&rec, NULL, ctx->request_id,
+                                  sizeof(ctx->request_id));
 
     /* the record (proto/usage_record.md) */
     ngx_http_quotalane_record_str(&rec, "request_id", ctx->request_id,
@@ -382,6 +384,8 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    /* usage.lua gives the leases back, in the same round trip */
+    ngx_http_quotalane_lease_handoff(ctx);
     ngx_http_quotalane_usage_keep(r, ctx, qmcf, &rec);
 
     return NGX_OK;
@@ -564,7 +568,7 @@ ngx_http_quotalane_usage_exit_process(void)
         ngx_queue_remove(q);
         pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
 
-        for (i = 12; i + 1 < pr->argc; i += 2) {
+        for (i = 13; i + 1 < pr->argc; i += 2) {
             ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
                           "quotalane: unsent usage %*s %*s=%*s",
                           (size_t) 32, pr->request_id,

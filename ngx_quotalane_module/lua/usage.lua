@@ -1,6 +1,6 @@
 -- One finished request: its usage record goes to the stream admind
--- consumes, and its tokens and cost to the counters the scheduler's
--- limits read (select.lua), in one atomic step.
+-- consumes, its tokens and cost to the counters the scheduler's limits
+-- read (select.lua), and its leases back, in one atomic step.
 --
 -- KEYS[1]  the usage stream (prefix .. 'usage')
 -- ARGV[1]  prefix            ARGV[2]  key id       ARGV[3]  user id
@@ -9,7 +9,8 @@
 -- ARGV[9]  plan quota bucket, '0' = none
 -- ARGV[10] key rate window seconds, '0' = none
 -- ARGV[11] now, unix ms
--- ARGV[12..] the record: field, value, field, value, ...
+-- ARGV[12] request id: its concurrency leases are given back here too
+-- ARGV[13..] the record: field, value, field, value, ...
 
 local p = ARGV[1]
 local key, user, account = ARGV[2], ARGV[3], ARGV[4]
@@ -18,11 +19,16 @@ local tokens = tonumber(ARGV[6]) or 0
 local now = tonumber(ARGV[11])
 
 local record = {}
-for i = 12, #ARGV do
+for i = 13, #ARGV do
     record[#record + 1] = ARGV[i]
 end
 
 local id = redis.call('XADD', KEYS[1], '*', unpack(record))
+
+redis.call('ZREM', p .. 'kconc:' .. key, ARGV[12])
+if account ~= '' and account ~= '0' then
+    redis.call('ZREM', p .. 'aconc:' .. account, ARGV[12])
+end
 
 if cost > 0 then
     local day = p .. 'kcost:' .. key .. ':d:' .. ARGV[7]
