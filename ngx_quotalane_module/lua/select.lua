@@ -47,11 +47,15 @@ end
 
 -- key: concurrency ---------------------------------------------------------
 
+-- (leases are taken only where a limit counts them: unlimited keys and
+-- accounts cost no ZSET work)
 local kconc = prefix .. 'kconc:' .. key_id
-redis.call('ZREMRANGEBYSCORE', kconc, '-inf', now)
 
-if key_conc_limit > 0 and redis.call('ZCARD', kconc) >= key_conc_limit then
-    return { 'limited', 'concurrency', 1 }
+if key_conc_limit > 0 then
+    redis.call('ZREMRANGEBYSCORE', kconc, '-inf', now)
+    if redis.call('ZCARD', kconc) >= key_conc_limit then
+        return { 'limited', 'concurrency', 1 }
+    end
 end
 
 -- key: sliding window (this window's count plus the previous one's,
@@ -157,7 +161,9 @@ local function state(id)
                          'priority', 'last_used_ms', 'cooldown_until_ms',
                          'concurrency_limit', 'rpm_limit', 'tpm_limit',
                          'health', 'circuit', 'circuit_until_ms',
-                         'probe_until_ms')
+                         'probe_until_ms', 'id', 'type', 'scheme', 'host',
+                         'addr', 'path_prefix', 'auth', 'cred',
+                         'cred_version')
 
     if f[1] ~= 'active' or f[2] ~= '1' or f[3] ~= platform
        or num(f[6], 0) > now
@@ -174,6 +180,11 @@ local function state(id)
         tpm_limit = num(f[9], 0),
         health = num(f[10], 100),
         half_open = false,
+        inflight = 0,
+        rpm = 0,
+        tpm = 0,
+        record = { f[14], f[15], f[16], f[17], f[18], f[19], f[20], f[21],
+                   f[22] },
     }
 
     if f[11] == 'open' then
@@ -183,11 +194,19 @@ local function state(id)
         a.half_open = true
     end
 
-    local aconc = prefix .. 'aconc:' .. id
-    redis.call('ZREMRANGEBYSCORE', aconc, '-inf', now)
-    a.inflight = redis.call('ZCARD', aconc)
-    a.rpm = num(redis.call('GET', prefix .. 'arpm:' .. id .. ':' .. minute), 0)
-    a.tpm = num(redis.call('GET', prefix .. 'atpm:' .. id .. ':' .. minute), 0)
+    if a.conc_limit > 0 then
+        local aconc = prefix .. 'aconc:' .. id
+        redis.call('ZREMRANGEBYSCORE', aconc, '-inf', now)
+        a.inflight = redis.call('ZCARD', aconc)
+    end
+    if a.rpm_limit > 0 then
+        a.rpm = num(redis.call('GET', prefix .. 'arpm:' .. id .. ':'
+                                      .. minute), 0)
+    end
+    if a.tpm_limit > 0 then
+        a.tpm = num(redis.call('GET', prefix .. 'atpm:' .. id .. ':'
+                                      .. minute), 0)
+    end
 
     if (a.conc_limit > 0 and a.inflight >= a.conc_limit)
        or (a.rpm_limit > 0 and a.rpm >= a.rpm_limit)
@@ -253,18 +272,28 @@ end
 local expiry = now + lease_ms
 local akey = prefix .. 'account:' .. best.id
 
-redis.call('ZADD', kconc, expiry, request_id)
-redis.call('PEXPIRE', kconc, lease_ms * 2)
-redis.call('ZADD', prefix .. 'aconc:' .. best.id, expiry, request_id)
-redis.call('PEXPIRE', prefix .. 'aconc:' .. best.id, lease_ms * 2)
+if key_conc_limit > 0 then
+    redis.call('ZADD', kconc, expiry, request_id)
+    redis.call('PEXPIRE', kconc, lease_ms * 2)
+end
 
-local rpm_key = prefix .. 'arpm:' .. best.id .. ':' .. minute
-redis.call('INCR', rpm_key)
-redis.call('EXPIRE', rpm_key, 120)
+if best.conc_limit > 0 then
+    local aconc = prefix .. 'aconc:' .. best.id
+    redis.call('ZADD', aconc, expiry, request_id)
+    redis.call('PEXPIRE', aconc, lease_ms * 2)
+end
+
+if best.rpm_limit > 0 then
+    local rpm_key = prefix .. 'arpm:' .. best.id .. ':' .. minute
+    if redis.call('INCR', rpm_key) == 1 then
+        redis.call('EXPIRE', rpm_key, 120)
+    end
+end
 
 if rate_key then
-    redis.call('HINCRBY', rate_key, 'req', 1)
-    redis.call('EXPIRE', rate_key, rate_ttl)
+    if redis.call('HINCRBY', rate_key, 'req', 1) == 1 then
+        redis.call('EXPIRE', rate_key, rate_ttl)
+    end
 end
 
 if best.half_open then
@@ -277,10 +306,8 @@ if session_key then
     redis.call('SET', session_key, best.id, 'EX', session_ttl)
 end
 
-local f = redis.call('HMGET', akey, 'id', 'type', 'scheme', 'host', 'addr',
-                     'path_prefix', 'auth', 'cred', 'cred_version')
-
+local r = best.record
 local degraded = (best.health < 100 or best.half_open) and '1' or '0'
 
-return { 'ok', f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9],
+return { 'ok', r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
          degraded }

@@ -30,28 +30,26 @@ if account ~= '' and account ~= '0' then
     redis.call('ZREM', p .. 'aconc:' .. account, ARGV[12])
 end
 
+-- a counter's expiry is set once, when its first add creates it
+local function add(k, n, ttl)
+    if redis.call('INCRBY', k, n) == n and ttl then
+        redis.call('EXPIRE', k, ttl)
+    end
+end
+
 if cost > 0 then
-    local day = p .. 'kcost:' .. key .. ':d:' .. ARGV[7]
-    redis.call('INCRBY', day, cost)
-    redis.call('EXPIRE', day, 3 * 86400)
-
-    local week = p .. 'kcost:' .. key .. ':w:' .. ARGV[8]
-    redis.call('INCRBY', week, cost)
-    redis.call('EXPIRE', week, 15 * 86400)
-
-    redis.call('INCRBY', p .. 'kcost:' .. key .. ':total', cost)
+    add(p .. 'kcost:' .. key .. ':d:' .. ARGV[7], cost, 3 * 86400)
+    add(p .. 'kcost:' .. key .. ':w:' .. ARGV[8], cost, 15 * 86400)
+    add(p .. 'kcost:' .. key .. ':total', cost, nil)
 
     if ARGV[9] ~= '0' and ARGV[9] ~= '' then
-        local quota = p .. 'ucost:' .. user .. ':' .. ARGV[9]
-        redis.call('INCRBY', quota, cost)
-        redis.call('EXPIRE', quota, 400 * 86400)
+        add(p .. 'ucost:' .. user .. ':' .. ARGV[9], cost, 400 * 86400)
     end
 end
 
 if tokens > 0 and account ~= '' and account ~= '0' then
-    local tpm = p .. 'atpm:' .. account .. ':' .. math.floor(now / 60000)
-    redis.call('INCRBY', tpm, tokens)
-    redis.call('EXPIRE', tpm, 120)
+    add(p .. 'atpm:' .. account .. ':' .. math.floor(now / 60000), tokens,
+        120)
 end
 
 local window = tonumber(ARGV[10]) or 0
