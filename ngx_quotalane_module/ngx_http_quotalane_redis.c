@@ -3,9 +3,9 @@
  *
  * One connection per worker carries every operation, pipelined: commands
  * are queued in order, written in batches from a posted write event, and
- * replies are matched to the queue head.  hiredis is used only to format
- * commands and to parse replies, so no hiredis I/O ever runs (Debian's
- * 0.14 has blocking DNS and no timeouts in its async API).
+ * replies are matched to the queue head.  hiredis is used only to parse
+ * replies, so no hiredis I/O ever runs (Debian's 0.14 has blocking DNS
+ * and no timeouts in its async API); commands are encoded here.
  */
 
 #include <ngx_config.h>
@@ -323,6 +323,43 @@ ngx_http_quotalane_redis_queue_internal(ngx_http_quotalane_redis_client_t *rc,
 }
 
 
+/*
+ * RESP encoding of a command (hiredis's formatter calls sprintf twice per
+ * argument, which showed up in profiles).  Returns the length, or -1.
+ */
+static int
+ngx_http_quotalane_redis_format(char **target, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    int      i;
+    u_char  *p;
+    size_t   len;
+
+    len = 1 + NGX_INT_T_LEN + 2;
+    for (i = 0; i < argc; i++) {
+        len += 1 + NGX_SIZE_T_LEN + 2 + argvlen[i] + 2;
+    }
+
+    p = ngx_alloc(len, ngx_cycle->log);
+    if (p == NULL) {
+        return -1;
+    }
+
+    *target = (char *) p;
+
+    p = ngx_sprintf(p, "*%d\r\n", argc);
+
+    for (i = 0; i < argc; i++) {
+        p = ngx_sprintf(p, "$%uz\r\n", argvlen[i]);
+        p = ngx_cpymem(p, argv[i], argvlen[i]);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+
+    return (int) (p - (u_char *) *target);
+}
+
+
 static ngx_http_quotalane_redis_op_t *
 ngx_http_quotalane_redis_op_create(int argc, const char **argv,
     const size_t *argvlen)
@@ -335,7 +372,7 @@ ngx_http_quotalane_redis_op_create(int argc, const char **argv,
         return NULL;
     }
 
-    len = redisFormatCommandArgv(&op->cmd, argc, argv, argvlen);
+    len = ngx_http_quotalane_redis_format(&op->cmd, argc, argv, argvlen);
     if (len < 0) {
         ngx_free(op);
         return NULL;
@@ -355,7 +392,7 @@ ngx_http_quotalane_redis_op_free(ngx_http_quotalane_redis_op_t *op)
     }
 
     if (op->cmd) {
-        redisFreeCommand(op->cmd);
+        ngx_free(op->cmd);
     }
 
     if (op->args) {
@@ -702,7 +739,7 @@ ngx_http_quotalane_redis_reformat_as_eval(ngx_http_quotalane_redis_op_t *op)
 {
     int  len;
 
-    redisFreeCommand(op->cmd);
+    ngx_free(op->cmd);
     op->cmd = NULL;
     op->cmd_len = 0;
 
@@ -712,7 +749,8 @@ ngx_http_quotalane_redis_reformat_as_eval(ngx_http_quotalane_redis_op_t *op)
     op->argslen[1] = op->script->body.len;
     op->script = NULL;
 
-    len = redisFormatCommandArgv(&op->cmd, op->argc, op->args, op->argslen);
+    len = ngx_http_quotalane_redis_format(&op->cmd, op->argc, op->args,
+                                          op->argslen);
     if (len < 0) {
         op->cmd = NULL;
         return NGX_ERROR;

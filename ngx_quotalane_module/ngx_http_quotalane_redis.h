@@ -1,6 +1,6 @@
 /*
  * Non-blocking Redis client driven by the nginx event loop: one pipelined
- * connection per worker, hiredis only formats commands and parses replies.
+ * connection per worker; hiredis only parses replies.
  */
 
 #ifndef NGX_HTTP_QUOTALANE_REDIS_H
