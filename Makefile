@@ -3,6 +3,7 @@
 #   make run      install, build and start the local stack under var/
 #   make stop     stop the local stack
 #   make test     unit tests (cmocka) and integration tests (prove)
+#   make api-docs the admin API reference (docs/API.md) from proto/
 
 BUILD       := build
 NGINX_SRC   ?= /usr/share/nginx/src
@@ -15,7 +16,7 @@ CFLAGS      ?= -O2 -g
 QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql -Iadmind \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljwt -lpcre2-8 \
-               -lcrypt -lpthread
+               -lcrypt -lldap -llber -lpthread
 
 QL_SRCS     := $(wildcard ql/*.c)
 QL_HDRS     := $(wildcard ql/*.h)
@@ -32,7 +33,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 PROVE_JOBS  ?= 2
 
 .PHONY: all deps module module-asan admind tools unit integration test run \
-        stop clean
+        stop clean api-docs
 
 all: module admind
 
@@ -71,6 +72,11 @@ $(BUILD)/tools/%: t/tools/%.c $(QL_SRCS) $(QL_HDRS)
 	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(QL_SRCS) -o $@ $(QL_LIBS)
 
 tools: $(TOOL_BINS)
+
+# The API contract compiled (build/proto/quotalane.pb) and its reference
+# generated; t/070-api-contract.t fails when docs/API.md is stale.
+api-docs:
+	@scripts/api-docs.sh
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \

@@ -55,6 +55,7 @@ static const admind_field_t  admind_account_groups_fields[] = {
       NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -84,7 +85,7 @@ static const admind_resource_t  admind_account_groups_resource = {
 
     "SELECT CAST(g.id AS CHAR) AS id, g.name, g.platform, g.description, "
     ADMIND_SQL_TIME("g.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("g.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("g.updated_at", "updatedAt") ", g.version "
     "FROM account_groups g",
 
     "g.id", "FROM account_groups g", admind_account_groups_filters,
@@ -195,6 +196,7 @@ admind_account_groups_update(admind_req_t *r)
     MYSQL               *mysql;
     json_t              *body, *before, *after;
     uint64_t             id;
+    long long            version;
     admind_write_t       w;
 
     if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
@@ -229,12 +231,25 @@ admind_account_groups_update(admind_req_t *r)
         goto failed;
     }
 
+    if (admind_resource_version(r, &admind_account_groups_resource, body,
+                                before, &version)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
     admind_write_init(&w);
     admind_write_fields(&w, body, admind_account_groups_columns);
 
-    if (admind_write_update(mysql, "account_groups", &w, id, err,
-                            sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "account_groups", &w, id, version,
+                                err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_account_groups_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_account_groups_resource, id,
                                 &after, err, sizeof(err))
            != ADMIND_OK

@@ -95,6 +95,7 @@ static const admind_field_t  admind_accounts_fields[] = {
       NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -152,7 +153,7 @@ static const admind_resource_t  admind_accounts_resource = {
     "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
     "a.credential_hint AS credentialHint, "
     ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("a.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
     "FROM accounts a",
 
     "a.id", "FROM accounts a", admind_accounts_filters,
@@ -527,6 +528,7 @@ admind_accounts_update(admind_req_t *r)
     json_t                       *body, *before, *after;
     size_t                        cred_len, refresh_len;
     uint64_t                      id, group, old_group;
+    long long                     version;
     const char                   *base;
     unsigned char                *cred, *refresh;
     admind_write_t                w;
@@ -578,6 +580,13 @@ admind_accounts_update(admind_req_t *r)
         goto failed;
     }
 
+    if (admind_resource_version(r, &admind_accounts_resource, body, before,
+                                &version)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
     t = admind_accounts_type(r, json_string_value(json_object_get(before,
                                                                  "type")));
 
@@ -624,8 +633,15 @@ admind_accounts_update(admind_req_t *r)
         goto undo;
     }
 
-    if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "accounts", &w, id, version, err,
+                                sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_accounts_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK

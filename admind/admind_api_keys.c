@@ -4,6 +4,12 @@
  * The key itself exists only in the create answer: MySQL keeps its
  * SHA-256 (the name of its hot-state record) and its first characters,
  * so that people can tell their keys apart.
+ *
+ * Users manage their own keys: they list and read only theirs
+ * (admind_resource_list/get), create keys for themselves, rename,
+ * disable and delete them; another user's key is 404 to them, as if it
+ * did not exist.  Limits and bindings decide what a key costs
+ * the operator, so only admins set those.
  */
 
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "admind_resource.h"
 #include "admind_audit.h"
 #include "admind_hotstate.h"
+#include "admind_auth.h"
 
 
 /* "cr_" and 7 hex digits: enough to tell keys apart, nothing to guess */
@@ -41,17 +48,17 @@ static int admind_api_keys_delete(admind_req_t *r);
 
 const admind_route_t  admind_api_keys_routes[] = {
     { "GET", "/api/v1/api-keys", admind_api_keys_list, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { "POST", "/api/v1/api-keys", admind_api_keys_create, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { "GET", "/api/v1/api-keys/{id}", admind_api_keys_get, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { "PATCH", "/api/v1/api-keys/{id}", admind_api_keys_update, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { "PUT", "/api/v1/api-keys/{id}", admind_api_keys_update, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { "DELETE", "/api/v1/api-keys/{id}", admind_api_keys_delete, 0,
-      ADMIND_ROLE_ADMIN },
+      ADMIND_ROLE_USER },
     { NULL, NULL, NULL, 0, 0 }
 };
 
@@ -102,7 +109,19 @@ static const admind_field_t  admind_api_keys_fields[] = {
     { "lastUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+
+/* what users may give for their own keys (output fields are ignored) */
+static const char *const  admind_api_keys_user_create[] = {
+    "name", "userId", "permissions", "allowedClients", "blockedModels",
+    "expiresAt", NULL
+};
+
+static const char *const  admind_api_keys_user_update[] = {
+    "name", "status", "version", NULL
 };
 
 
@@ -160,7 +179,7 @@ static const admind_resource_t  admind_api_keys_resource = {
     "CAST(k.group_id AS CHAR) AS groupId, k.status, "
     ADMIND_SQL_TIME("k.last_used_at", "lastUsedAt") ", "
     ADMIND_SQL_TIME("k.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("k.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("k.updated_at", "updatedAt") ", k.version "
     "FROM api_keys k",
 
     "k.id", "FROM api_keys k", admind_api_keys_filters, NULL,
@@ -197,6 +216,48 @@ static int
 admind_api_keys_get(admind_req_t *r)
 {
     return admind_resource_get(r, &admind_api_keys_resource);
+}
+
+
+/* users give only the fields of allowed; admins any */
+static int
+admind_api_keys_user_fields(admind_req_t *r, json_t *body,
+    const char *const *allowed)
+{
+    json_t                *v;
+    const char            *name;
+    const char *const     *a;
+    const admind_field_t  *f;
+
+    if (admind_auth_is_admin(r)) {
+        return ADMIND_OK;
+    }
+
+    json_object_foreach(body, name, v) {
+        for (a = allowed; *a != NULL && strcmp(*a, name) != 0; a++) {
+            /* void */
+        }
+
+        if (*a != NULL) {
+            continue;
+        }
+
+        for (f = admind_api_keys_fields; f->name != NULL; f++) {
+            if (strcmp(f->name, name) == 0) {
+                break;
+            }
+        }
+
+        if (f->name != NULL && (f->flags & ADMIND_FIELD_OUTPUT)) {
+            continue;
+        }
+
+        admind_resp_error(r, 403, "forbidden", "field \"%s\" can be set "
+                          "by an admin only", name);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
 }
 
 
@@ -385,10 +446,33 @@ admind_api_keys_create(admind_req_t *r)
     admind_write_t       w;
     admind_db_result_t   res;
 
-    body = admind_resource_body(r, admind_api_keys_fields,
-                                ADMIND_FIELDS_CREATE);
+    body = admind_req_json(r);
     if (body == NULL) {
         return r->status;
+    }
+
+    /* a user's key is theirs: they need not say so */
+    if (!admind_auth_is_admin(r) && !admind_fields_has(body, "userId")) {
+        json_object_set_new(body, "userId",
+                            admind_json_int64((long long) r->auth.id));
+    }
+
+    if (admind_fields_check(r, admind_api_keys_fields, body,
+                            ADMIND_FIELDS_CREATE)
+        != ADMIND_OK
+        || admind_api_keys_user_fields(r, body, admind_api_keys_user_create)
+           != ADMIND_OK)
+    {
+        json_decref(body);
+        return r->status;
+    }
+
+    if (!admind_auth_owns(r, (uint64_t) admind_fields_int(body, "userId", 0)))
+    {
+        json_decref(body);
+        return admind_resp_error(r, 403, "forbidden", "you may create keys "
+                                 "only for yourself (userId %llu)",
+                                 (unsigned long long) r->auth.id);
     }
 
     if (admind_api_keys_binding(body, NULL, "accountId")
@@ -499,6 +583,7 @@ admind_api_keys_update(admind_req_t *r)
     MYSQL               *mysql;
     json_t              *body, *before, *after;
     uint64_t             id;
+    long long            version;
     admind_write_t       w;
 
     if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
@@ -511,7 +596,9 @@ admind_api_keys_update(admind_req_t *r)
         return r->status;
     }
 
-    if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
+    if (admind_api_keys_user_fields(r, body, admind_api_keys_user_update)
+        != ADMIND_OK
+        || admind_api_keys_permissions_given(r, body) != ADMIND_OK
         || admind_api_keys_patterns(r, body) != ADMIND_OK)
     {
         json_decref(body);
@@ -543,6 +630,19 @@ admind_api_keys_update(admind_req_t *r)
         goto failed;
     }
 
+    if (!admind_auth_owns(r, admind_resource_id(before, "userId"))) {
+        admind_resp_error(r, 404, "not_found", "no api key %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (admind_resource_version(r, &admind_api_keys_resource, body, before,
+                                &version)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
     if (admind_api_keys_binding(body, before, "accountId")
         && admind_api_keys_binding(body, before, "groupId"))
     {
@@ -559,8 +659,15 @@ admind_api_keys_update(admind_req_t *r)
     admind_write_init(&w);
     admind_api_keys_write(&w, body, texts, expires);
 
-    if (admind_write_update(mysql, "api_keys", &w, id, err, sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "api_keys", &w, id, version, err,
+                                sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_api_keys_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK
@@ -624,8 +731,9 @@ admind_api_keys_delete(admind_req_t *r)
     before = NULL;
     params[0] = admind_db_int((long long) id);
 
-    if (admind_db_select(mysql, "SELECT key_hash FROM api_keys WHERE id = ? "
-                         "FOR UPDATE", params, 1, &rows, err, sizeof(err))
+    if (admind_db_select(mysql, "SELECT key_hash, user_id FROM api_keys "
+                         "WHERE id = ? FOR UPDATE", params, 1, &rows, err,
+                         sizeof(err))
         != ADMIND_OK)
     {
         goto failed;
@@ -635,6 +743,16 @@ admind_api_keys_delete(admind_req_t *r)
                                              "key_hash"));
 
     if (hash == NULL || strlen(hash) != QL_APIKEY_DIGEST_HEX) {
+        json_decref(rows);
+        admind_resp_error(r, 404, "not_found", "no api key %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (!admind_auth_owns(r, (uint64_t) json_integer_value(
+                                 json_object_get(json_array_get(rows, 0),
+                                                 "user_id"))))
+    {
         json_decref(rows);
         admind_resp_error(r, 404, "not_found", "no api key %llu",
                           (unsigned long long) id);

@@ -3,7 +3,10 @@
  *
  * The token names the user; every request then reads the user's row
  * again, so that disabling or demoting a user takes effect at once and
- * not when the token expires.
+ * not when the token expires.  Login checks local users' bcrypt hashes
+ * and, with ldap_url set, other names against the directory
+ * (admind_ldap.c); attempts are limited per name and per address
+ * (admind_login_limit.c).
  */
 
 #include <stdio.h>
@@ -25,6 +28,9 @@
 #include "admind_resource.h"
 #include "admind_time.h"
 #include "admind_jwt.h"
+#include "admind_bootstrap.h"
+#include "admind_ldap.h"
+#include "admind_login_limit.h"
 #include "admind_auth.h"
 
 
@@ -98,6 +104,22 @@ int
 admind_auth_allows(const admind_route_t *route, admind_role_e role)
 {
     return role == ADMIND_ROLE_ADMIN || route->role == ADMIND_ROLE_USER;
+}
+
+
+int
+admind_auth_is_admin(admind_req_t *r)
+{
+    /* r->auth is zeroed (role admin) until a token was checked */
+    return r->auth.id != 0 && r->auth.role == ADMIND_ROLE_ADMIN;
+}
+
+
+int
+admind_auth_owns(admind_req_t *r, uint64_t user_id)
+{
+    return r->auth.id != 0
+           && (r->auth.role == ADMIND_ROLE_ADMIN || r->auth.id == user_id);
 }
 
 
@@ -198,16 +220,137 @@ admind_auth_request(admind_req_t *r)
 }
 
 
+/*
+ * The users row of a name that LDAP vouched for, created on its first
+ * login (without a password: the directory keeps that) and given
+ * ldap_user_role on every login, so the directory side decides.  *rows
+ * is replaced by the row as it is now.
+ */
+static int
+admind_auth_ldap_user(admind_req_t *r, MYSQL *mysql, const char *username,
+    json_t **rows, char *err, size_t errlen)
+{
+    json_t             *row;
+    const char         *role;
+    admind_db_param_t   params[3];
+
+    role = r->ctx->conf->ldap_user_role;
+    row = json_array_get(*rows, 0);
+
+    if (row == NULL) {
+        params[0] = admind_db_str(username);
+        params[1] = admind_db_str(role);
+
+        if (admind_db_exec(mysql, "INSERT INTO users (username, auth_source, "
+                           "role, status) VALUES (?, 'ldap', ?, 'active')",
+                           params, 2, NULL, err, errlen)
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        admind_log(ADMIND_LOG_INFO, "user created from LDAP",
+                   "id", json_string(r->id),
+                   "user", admind_log_str(username), NULL);
+
+    } else {
+        params[0] = admind_db_str(role);
+        params[1] = admind_db_int(json_integer_value(json_object_get(row,
+                                                                     "id")));
+        params[2] = admind_db_str(role);
+
+        if (admind_db_exec(mysql, "UPDATE users SET role = ?, "
+                           "version = version + 1 WHERE id = ? AND "
+                           "role <> ?", params, 3, NULL, err, errlen)
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+    }
+
+    json_decref(*rows);
+    *rows = NULL;
+
+    params[0] = admind_db_str(username);
+
+    return admind_db_select(mysql, "SELECT id, username, password_hash, "
+                            "role, status, auth_source FROM users WHERE "
+                            "username = ?", params, 1, rows, err, errlen);
+}
+
+
+/*
+ * Whether password is right for the users row (NULL: no such user):
+ * local users by bcrypt, LDAP users (and unknown names, with ldap_url
+ * set) by a bind.  1 or 0, or ADMIND_ERROR after answering.
+ */
+static int
+admind_auth_check(admind_req_t *r, MYSQL *mysql, const char *username,
+    const char *password, json_t **rows)
+{
+    int          rc;
+    char         err[ADMIND_ERRLEN];
+    json_t      *row;
+    const char  *hash, *source;
+
+    row = json_array_get(*rows, 0);
+    hash = json_string_value(json_object_get(row, "password_hash"));
+    source = json_string_value(json_object_get(row, "auth_source"));
+
+    if (row != NULL && source != NULL && strcmp(source, "local") == 0) {
+        return admind_password_verify(password, strlen(password),
+                                      hash ? hash : admind_auth_dummy)
+               && hash != NULL;
+    }
+
+    if (!admind_ldap_enabled(r->ctx->conf)
+        || !admind_bootstrap_username_valid(username))
+    {
+        /* as long as a real check: the time tells nothing */
+        (void) admind_password_verify(password, strlen(password),
+                                      admind_auth_dummy);
+        return 0;
+    }
+
+    rc = admind_ldap_bind(r->ctx->conf, username, password, err,
+                          sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        return 0;
+    }
+
+    if (rc != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "LDAP bind failed",
+                   "id", json_string(r->id),
+                   "error", admind_log_str(err), NULL);
+        admind_resp_error(r, 503, "unavailable", "the directory is "
+                          "unavailable, try again later");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_auth_ldap_user(r, mysql, username, rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resource_db_error(r, &admind_auth_resource, err);
+        return ADMIND_ERROR;
+    }
+
+    return json_array_get(*rows, 0) != NULL;
+}
+
+
 static int
 admind_auth_login(admind_req_t *r)
 {
     int                  ok;
-    char                 err[ADMIND_ERRLEN], *token;
+    char                 err[ADMIND_ERRLEN], *token, retry[16];
     char                 expires[ADMIND_TIME_LEN + 1];
+    char                 username[1024 + 1];
     MYSQL               *mysql;
     json_t              *body, *rows, *row;
     time_t               exp;
-    const char          *username, *password, *hash, *status;
+    unsigned             retry_after;
+    const char          *password, *status;
     admind_ctx_t        *ctx;
     admind_db_param_t    params[1];
     admind_principal_t   p;
@@ -225,39 +368,61 @@ admind_auth_login(admind_req_t *r)
         return r->status;
     }
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL) {
-        admind_fields_wipe(body, "password");
-        json_decref(body);
-        return r->status;
-    }
-
-    username = admind_fields_str(body, "username", "");
+    snprintf(username, sizeof(username), "%s",
+             admind_fields_str(body, "username", ""));
     password = admind_fields_str(body, "password", "");
 
-    params[0] = admind_db_str(username);
-
-    if (admind_db_select(mysql, "SELECT id, username, password_hash, role, "
-                         "status FROM users WHERE username = ? AND "
-                         "auth_source = 'local'", params, 1, &rows, err,
-                         sizeof(err))
+    /* before the password is looked at: a refused guess learns nothing */
+    if (admind_login_limit_begin(ctx->conf, username, r->remote,
+                                 &retry_after)
         != ADMIND_OK)
     {
         admind_fields_wipe(body, "password");
         json_decref(body);
+        admind_log(ADMIND_LOG_WARN, "login refused: too many failures",
+                   "id", json_string(r->id),
+                   "user", admind_log_str(username),
+                   "remote", json_string(r->remote), NULL);
+        snprintf(retry, sizeof(retry), "%u", retry_after);
+        admind_resp_error(r, 429, "too_many_requests", "too many failed "
+                          "logins; try again in %u seconds", retry_after);
+        admind_resp_header(r, "Retry-After", retry);
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        admind_fields_wipe(body, "password");
+        json_decref(body);
+        admind_login_limit_undo(ctx->conf, username, r->remote);
+        return r->status;
+    }
+
+    params[0] = admind_db_str(username);
+
+    if (admind_db_select(mysql, "SELECT id, username, password_hash, role, "
+                         "status, auth_source FROM users WHERE "
+                         "username = ?", params, 1, &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_fields_wipe(body, "password");
+        json_decref(body);
+        admind_login_limit_undo(ctx->conf, username, r->remote);
         return admind_resource_db_error(r, &admind_auth_resource, err);
     }
 
-    row = json_array_get(rows, 0);
-    hash = json_string_value(json_object_get(row, "password_hash"));
-
-    ok = admind_password_verify(password, strlen(password),
-                                hash ? hash : admind_auth_dummy);
+    ok = admind_auth_check(r, mysql, username, password, &rows);
 
     admind_fields_wipe(body, "password");
     json_decref(body);
 
-    if (!ok || hash == NULL) {
+    if (ok == ADMIND_ERROR) {
+        json_decref(rows);
+        admind_login_limit_undo(ctx->conf, username, r->remote);
+        return r->status;
+    }
+
+    if (!ok) {
         json_decref(rows);
         admind_log(ADMIND_LOG_INFO, "login failed",
                    "id", json_string(r->id),
@@ -266,6 +431,9 @@ admind_auth_login(admind_req_t *r)
                                  "invalid username or password");
     }
 
+    admind_login_limit_success(ctx->conf, username, r->remote);
+
+    row = json_array_get(rows, 0);
     status = json_string_value(json_object_get(row, "status"));
 
     memset(&p, 0, sizeof(p));

@@ -146,6 +146,45 @@ static const admind_conf_key_t  admind_conf_keys[] = {
 
     { "resync_interval_seconds", admind_conf_set_uint,
       admind_conf_off(resync_interval_seconds), 0, 7 * 86400, "3600", 0 },
+
+    { "usage_batch", admind_conf_set_uint, admind_conf_off(usage_batch),
+      1, 10000, "500", 0 },
+
+    { "usage_block_ms", admind_conf_set_uint,
+      admind_conf_off(usage_block_ms), 10, 60000, "1000", 0 },
+
+    { "usage_claim_idle_ms", admind_conf_set_uint,
+      admind_conf_off(usage_claim_idle_ms), 100, 86400000, "30000", 0 },
+
+    { "usage_retry_max_ms", admind_conf_set_uint,
+      admind_conf_off(usage_retry_max_ms), 100, 600000, "5000", 0 },
+
+    { "usage_dead_maxlen", admind_conf_set_uint,
+      admind_conf_off(usage_dead_maxlen), 1, 100000000, "100000", 0 },
+
+    { "subscription_tick_seconds", admind_conf_set_uint,
+      admind_conf_off(subscription_tick_seconds), 1, 86400, "30", 0 },
+
+    { "login_max_failures", admind_conf_set_uint,
+      admind_conf_off(login_max_failures), 1, 1000000, "5", 0 },
+
+    { "login_max_failures_per_addr", admind_conf_set_uint,
+      admind_conf_off(login_max_failures_per_addr), 1, 1000000, "20", 0 },
+
+    { "login_failure_window_seconds", admind_conf_set_uint,
+      admind_conf_off(login_failure_window_seconds), 1, 86400, "300", 0 },
+
+    { "ldap_url", admind_conf_set_str, admind_conf_off(ldap_url),
+      0, 0, "", 1 },
+
+    { "ldap_bind_dn_template", admind_conf_set_str,
+      admind_conf_off(ldap_bind_dn_template), 0, 0, "", 1 },
+
+    { "ldap_user_role", admind_conf_set_nonempty,
+      admind_conf_off(ldap_user_role), 0, 0, "user", 1 },
+
+    { "ldap_timeout_ms", admind_conf_set_uint,
+      admind_conf_off(ldap_timeout_ms), 100, 60000, "5000", 0 },
 };
 
 #define ADMIND_CONF_NKEYS                                                    \
@@ -770,6 +809,25 @@ admind_conf_check(admind_conf_t *conf, char *err, size_t errlen)
     {
         admind_conf_err(err, errlen, "bootstrap_admin_password_file is set "
                         "but bootstrap_admin_user is not");
+        return ADMIND_ERROR;
+    }
+
+    if (conf->ldap_url[0]
+        && (strstr(conf->ldap_bind_dn_template, "%s") == NULL
+            || strchr(strstr(conf->ldap_bind_dn_template, "%s") + 1, '%')
+               != NULL
+            || strchr(conf->ldap_bind_dn_template, '%')
+               != strstr(conf->ldap_bind_dn_template, "%s")))
+    {
+        admind_conf_err(err, errlen, "ldap_url needs ldap_bind_dn_template "
+                        "with one %%s for the username and no other %%");
+        return ADMIND_ERROR;
+    }
+
+    if (strcmp(conf->ldap_user_role, "user") != 0
+        && strcmp(conf->ldap_user_role, "admin") != 0)
+    {
+        admind_conf_err(err, errlen, "ldap_user_role must be user or admin");
         return ADMIND_ERROR;
     }
 

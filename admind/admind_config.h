@@ -43,6 +43,19 @@ struct admind_conf_s {
     unsigned             http_threads;
     unsigned             resync_check_ms;
     unsigned             resync_interval_seconds;
+    unsigned             usage_batch;
+    unsigned             usage_block_ms;
+    unsigned             usage_claim_idle_ms;
+    unsigned             usage_retry_max_ms;
+    unsigned             usage_dead_maxlen;
+    unsigned             subscription_tick_seconds;
+    unsigned             login_max_failures;
+    unsigned             login_max_failures_per_addr;
+    unsigned             login_failure_window_seconds;
+    char                *ldap_url;
+    char                *ldap_bind_dn_template;
+    char                *ldap_user_role;
+    unsigned             ldap_timeout_ms;
 
     /* derived from "listen" and "redis" by admind_conf_check() */
     char                 listen_host[ADMIND_CONF_HOST_MAX];

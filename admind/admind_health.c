@@ -13,6 +13,7 @@
 #include "admind_request.h"
 #include "admind_response.h"
 #include "admind_routes.h"
+#include "admind_usage_consumer.h"
 
 
 static int admind_health_get(admind_req_t *r);
@@ -42,9 +43,10 @@ admind_health_part(int rc, const char *err)
 static int
 admind_health_get(admind_req_t *r)
 {
-    int      db, redis;
-    char     db_err[ADMIND_ERRLEN], redis_err[ADMIND_ERRLEN];
-    json_t  *body;
+    int                     db, redis;
+    char                    db_err[ADMIND_ERRLEN], redis_err[ADMIND_ERRLEN];
+    json_t                 *body;
+    admind_usage_backlog_t  usage;
 
     db = admind_db_ping(db_err, sizeof(db_err));
     redis = admind_redis_ping(redis_err, sizeof(redis_err));
@@ -55,6 +57,22 @@ admind_health_get(admind_req_t *r)
                      "db", admind_health_part(db, db_err),
                      "redis", admind_health_part(redis, redis_err),
                      "version", ADMIND_VERSION);
+
+    /*
+     * Usage records not stored yet (waiting for MySQL, or for admind to
+     * catch up): reported, but no reason for a 503 by themselves.
+     */
+    if (body != NULL && redis == ADMIND_OK
+        && admind_usage_backlog(r->ctx->conf, &usage, redis_err,
+                                sizeof(redis_err))
+           == ADMIND_OK)
+    {
+        json_object_set_new(body, "usageBacklog",
+                            json_integer(usage.backlog));
+        json_object_set_new(body, "usagePending",
+                            json_integer(usage.pending));
+        json_object_set_new(body, "usageDead", json_integer(usage.dead));
+    }
 
     return admind_resp_json(r, db == ADMIND_OK && redis == ADMIND_OK
                                ? 200 : 503, body);

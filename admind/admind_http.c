@@ -200,7 +200,9 @@ admind_http_first(admind_ctx_t *ctx, admind_req_t *r)
     rc = admind_router_match(ctx->router, r->method, r->path, &r->match);
 
     if (rc == 404) {
-        admind_resp_error(r, 404, "not_found", "no such resource");
+        /* not "not_found": clients can tell a wrong path from a gone id */
+        admind_resp_error(r, 404, "no_route", "no such route: %s %s",
+                          r->method, r->path);
 
     } else if (rc == 405) {
         admind_resp_error(r, 405, "method_not_allowed",

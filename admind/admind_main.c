@@ -33,6 +33,8 @@
 #include "admind_auth.h"
 #include "admind_hotstate.h"
 #include "admind_resync_worker.h"
+#include "admind_usage_consumer.h"
+#include "admind_subscription_worker.h"
 
 
 /* how long a starting admind waits for a starting mariadbd */
@@ -417,6 +419,20 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (admind_usage_consumer_start(&conf, err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "cannot start the usage consumer",
+                   "error", admind_log_str(err), NULL);
+        goto done;
+    }
+
+    if (admind_subscription_worker_start(&conf, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_ERROR, "cannot start the subscription worker",
+                   "error", admind_log_str(err), NULL);
+        goto done;
+    }
+
     ctx.router = admind_router_create(admind_route_tables, err, sizeof(err));
     if (ctx.router == NULL) {
         admind_log(ADMIND_LOG_ERROR, "invalid routes",
@@ -459,6 +475,8 @@ done:
 
     admind_http_stop(&ctx);
     admind_resync_stop();
+    admind_usage_consumer_stop();
+    admind_subscription_worker_stop();
     admind_router_free(ctx.router);
 
     if (hotstate_ready) {

@@ -186,9 +186,64 @@ admind_req_query(admind_req_t *r, const char *name)
 }
 
 
+/*
+ * The key that jansson found twice: its error position is just past the
+ * key's closing quote (jansson quotes only short keys in its message).
+ */
+static int
+admind_req_duplicate_key(admind_req_t *r, int position, char *key,
+    size_t size)
+{
+    int            end, start, n;
+    json_t        *v;
+    json_error_t   error;
+
+    end = position - 1;
+
+    if (end < 1 || (size_t) end >= r->body_len || r->body[end] != '"') {
+        return ADMIND_ERROR;
+    }
+
+    for (start = end - 1; start >= 0; start--) {
+        if (r->body[start] != '"') {
+            continue;
+        }
+
+        /* a quote after an odd number of backslashes is escaped */
+        for (n = 0; start - n - 1 >= 0 && r->body[start - n - 1] == '\\';
+             n++)
+        {
+            /* void */
+        }
+
+        if (n % 2 == 0) {
+            break;
+        }
+    }
+
+    if (start < 0) {
+        return ADMIND_ERROR;
+    }
+
+    v = json_loadb(r->body + start, (size_t) (end - start + 1),
+                   JSON_DECODE_ANY, &error);
+
+    if (!json_is_string(v)) {
+        json_decref(v);
+        return ADMIND_ERROR;
+    }
+
+    snprintf(key, size, "%s", json_string_value(v));
+    json_decref(v);
+
+    return ADMIND_OK;
+}
+
+
 json_t *
 admind_req_json(admind_req_t *r)
 {
+    char           key[128];
     json_t        *body;
     json_error_t   error;
 
@@ -198,6 +253,17 @@ admind_req_json(admind_req_t *r)
     }
 
     body = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &error);
+
+    if (body == NULL && json_error_code(&error) == json_error_duplicate_key
+        && admind_req_duplicate_key(r, error.position, key, sizeof(key))
+           == ADMIND_OK)
+    {
+        admind_resp_error(r, 400, "invalid_json", "duplicate key \"%s\" at "
+                          "line %d column %d", key, error.line,
+                          error.column);
+        return NULL;
+    }
+
     if (body == NULL) {
         admind_resp_error(r, 400, "invalid_json", "invalid JSON at line %d "
                           "column %d: %s", error.line, error.column,

@@ -12,6 +12,7 @@
 #include "admind_request.h"
 #include "admind_response.h"
 #include "admind_page.h"
+#include "admind_auth.h"
 #include "admind_resource.h"
 
 
@@ -105,6 +106,8 @@ static int
 admind_resource_where(admind_req_t *r, const admind_resource_t *res,
     char *where, size_t size, admind_db_param_t *params, unsigned *n)
 {
+    int                     owner;
+    char                    self[24];
     size_t                  len;
     json_t                 *v;
     long long               id;
@@ -120,6 +123,24 @@ admind_resource_where(admind_req_t *r, const admind_resource_t *res,
 
     for (f = res->filters; f->param != NULL; f++) {
         s = admind_req_query(r, f->param);
+        owner = strcmp(f->param, "userId") == 0
+                && !admind_auth_is_admin(r);
+
+        if (owner) {
+            /* users list their own rows only, asked or not */
+            snprintf(self, sizeof(self), "%llu",
+                     (unsigned long long) r->auth.id);
+
+            if (s != NULL && strcmp(s, self) != 0) {
+                admind_resp_error(r, 403, "forbidden", "you may list only "
+                                  "your own %s (userId=%s)", res->plural,
+                                  self);
+                return ADMIND_ERROR;
+            }
+
+            s = self;
+        }
+
         if (s == NULL) {
             continue;
         }
@@ -272,6 +293,15 @@ admind_resource_get(admind_req_t *r, const admind_resource_t *res)
 
     if (rc != ADMIND_OK) {
         return admind_resource_db_error(r, res, err);
+    }
+
+    /* somebody else's row is no different from none */
+    if (json_object_get(obj, "userId") != NULL
+        && !admind_auth_owns(r, admind_resource_id(obj, "userId")))
+    {
+        json_decref(obj);
+        return admind_resp_error(r, 404, "not_found", "no %s %llu",
+                                 res->name, (unsigned long long) id);
     }
 
     return admind_resp_json(r, 200, obj);
@@ -524,10 +554,19 @@ int
 admind_write_update(MYSQL *mysql, const char *table, admind_write_t *w,
     uint64_t id, char *err, size_t errlen)
 {
-    int       n;
-    char      sql[ADMIND_SQL_MAX];
-    size_t    len;
-    unsigned  i;
+    return admind_write_update_if(mysql, table, w, id, 0, err, errlen);
+}
+
+
+int
+admind_write_update_if(MYSQL *mysql, const char *table, admind_write_t *w,
+    uint64_t id, long long version, char *err, size_t errlen)
+{
+    int                 n;
+    char                sql[ADMIND_SQL_MAX];
+    size_t              len;
+    unsigned            i, nparams;
+    admind_db_result_t  res;
 
     if (w->overflow) {
         snprintf(err, errlen, "UPDATE too large");
@@ -546,17 +585,76 @@ admind_write_update(MYSQL *mysql, const char *table, admind_write_t *w,
     }
 
     n = snprintf(sql + len, len < sizeof(sql) ? sizeof(sql) - len : 0,
-                 "version = version + 1 WHERE id = ?");
+                 "version = version + 1 WHERE id = ?%s",
+                 version > 0 ? " AND version = ?" : "");
 
     if (len >= sizeof(sql) || n < 0 || (size_t) n >= sizeof(sql) - len) {
         snprintf(err, errlen, "UPDATE too large");
         return ADMIND_ERROR;
     }
 
-    w->params[w->n] = admind_db_int((long long) id);
+    nparams = w->n;
+    w->params[nparams++] = admind_db_int((long long) id);
 
-    return admind_db_exec(mysql, sql, w->params, w->n + 1, NULL, err,
-                          errlen);
+    if (version > 0) {
+        w->params[nparams++] = admind_db_int(version);
+    }
+
+    if (admind_db_exec(mysql, sql, w->params, nparams, &res, err, errlen)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    /* the version always changes, so a matched row is an affected row */
+    return version > 0 && res.affected_rows == 0 ? ADMIND_DECLINED
+                                                 : ADMIND_OK;
+}
+
+
+int
+admind_resource_version(admind_req_t *r, const admind_resource_t *res,
+    json_t *body, json_t *before, long long *version)
+{
+    json_t     *v;
+    long long   current;
+
+    *version = 0;
+
+    v = json_object_get(body, "version");
+    if (v == NULL) {
+        return ADMIND_OK;
+    }
+
+    if (admind_fields_number(v, version) != ADMIND_OK || *version < 1
+        || *version > 4294967295LL)
+    {
+        admind_resp_error(r, 400, "invalid_argument", "field \"version\" "
+                          "must be the version read (a positive integer)");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_fields_number(json_object_get(before, "version"), &current)
+        == ADMIND_OK
+        && current != *version)
+    {
+        admind_resp_error(r, 409, "conflict", "the %s was changed "
+                          "meanwhile (version %lld, not %lld): read it "
+                          "again", res->name, current, *version);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
+admind_resource_conflict(admind_req_t *r, const admind_resource_t *res,
+    uint64_t id)
+{
+    return admind_resp_error(r, 409, "conflict", "%s %llu was changed "
+                             "meanwhile: read it again", res->name,
+                             (unsigned long long) id);
 }
 
 

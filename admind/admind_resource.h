@@ -73,7 +73,8 @@ typedef struct {
 typedef struct {
     unsigned           n;
     const char        *columns[ADMIND_WRITE_MAX];
-    admind_db_param_t  params[ADMIND_WRITE_MAX + 1];
+    /* and the id and version of an UPDATE */
+    admind_db_param_t  params[ADMIND_WRITE_MAX + 2];
     unsigned           overflow:1;
 } admind_write_t;
 
@@ -92,10 +93,18 @@ json_t *admind_resource_body(admind_req_t *r, const admind_field_t *fields,
 int admind_resource_load(MYSQL *mysql, const admind_resource_t *res,
     uint64_t id, json_t **obj, char *err, size_t errlen);
 
-/* GET /things: pageSize, pageToken and the resource's filters */
+/*
+ * GET /things: pageSize, pageToken and the resource's filters.  Rows of
+ * a resource with a "userId" filter belong to that user: for any caller
+ * but an admin the filter is forced to the caller (another userId
+ * answers 403), so a route open to users lists only their own rows.
+ */
 int admind_resource_list(admind_req_t *r, const admind_resource_t *res);
 
-/* GET /things/{id} */
+/*
+ * GET /things/{id}; for users, a row with another "userId" is 404 like a
+ * row that does not exist (ids of other users' rows are not confirmed)
+ */
 int admind_resource_get(admind_req_t *r, const admind_resource_t *res);
 
 /*
@@ -142,6 +151,27 @@ int admind_write_insert(MYSQL *mysql, const char *table, admind_write_t *w,
  */
 int admind_write_update(MYSQL *mysql, const char *table, admind_write_t *w,
     uint64_t id, char *err, size_t errlen);
+
+/*
+ * Optimistic concurrency.  Mutable rows have a version column that every
+ * UPDATE increments, shown as "version" (a uint32, a JSON number).  An
+ * update body may send back the version it read: field tables list
+ * "version" as output (so a GET result can be sent back as is) and
+ * admind_resource_version() reads it from the body, 0 when absent (the
+ * update is then unconditional), answering 400 when it is no version and
+ * 409 when before (the row loaded in the update's transaction) has
+ * another one.  admind_write_update_if() makes the UPDATE itself
+ * conditional, so that a change committed between the load and the
+ * UPDATE is caught too: ADMIND_DECLINED when the row had another
+ * version, answered by admind_resource_conflict().
+ */
+int admind_resource_version(admind_req_t *r, const admind_resource_t *res,
+    json_t *body, json_t *before, long long *version);
+int admind_write_update_if(MYSQL *mysql, const char *table,
+    admind_write_t *w, uint64_t id, long long version, char *err,
+    size_t errlen);
+int admind_resource_conflict(admind_req_t *r, const admind_resource_t *res,
+    uint64_t id);
 
 /* int64 values go out as JSON strings (proto3 JSON mapping) */
 json_t *admind_json_int64(long long v);

@@ -17,5 +17,11 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_api_keys_routes,
     admind_accounts_routes,
     admind_account_groups_routes,
+    admind_audit_log_routes,
+    admind_introspect_routes,
+    admind_usage_routes,
+    admind_plans_routes,
+    admind_subscriptions_routes,
+    admind_bills_routes,
     NULL
 };

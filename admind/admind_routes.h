@@ -16,6 +16,12 @@ extern const admind_route_t  admind_users_routes[];
 extern const admind_route_t  admind_api_keys_routes[];
 extern const admind_route_t  admind_accounts_routes[];
 extern const admind_route_t  admind_account_groups_routes[];
+extern const admind_route_t  admind_audit_log_routes[];
+extern const admind_route_t  admind_introspect_routes[];
+extern const admind_route_t  admind_usage_routes[];
+extern const admind_route_t  admind_plans_routes[];
+extern const admind_route_t  admind_subscriptions_routes[];
+extern const admind_route_t  admind_bills_routes[];
 
 
 /* NULL-terminated, for admind_router_create() */

@@ -68,7 +68,10 @@ static const admind_field_t  admind_users_fields[] = {
     { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_users_statuses, 0 },
     { "lastLoginAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "authSource", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -103,9 +106,10 @@ static const admind_resource_t  admind_users_resource = {
 
     "SELECT CAST(u.id AS CHAR) AS id, u.username, u.email, "
     "u.display_name AS displayName, u.role, u.status, "
+    "u.auth_source AS authSource, "
     ADMIND_SQL_TIME("u.last_login_at", "lastLoginAt") ", "
     ADMIND_SQL_TIME("u.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("u.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("u.updated_at", "updatedAt") ", u.version "
     "FROM users u",
 
     "u.id", "FROM users u", admind_users_filters, admind_users_uniques, NULL
@@ -325,6 +329,7 @@ admind_users_update(admind_req_t *r)
     MYSQL               *mysql;
     json_t              *body, *before, *after;
     uint64_t             id;
+    long long            version;
     const char          *s;
     admind_write_t       w;
 
@@ -374,6 +379,13 @@ admind_users_update(admind_req_t *r)
         goto failed;
     }
 
+    if (admind_resource_version(r, &admind_users_resource, body, before,
+                                &version)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
     admind_write_init(&w);
     admind_write_fields(&w, body, admind_users_columns);
 
@@ -381,8 +393,15 @@ admind_users_update(admind_req_t *r)
         admind_write_set(&w, "password_hash", admind_db_str(hash));
     }
 
-    if (admind_write_update(mysql, "users", &w, id, err, sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "users", &w, id, version, err,
+                                sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_users_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_users_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK

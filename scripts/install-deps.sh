@@ -10,7 +10,7 @@ packages=(
     default-libmysqlclient-dev libmariadb-dev libmicrohttpd-dev
     libcrypt-dev libldap2-dev libcmocka-dev
     mariadb-server mariadb-client redis-server
-    protobuf-compiler wrk nghttp2-client valgrind curl
+    protobuf-compiler wrk nghttp2-client valgrind curl slapd ldap-utils
     clang libclang-rt-14-dev
 )
 

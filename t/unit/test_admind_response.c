@@ -1,7 +1,7 @@
 /*
  * admind request and response helpers, without a server: the error body
  * shape, JSON answers, extra headers, body accumulation with a cap, JSON
- * body parsing and {id} parameters.
+ * body parsing (duplicate keys named) and {id} parameters.
  */
 
 #include <stdarg.h>
@@ -235,6 +235,50 @@ test_json_body_invalid(void **state)
 }
 
 
+/* the duplicate is named, however long and however it is spelled */
+static void
+test_json_body_duplicate_named(void **state)
+{
+    size_t         i;
+    json_t        *j;
+    const char    *msg;
+    admind_req_t  *r;
+
+    static const struct {
+        const char  *body;
+        const char  *key;
+    } dups[] = {
+        { "{\"name\":1,\"name\":2}", "\"name\"" },
+        { "{\"a_rather_long_key_name_here\":1,"
+          "\"a_rather_long_key_name_here\":2}",
+          "\"a_rather_long_key_name_here\"" },
+        { "{\"x\":{\"q\\\"t\":1,\"q\\\"t\":2}}", "\"q\"t\"" },
+        { "{\"na\\u006de\":1, \"name\" :2}", "\"name\"" },
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {
+        r = admind_req_create(NULL, "POST", "/");
+        assert_non_null(r);
+        assert_int_equal(admind_req_append_body(r, dups[i].body,
+                                                strlen(dups[i].body), 200),
+                         ADMIND_OK);
+        assert_null(admind_req_json(r));
+        assert_int_equal(r->status, 400);
+
+        j = body_of(r);
+        msg = json_string_value(json_object_get(json_object_get(j, "error"),
+                                                "message"));
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, "duplicate key"));
+        assert_non_null(strstr(msg, dups[i].key));
+        json_decref(j);
+        admind_req_free(r);
+    }
+}
+
+
 static void
 test_params(void **state)
 {
@@ -296,6 +340,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_body, setup, teardown),
         cmocka_unit_test(test_json_body_invalid),
+        cmocka_unit_test(test_json_body_duplicate_named),
         cmocka_unit_test_setup_teardown(test_params, setup, teardown),
     };
 

@@ -1,0 +1,979 @@
+/*
+ * QuotaLane admind: the usage stream consumer.
+ *
+ * One loop, one thing at a time: the own pending list while it is not
+ * empty (at startup and after any failure, since a failed batch stays
+ * pending), a claim round when one is due, else a blocking read of new
+ * records.  Each batch is: parse, INSERT and COMMIT, then one MULTI of
+ * the dead letters, XACK and XDEL.  A crash anywhere in between leaves
+ * the records pending, to be delivered again and stored once.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admind_config.h"
+#include "admind_log.h"
+#include "admind_db.h"
+#include "admind_redis.h"
+#include "admind_usage_record.h"
+#include "admind_usage_store.h"
+#include "admind_usage_consumer.h"
+
+
+#define ADMIND_USAGE_NAME          512
+
+/* fields of one record beyond these make it a dead letter */
+#define ADMIND_USAGE_MAX_ARGS      128
+
+/* claim rounds stop after this many batches, to read new records too */
+#define ADMIND_USAGE_CLAIM_ROUNDS  64
+
+/* consumers with nothing pending are forgotten after this much idling */
+#define ADMIND_USAGE_FORGET_MS     600000
+
+
+typedef enum {
+    ADMIND_USAGE_OK = 0,
+    ADMIND_USAGE_DB_DOWN,
+    ADMIND_USAGE_REDIS_DOWN,
+    ADMIND_USAGE_NO_GROUP
+} admind_usage_rc_e;
+
+
+typedef struct {
+    const admind_conf_t   *conf;
+    char                   stream[ADMIND_USAGE_NAME];
+    char                   dead[ADMIND_USAGE_NAME];
+    char                   consumer[300];
+
+    admind_usage_row_t    *rows;
+    size_t                 cap;
+
+    /* for one log line per outage */
+    unsigned               db_down:1;
+    unsigned               redis_down:1;
+} admind_usage_consumer_t;
+
+
+static admind_usage_consumer_t  admind_usage_c;
+static pthread_t                admind_usage_thread;
+static pthread_mutex_t          admind_usage_mutex =
+                                    PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t           admind_usage_cond;
+static unsigned                 admind_usage_running;
+static unsigned                 admind_usage_stopping;
+
+
+static long long
+admind_usage_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static int
+admind_usage_stopped(void)
+{
+    int  stop;
+
+    pthread_mutex_lock(&admind_usage_mutex);
+    stop = admind_usage_stopping;
+    pthread_mutex_unlock(&admind_usage_mutex);
+
+    return stop;
+}
+
+
+/* waits ms or until stopped; returns nonzero when stopping */
+static int
+admind_usage_wait(long long ms)
+{
+    int              stop;
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+
+    pthread_mutex_lock(&admind_usage_mutex);
+
+    while (!admind_usage_stopping) {
+        if (pthread_cond_timedwait(&admind_usage_cond, &admind_usage_mutex,
+                                   &ts)
+            == ETIMEDOUT)
+        {
+            break;
+        }
+    }
+
+    stop = admind_usage_stopping;
+
+    pthread_mutex_unlock(&admind_usage_mutex);
+
+    return stop;
+}
+
+
+static void
+admind_usage_names(const admind_conf_t *conf, char *stream, char *dead)
+{
+    snprintf(stream, ADMIND_USAGE_NAME, "%susage", conf->redis_prefix);
+    snprintf(dead, ADMIND_USAGE_NAME, "%susage:dead", conf->redis_prefix);
+}
+
+
+/*
+ * A command on the thread's connection, with the socket timeout raised
+ * by block_ms for the duration (a blocking XREADGROUP must not look like
+ * a dead server).  NULL with err on failure; *no_group for NOGROUP.
+ */
+static redisReply *
+admind_usage_command(admind_usage_consumer_t *uc, unsigned block_ms,
+    int *no_group, char *err, size_t errlen, int argc, const char **argv)
+{
+    unsigned         ms;
+    redisReply      *reply;
+    redisContext    *c;
+    struct timeval   tv;
+
+    *no_group = 0;
+
+    c = admind_redis_get(err, errlen);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    ms = uc->conf->redis_timeout_ms + block_ms;
+
+    if (block_ms) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        redisSetTimeout(c, tv);
+    }
+
+    reply = redisCommandArgv(c, argc, argv, NULL);
+
+    if (reply == NULL) {
+        snprintf(err, errlen, "%s", c->errstr[0] ? c->errstr : "no reply");
+        admind_redis_close();
+        return NULL;
+    }
+
+    if (block_ms) {
+        tv.tv_sec = uc->conf->redis_timeout_ms / 1000;
+        tv.tv_usec = (uc->conf->redis_timeout_ms % 1000) * 1000;
+        redisSetTimeout(c, tv);
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "%s", reply->str);
+        /* the stream or group was deleted, also under a blocked read */
+        *no_group = strncmp(reply->str, "NOGROUP", 7) == 0
+                    || strncmp(reply->str, "UNBLOCKED", 9) == 0;
+        freeReplyObject(reply);
+        return NULL;
+    }
+
+    return reply;
+}
+
+
+static admind_usage_rc_e
+admind_usage_create_group(admind_usage_consumer_t *uc, char *err,
+    size_t errlen)
+{
+    redisReply  *reply;
+
+    /* ID 0: records written before the group existed are read too */
+    reply = admind_redis_command(err, errlen, "XGROUP CREATE %s %s 0 "
+                                 "MKSTREAM", uc->stream,
+                                 ADMIND_USAGE_GROUP);
+    if (reply != NULL) {
+        freeReplyObject(reply);
+        admind_log(ADMIND_LOG_INFO, "usage consumer group created",
+                   "stream", admind_log_str(uc->stream), NULL);
+        return ADMIND_USAGE_OK;
+    }
+
+    if (strncmp(err, "BUSYGROUP", 9) == 0) {
+        return ADMIND_USAGE_OK;
+    }
+
+    return ADMIND_USAGE_REDIS_DOWN;
+}
+
+
+static int
+admind_usage_reserve(admind_usage_consumer_t *uc, size_t n)
+{
+    admind_usage_row_t  *rows;
+
+    if (n <= uc->cap) {
+        return ADMIND_OK;
+    }
+
+    rows = realloc(uc->rows, n * sizeof(admind_usage_row_t));
+    if (rows == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    uc->rows = rows;
+    uc->cap = n;
+
+    return ADMIND_OK;
+}
+
+
+/* an entry [id, [field, value, ...]] of a stream reply; NULL if odd */
+static redisReply *
+admind_usage_entry_fields(redisReply *entry, const char **id, size_t *len)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2
+        || entry->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return NULL;
+    }
+
+    *id = entry->element[0]->str;
+    *len = entry->element[0]->len;
+
+    return entry->element[1];
+}
+
+
+/* parses entry i into uc->rows[i]; a record that fails is rejected */
+static void
+admind_usage_parse(admind_usage_consumer_t *uc, size_t i, redisReply *fields)
+{
+    size_t               j, argvlen[ADMIND_USAGE_MAX_ARGS];
+    const char          *argv[ADMIND_USAGE_MAX_ARGS];
+    admind_usage_row_t  *row;
+
+    row = &uc->rows[i];
+    row->rejected = 0;
+    row->why[0] = '\0';
+
+    if (fields->elements > ADMIND_USAGE_MAX_ARGS) {
+        memset(&row->rec, 0, sizeof(admind_usage_record_t));
+        row->rejected = 1;
+        snprintf(row->why, sizeof(row->why), "too many fields");
+        return;
+    }
+
+    for (j = 0; j < fields->elements; j++) {
+        if (fields->element[j]->type != REDIS_REPLY_STRING) {
+            memset(&row->rec, 0, sizeof(admind_usage_record_t));
+            row->rejected = 1;
+            snprintf(row->why, sizeof(row->why), "a field is not a string");
+            return;
+        }
+
+        argv[j] = fields->element[j]->str;
+        argvlen[j] = fields->element[j]->len;
+    }
+
+    if (admind_usage_record_parse(&row->rec, fields->elements, argv, argvlen,
+                                  row->why, sizeof(row->why))
+        != ADMIND_OK)
+    {
+        row->rejected = 1;
+    }
+}
+
+
+/*
+ * After the commit: the dead letters to their stream, then XACK and XDEL
+ * of every entry of the batch, in one MULTI so that no record is
+ * acknowledged without being deleted or dead-lettered.
+ */
+static admind_usage_rc_e
+admind_usage_ack(admind_usage_consumer_t *uc, redisReply *entries,
+    unsigned long *dead, char *err, size_t errlen)
+{
+    char                  maxlen[24];
+    size_t                i, j, len;
+    redisReply           *fields;
+    const char           *id;
+    admind_redis_args_t   ack, del, a;
+    admind_redis_batch_t  b;
+
+    *dead = 0;
+
+    if (admind_redis_batch_begin(&b, 1, err, errlen) != ADMIND_OK) {
+        return ADMIND_USAGE_REDIS_DOWN;
+    }
+
+    admind_redis_args_init(&ack);
+    admind_redis_args_init(&del);
+
+    admind_redis_args_str(&ack, "XACK");
+    admind_redis_args_str(&ack, uc->stream);
+    admind_redis_args_str(&ack, ADMIND_USAGE_GROUP);
+    admind_redis_args_str(&del, "XDEL");
+    admind_redis_args_str(&del, uc->stream);
+
+    snprintf(maxlen, sizeof(maxlen), "%u", uc->conf->usage_dead_maxlen);
+
+    for (i = 0; i < entries->elements; i++) {
+        fields = admind_usage_entry_fields(entries->element[i], &id, &len);
+        if (fields == NULL) {
+            continue;
+        }
+
+        admind_redis_args_add(&ack, id, len);
+        admind_redis_args_add(&del, id, len);
+
+        /* an entry deleted meanwhile (nil fields) has nothing to keep */
+        if (fields->type != REDIS_REPLY_ARRAY || !uc->rows[i].rejected) {
+            continue;
+        }
+
+        admind_log(ADMIND_LOG_WARN, "usage record refused; moved to the "
+                   "dead-letter stream",
+                   "stream_id", admind_log_str(id),
+                   "request_id", uc->rows[i].rec.request_id_len
+                       ? admind_log_str(uc->rows[i].rec.request_id) : NULL,
+                   "reason", admind_log_str(uc->rows[i].why),
+                   "dead", admind_log_str(uc->dead), NULL);
+
+        admind_redis_args_init(&a);
+        admind_redis_args_str(&a, "XADD");
+        admind_redis_args_str(&a, uc->dead);
+        admind_redis_args_str(&a, "MAXLEN");
+        admind_redis_args_str(&a, "~");
+        admind_redis_args_str(&a, maxlen);
+        admind_redis_args_str(&a, "*");
+        admind_redis_args_str(&a, "dead_reason");
+        admind_redis_args_str(&a, uc->rows[i].why);
+        admind_redis_args_str(&a, "dead_stream_id");
+        admind_redis_args_add(&a, id, len);
+        admind_redis_args_str(&a, "dead_consumer");
+        admind_redis_args_str(&a, uc->consumer);
+
+        for (j = 0; j + 1 < fields->elements; j += 2) {
+            if (fields->element[j]->type == REDIS_REPLY_STRING
+                && fields->element[j + 1]->type == REDIS_REPLY_STRING)
+            {
+                admind_redis_args_add(&a, fields->element[j]->str,
+                                      fields->element[j]->len);
+                admind_redis_args_add(&a, fields->element[j + 1]->str,
+                                      fields->element[j + 1]->len);
+            }
+        }
+
+        admind_redis_batch_add(&b, &a);
+        admind_redis_args_free(&a);
+        (*dead)++;
+    }
+
+    if (ack.argc > 3) {
+        admind_redis_batch_add(&b, &ack);
+        admind_redis_batch_add(&b, &del);
+    }
+
+    admind_redis_args_free(&ack);
+    admind_redis_args_free(&del);
+
+    if (admind_redis_batch_end(&b, err, errlen) != ADMIND_OK) {
+        return ADMIND_USAGE_REDIS_DOWN;
+    }
+
+    return ADMIND_USAGE_OK;
+}
+
+
+/* one batch of stream entries: store, commit, acknowledge */
+static admind_usage_rc_e
+admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
+    const char *source, char *err, size_t errlen)
+{
+    size_t               i, k, len, valid;
+    MYSQL               *mysql;
+    redisReply          *fields;
+    const char          *id;
+    unsigned long        dead;
+    admind_usage_rc_e    rc;
+    unsigned long long   stored;
+
+    if (entries->elements == 0) {
+        return ADMIND_USAGE_OK;
+    }
+
+    if (admind_usage_reserve(uc, entries->elements) != ADMIND_OK) {
+        snprintf(err, errlen, "out of memory");
+        return ADMIND_USAGE_DB_DOWN;
+    }
+
+    /*
+     * rows[i] belongs to entries[i]; entries without fields (deleted from
+     * the stream, still pending) and odd ones are only acknowledged.
+     */
+    valid = 0;
+
+    for (i = 0; i < entries->elements; i++) {
+        fields = admind_usage_entry_fields(entries->element[i], &id, &len);
+
+        if (fields == NULL || fields->type != REDIS_REPLY_ARRAY) {
+            uc->rows[i].rejected = 1;
+            uc->rows[i].why[0] = '\0';
+            continue;
+        }
+
+        admind_usage_parse(uc, i, fields);
+        valid += !uc->rows[i].rejected;
+    }
+
+    stored = 0;
+
+    if (valid) {
+        mysql = admind_db_get(err, errlen);
+
+        if (mysql == NULL
+            || admind_usage_store(mysql, uc->rows, entries->elements,
+                                  &stored, err, errlen)
+               != ADMIND_OK)
+        {
+            return ADMIND_USAGE_DB_DOWN;
+        }
+    }
+
+    rc = admind_usage_ack(uc, entries, &dead, err, errlen);
+    if (rc != ADMIND_USAGE_OK) {
+        return rc;
+    }
+
+    k = 0;
+    for (i = 0; i < entries->elements; i++) {
+        k += !uc->rows[i].rejected;
+    }
+
+    admind_log(ADMIND_LOG_DEBUG, "usage records stored",
+               "source", json_string(source),
+               "entries", json_integer((json_int_t) entries->elements),
+               "stored", json_integer((json_int_t) stored),
+               "duplicates", json_integer((json_int_t) (k - stored)),
+               "dead", dead ? json_integer((json_int_t) dead) : NULL, NULL);
+
+    return ADMIND_USAGE_OK;
+}
+
+
+/* the entries of an XREADGROUP reply (one stream), or NULL for none */
+static redisReply *
+admind_usage_read_entries(redisReply *reply)
+{
+    redisReply  *s;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+        return NULL;
+    }
+
+    s = reply->element[0];
+
+    if (s->type != REDIS_REPLY_ARRAY || s->elements < 2
+        || s->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        return NULL;
+    }
+
+    return s->element[1];
+}
+
+
+/*
+ * XREADGROUP: id ">" reads new records (blocking), "0" the own pending
+ * list.  *n is the number of entries handled.
+ */
+static admind_usage_rc_e
+admind_usage_read(admind_usage_consumer_t *uc, const char *id, size_t *n,
+    char *err, size_t errlen)
+{
+    int                 no_group, block, argc;
+    char                count[24], block_ms[24];
+    const char         *argv[12];
+    redisReply         *reply, *entries;
+    admind_usage_rc_e   rc;
+
+    *n = 0;
+    block = id[0] == '>';
+
+    snprintf(count, sizeof(count), "%u", uc->conf->usage_batch);
+    snprintf(block_ms, sizeof(block_ms), "%u", uc->conf->usage_block_ms);
+
+    argc = 0;
+    argv[argc++] = "XREADGROUP";
+    argv[argc++] = "GROUP";
+    argv[argc++] = ADMIND_USAGE_GROUP;
+    argv[argc++] = uc->consumer;
+    argv[argc++] = "COUNT";
+    argv[argc++] = count;
+
+    if (block) {
+        argv[argc++] = "BLOCK";
+        argv[argc++] = block_ms;
+    }
+
+    argv[argc++] = "STREAMS";
+    argv[argc++] = uc->stream;
+    argv[argc++] = id;
+
+    reply = admind_usage_command(uc, block ? uc->conf->usage_block_ms : 0,
+                                 &no_group, err, errlen, argc, argv);
+    if (reply == NULL) {
+        return no_group ? ADMIND_USAGE_NO_GROUP : ADMIND_USAGE_REDIS_DOWN;
+    }
+
+    entries = admind_usage_read_entries(reply);
+
+    if (entries == NULL) {
+        freeReplyObject(reply);
+        return ADMIND_USAGE_OK;
+    }
+
+    *n = entries->elements;
+
+    rc = admind_usage_batch(uc, entries, block ? "new" : "pending", err,
+                            errlen);
+
+    freeReplyObject(reply);
+
+    return rc;
+}
+
+
+/* consumers of crashed admind processes: gone once they hold nothing */
+static void
+admind_usage_forget_consumers(admind_usage_consumer_t *uc)
+{
+    int           no_group;
+    char          err[ADMIND_ERRLEN];
+    size_t        i, j;
+    long long     pending, idle;
+    redisReply   *reply, *c, *r;
+    const char   *name, *argv[5];
+
+    argv[0] = "XINFO";
+    argv[1] = "CONSUMERS";
+    argv[2] = uc->stream;
+    argv[3] = ADMIND_USAGE_GROUP;
+
+    reply = admind_usage_command(uc, 0, &no_group, err, sizeof(err), 4, argv);
+    if (reply == NULL) {
+        return;
+    }
+
+    for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
+         i++)
+    {
+        c = reply->element[i];
+        name = NULL;
+        pending = -1;
+        idle = -1;
+
+        for (j = 0; c->type == REDIS_REPLY_ARRAY && j + 1 < c->elements;
+             j += 2)
+        {
+            if (c->element[j]->type != REDIS_REPLY_STRING) {
+                continue;
+            }
+
+            if (strcmp(c->element[j]->str, "name") == 0
+                && c->element[j + 1]->type == REDIS_REPLY_STRING)
+            {
+                name = c->element[j + 1]->str;
+
+            } else if (strcmp(c->element[j]->str, "pending") == 0
+                       && c->element[j + 1]->type == REDIS_REPLY_INTEGER)
+            {
+                pending = c->element[j + 1]->integer;
+
+            } else if (strcmp(c->element[j]->str, "idle") == 0
+                       && c->element[j + 1]->type == REDIS_REPLY_INTEGER)
+            {
+                idle = c->element[j + 1]->integer;
+            }
+        }
+
+        if (name == NULL || strcmp(name, uc->consumer) == 0 || pending != 0
+            || idle < ADMIND_USAGE_FORGET_MS)
+        {
+            continue;
+        }
+
+        argv[0] = "XGROUP";
+        argv[1] = "DELCONSUMER";
+        argv[2] = uc->stream;
+        argv[3] = ADMIND_USAGE_GROUP;
+        argv[4] = name;
+
+        r = admind_usage_command(uc, 0, &no_group, err, sizeof(err), 5,
+                                 argv);
+        if (r != NULL) {
+            admind_log(ADMIND_LOG_INFO, "idle usage consumer removed",
+                       "consumer", admind_log_str(name), NULL);
+            freeReplyObject(r);
+        }
+    }
+
+    freeReplyObject(reply);
+}
+
+
+/*
+ * XAUTOCLAIM: records pending with any consumer for usage_claim_idle_ms
+ * become ours and are stored; a round walks the whole pending list (up
+ * to ADMIND_USAGE_CLAIM_ROUNDS batches).
+ */
+static admind_usage_rc_e
+admind_usage_claim(admind_usage_consumer_t *uc, char *err, size_t errlen)
+{
+    int                 no_group, rounds;
+    char                cursor[64], idle[24], count[24];
+    const char         *argv[9];
+    redisReply         *reply, *entries;
+    unsigned long       claimed;
+    admind_usage_rc_e   rc;
+
+    snprintf(cursor, sizeof(cursor), "0-0");
+    snprintf(idle, sizeof(idle), "%u", uc->conf->usage_claim_idle_ms);
+    snprintf(count, sizeof(count), "%u", uc->conf->usage_batch);
+    claimed = 0;
+    rc = ADMIND_USAGE_OK;
+
+    for (rounds = 0; rounds < ADMIND_USAGE_CLAIM_ROUNDS; rounds++) {
+        argv[0] = "XAUTOCLAIM";
+        argv[1] = uc->stream;
+        argv[2] = ADMIND_USAGE_GROUP;
+        argv[3] = uc->consumer;
+        argv[4] = idle;
+        argv[5] = cursor;
+        argv[6] = "COUNT";
+        argv[7] = count;
+
+        reply = admind_usage_command(uc, 0, &no_group, err, errlen, 8, argv);
+        if (reply == NULL) {
+            return no_group ? ADMIND_USAGE_NO_GROUP
+                            : ADMIND_USAGE_REDIS_DOWN;
+        }
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
+            || reply->element[0]->type != REDIS_REPLY_STRING
+            || reply->element[1]->type != REDIS_REPLY_ARRAY)
+        {
+            freeReplyObject(reply);
+            snprintf(err, errlen, "unexpected XAUTOCLAIM reply");
+            return ADMIND_USAGE_REDIS_DOWN;
+        }
+
+        entries = reply->element[1];
+        claimed += entries->elements;
+
+        rc = admind_usage_batch(uc, entries, "claimed", err, errlen);
+
+        snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+        freeReplyObject(reply);
+
+        if (rc != ADMIND_USAGE_OK || strcmp(cursor, "0-0") == 0
+            || admind_usage_stopped())
+        {
+            break;
+        }
+    }
+
+    if (claimed) {
+        admind_log(rc == ADMIND_USAGE_OK ? ADMIND_LOG_INFO : ADMIND_LOG_WARN,
+                   "usage records of another consumer taken over",
+                   "records", json_integer((json_int_t) claimed), NULL);
+    }
+
+    if (rc == ADMIND_USAGE_OK) {
+        admind_usage_forget_consumers(uc);
+    }
+
+    return rc;
+}
+
+
+static void
+admind_usage_outage(admind_usage_consumer_t *uc, admind_usage_rc_e rc,
+    const char *err)
+{
+    if (rc == ADMIND_USAGE_DB_DOWN && !uc->db_down) {
+        uc->db_down = 1;
+        admind_log(ADMIND_LOG_WARN, "usage records cannot be stored; they "
+                   "wait in the stream", "error", admind_log_str(err), NULL);
+    }
+
+    if (rc == ADMIND_USAGE_REDIS_DOWN && !uc->redis_down) {
+        uc->redis_down = 1;
+        admind_log(ADMIND_LOG_WARN, "usage stream unreachable",
+                   "error", admind_log_str(err), NULL);
+    }
+}
+
+
+static void
+admind_usage_recovered(admind_usage_consumer_t *uc)
+{
+    if (uc->db_down || uc->redis_down) {
+        admind_log(ADMIND_LOG_INFO, "usage consumer running again", NULL);
+    }
+
+    uc->db_down = 0;
+    uc->redis_down = 0;
+}
+
+
+static void *
+admind_usage_loop(void *data)
+{
+    int                       need_group, need_pending;
+    char                      err[ADMIND_ERRLEN];
+    size_t                    n;
+    unsigned                  failures;
+    long long                 pause, next_claim;
+    admind_usage_rc_e         rc;
+    admind_usage_consumer_t  *uc;
+
+    uc = data;
+    need_group = 1;
+    need_pending = 1;
+    next_claim = 0;
+    failures = 0;
+    pause = 0;
+
+    admind_log(ADMIND_LOG_INFO, "usage consumer started",
+               "stream", admind_log_str(uc->stream),
+               "group", json_string(ADMIND_USAGE_GROUP),
+               "consumer", admind_log_str(uc->consumer), NULL);
+
+    while (!admind_usage_wait(pause)) {
+        pause = 0;
+        n = 0;
+
+        if (need_group) {
+            rc = admind_usage_create_group(uc, err, sizeof(err));
+
+        } else if (need_pending) {
+            /* records delivered to us and never acknowledged come first */
+            rc = admind_usage_read(uc, "0", &n, err, sizeof(err));
+
+            if (rc == ADMIND_USAGE_OK && n == 0) {
+                need_pending = 0;
+            }
+
+        } else if (admind_usage_ms() >= next_claim) {
+            rc = admind_usage_claim(uc, err, sizeof(err));
+
+            if (rc == ADMIND_USAGE_OK) {
+                next_claim = admind_usage_ms()
+                             + uc->conf->usage_claim_idle_ms;
+            }
+
+        } else {
+            rc = admind_usage_read(uc, ">", &n, err, sizeof(err));
+        }
+
+        if (rc == ADMIND_USAGE_OK) {
+            need_group = 0;
+            failures = 0;
+            admind_usage_recovered(uc);
+            continue;
+        }
+
+        /* whatever failed, the batch is pending: read it again first */
+        need_pending = 1;
+
+        if (rc == ADMIND_USAGE_NO_GROUP) {
+            /* the stream went away (Redis restarted empty or flushed) */
+            admind_log(ADMIND_LOG_INFO, "usage consumer group missing; "
+                       "creating it again", NULL);
+            need_group = 1;
+            continue;
+        }
+
+        if (rc == ADMIND_USAGE_REDIS_DOWN) {
+            need_group = 1;
+        }
+
+        admind_usage_outage(uc, rc, err);
+
+        if (failures < 16) {
+            failures++;
+        }
+
+        pause = 50LL << failures;
+        if (pause > uc->conf->usage_retry_max_ms) {
+            pause = uc->conf->usage_retry_max_ms;
+        }
+    }
+
+    admind_redis_close();
+    admind_db_close();
+
+    admind_log(ADMIND_LOG_INFO, "usage consumer stopped", NULL);
+
+    return NULL;
+}
+
+
+int
+admind_usage_consumer_start(const admind_conf_t *conf, char *err,
+    size_t errlen)
+{
+    int                      rc;
+    char                     host[256];
+    pthread_condattr_t       attr;
+    admind_usage_consumer_t  *uc;
+
+    uc = &admind_usage_c;
+    memset(uc, 0, sizeof(admind_usage_consumer_t));
+    uc->conf = conf;
+
+    admind_usage_names(conf, uc->stream, uc->dead);
+
+    if (gethostname(host, sizeof(host)) != 0) {
+        snprintf(host, sizeof(host), "localhost");
+    }
+
+    host[sizeof(host) - 1] = '\0';
+
+    /*
+     * The same name after a restart (pid 1 in a container) is fine: the
+     * own pending list is read first.
+     */
+    snprintf(uc->consumer, sizeof(uc->consumer), "%s:%ld", host,
+             (long) getpid());
+
+    if (admind_usage_reserve(uc, conf->usage_batch) != ADMIND_OK) {
+        snprintf(err, errlen, "out of memory");
+        return ADMIND_ERROR;
+    }
+
+    admind_usage_stopping = 0;
+
+    if (pthread_condattr_init(&attr) != 0
+        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
+        || pthread_cond_init(&admind_usage_cond, &attr) != 0)
+    {
+        snprintf(err, errlen, "cannot create a condition variable");
+        return ADMIND_ERROR;
+    }
+
+    pthread_condattr_destroy(&attr);
+
+    rc = pthread_create(&admind_usage_thread, NULL, admind_usage_loop, uc);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start the usage consumer thread: %s",
+                 strerror(rc));
+        pthread_cond_destroy(&admind_usage_cond);
+        return ADMIND_ERROR;
+    }
+
+    admind_usage_running = 1;
+
+    return ADMIND_OK;
+}
+
+
+void
+admind_usage_consumer_stop(void)
+{
+    if (!admind_usage_running) {
+        return;
+    }
+
+    pthread_mutex_lock(&admind_usage_mutex);
+    admind_usage_stopping = 1;
+    pthread_cond_signal(&admind_usage_cond);
+    pthread_mutex_unlock(&admind_usage_mutex);
+
+    pthread_join(admind_usage_thread, NULL);
+    pthread_cond_destroy(&admind_usage_cond);
+
+    free(admind_usage_c.rows);
+    admind_usage_c.rows = NULL;
+    admind_usage_c.cap = 0;
+
+    admind_usage_running = 0;
+}
+
+
+/* the count in an XLEN or XPENDING (summary) reply, or -1 */
+static long long
+admind_usage_count(redisReply *reply)
+{
+    long long  v;
+
+    if (reply == NULL) {
+        return -1;
+    }
+
+    v = -1;
+
+    if (reply->type == REDIS_REPLY_INTEGER) {
+        v = reply->integer;
+
+    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
+               && reply->element[0]->type == REDIS_REPLY_INTEGER)
+    {
+        /* XPENDING's summary form: [count, min id, max id, consumers] */
+        v = reply->element[0]->integer;
+    }
+
+    freeReplyObject(reply);
+
+    return v;
+}
+
+
+int
+admind_usage_backlog(const admind_conf_t *conf, admind_usage_backlog_t *b,
+    char *err, size_t errlen)
+{
+    char         stream[ADMIND_USAGE_NAME], dead[ADMIND_USAGE_NAME];
+    char         e[ADMIND_ERRLEN];
+    redisReply  *reply;
+
+    admind_usage_names(conf, stream, dead);
+
+    reply = admind_redis_command(err, errlen, "XLEN %s", stream);
+    if (reply == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    b->backlog = admind_usage_count(reply);
+
+    reply = admind_redis_command(err, errlen, "XLEN %s", dead);
+    if (reply == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    b->dead = admind_usage_count(reply);
+
+    /* NOGROUP before the consumer first ran: nothing is pending */
+    reply = admind_redis_command(e, sizeof(e), "XPENDING %s %s", stream,
+                                 ADMIND_USAGE_GROUP);
+
+    b->pending = admind_usage_count(reply);
+    if (b->pending < 0) {
+        b->pending = 0;
+    }
+
+    return ADMIND_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * QuotaLane admind: usage records into MySQL, a batch per transaction.
+ *
+ * One multi-row INSERT per batch, idempotent on request_id (ON DUPLICATE
+ * KEY UPDATE of nothing), so that a record delivered twice (a crash
+ * between COMMIT and XACK, a claim from a slow consumer) is stored once.
+ * Strict SQL mode stays on: INSERT IGNORE would silently truncate.
+ */
+
+#ifndef _ADMIND_USAGE_STORE_H_INCLUDED_
+#define _ADMIND_USAGE_STORE_H_INCLUDED_
+
+
+#include <mysql.h>
+
+#include "admind.h"
+#include "admind_usage_record.h"
+
+
+typedef struct {
+    admind_usage_record_t   rec;
+
+    /* set by admind_usage_store() for a row MySQL refused on its data */
+    unsigned                rejected:1;
+    char                    why[128];
+} admind_usage_row_t;
+
+
+/*
+ * Stores rows[0..n) in one transaction and commits.  Should the batch
+ * fail on the data of some row (which the parser means to prevent), the
+ * rows are inserted one by one in the same transaction and those MySQL
+ * refuses are marked rejected (the caller dead-letters them).
+ * ADMIND_ERROR when nothing was committed (database down, deadlock):
+ * try again later.  *stored counts the rows that were new.
+ */
+int admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
+    unsigned long long *stored, char *err, size_t errlen);
+
+
+#endif /* _ADMIND_USAGE_STORE_H_INCLUDED_ */
