@@ -80,6 +80,14 @@ static const admind_column_t  admind_account_groups_columns[] = {
 };
 
 
+static const admind_order_t  admind_account_groups_orders[] = {
+    { "name", "g.name" },
+    { "createdAt", "g.created_at" },
+    { "updatedAt", "g.updated_at" },
+    { NULL, NULL }
+};
+
+
 static const admind_resource_t  admind_account_groups_resource = {
     "account group", "account_group", "accountGroups",
 
@@ -96,7 +104,8 @@ static const admind_resource_t  admind_account_groups_resource = {
 static int
 admind_account_groups_list(admind_req_t *r)
 {
-    return admind_resource_list(r, &admind_account_groups_resource);
+    return admind_resource_list_ordered(r, &admind_account_groups_resource,
+                                        admind_account_groups_orders);
 }
 
 

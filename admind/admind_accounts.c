@@ -115,6 +115,15 @@ static const admind_filter_t  admind_accounts_filters[] = {
 };
 
 
+static const admind_order_t  admind_accounts_orders[] = {
+    { "name", "a.name" },
+    { "priority", "a.priority" },
+    { "createdAt", "a.created_at" },
+    { "updatedAt", "a.updated_at" },
+    { NULL, NULL }
+};
+
+
 static const admind_unique_t  admind_accounts_uniques[] = {
     { "uk_accounts_name", "name" },
     { NULL, NULL }
@@ -175,7 +184,8 @@ admind_accounts_fixup(json_t *row)
 static int
 admind_accounts_list(admind_req_t *r)
 {
-    return admind_resource_list(r, &admind_accounts_resource);
+    return admind_resource_list_ordered(r, &admind_accounts_resource,
+                                        admind_accounts_orders);
 }
 
 

@@ -10,6 +10,9 @@
  * disable and delete them; another user's key is 404 to them, as if it
  * did not exist.  Limits and bindings decide what a key costs
  * the operator, so only admins set those.
+ *
+ * Rotation replaces the key of a row: the new key is shown once, like
+ * on create, and the old one stops working when its record is deleted.
  */
 
 #include <stdio.h>
@@ -44,6 +47,7 @@ static int admind_api_keys_get(admind_req_t *r);
 static int admind_api_keys_create(admind_req_t *r);
 static int admind_api_keys_update(admind_req_t *r);
 static int admind_api_keys_delete(admind_req_t *r);
+static int admind_api_keys_rotate(admind_req_t *r);
 
 
 const admind_route_t  admind_api_keys_routes[] = {
@@ -59,6 +63,8 @@ const admind_route_t  admind_api_keys_routes[] = {
       ADMIND_ROLE_USER },
     { "DELETE", "/api/v1/api-keys/{id}", admind_api_keys_delete, 0,
       ADMIND_ROLE_USER },
+    { "POST", "/api/v1/api-keys/{id}/rotate", admind_api_keys_rotate, 0,
+      ADMIND_ROLE_USER },
     { NULL, NULL, NULL, 0, 0 }
 };
 
@@ -70,6 +76,11 @@ static const char *const  admind_api_keys_permissions[] = {
 
 static const char *const  admind_api_keys_statuses[] = {
     "active", "disabled", NULL
+};
+
+/* the API's names of the expiry_mode values fixed and from_first_use */
+static const char *const  admind_api_keys_expiry_modes[] = {
+    "fixed", "fromFirstUse", NULL
 };
 
 
@@ -103,6 +114,12 @@ static const admind_field_t  admind_api_keys_fields[] = {
     { "totalCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
       ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
     { "expiresAt", ADMIND_FIELD_TIME, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "expiryMode", ADMIND_FIELD_STRING, 0, 0, 0,
+      admind_api_keys_expiry_modes, 0 },
+    { "activationDays", ADMIND_FIELD_INT, ADMIND_FIELD_NULLABLE, 1, 36500,
+      NULL, 0 },
+    { "firstUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
     { "accountId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
     { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
     { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_api_keys_statuses, 0 },
@@ -117,7 +134,7 @@ static const admind_field_t  admind_api_keys_fields[] = {
 /* what users may give for their own keys (output fields are ignored) */
 static const char *const  admind_api_keys_user_create[] = {
     "name", "userId", "permissions", "allowedClients", "blockedModels",
-    "expiresAt", NULL
+    "expiresAt", "expiryMode", "activationDays", NULL
 };
 
 static const char *const  admind_api_keys_user_update[] = {
@@ -131,6 +148,16 @@ static const admind_filter_t  admind_api_keys_filters[] = {
     { "groupId", "k.group_id", ADMIND_FIELD_ID },
     { "status", "k.status", ADMIND_FIELD_STRING },
     { NULL, NULL, 0 }
+};
+
+
+static const admind_order_t  admind_api_keys_orders[] = {
+    { "name", "k.name" },
+    { "createdAt", "k.created_at" },
+    { "updatedAt", "k.updated_at" },
+    { "lastUsedAt", "k.last_used_at" },
+    { "expiresAt", "k.expires_at" },
+    { NULL, NULL }
 };
 
 
@@ -151,6 +178,7 @@ static const admind_column_t  admind_api_keys_columns[] = {
     { "accountId", "account_id", ADMIND_FIELD_ID },
     { "groupId", "group_id", ADMIND_FIELD_ID },
     { "status", "status", ADMIND_FIELD_STRING },
+    { "activationDays", "activation_days", ADMIND_FIELD_INT },
     { NULL, NULL, 0 }
 };
 
@@ -175,6 +203,9 @@ static const admind_resource_t  admind_api_keys_resource = {
     "k.weekly_reset_hours AS weeklyResetHours, "
     "CAST(k.total_cost_limit_micros AS CHAR) AS totalCostLimitMicros, "
     ADMIND_SQL_TIME("k.expires_at", "expiresAt") ", "
+    "IF(k.expiry_mode = 'from_first_use', 'fromFirstUse', 'fixed') "
+    "AS expiryMode, k.activation_days AS activationDays, "
+    ADMIND_SQL_TIME("k.first_used_at", "firstUsedAt") ", "
     "CAST(k.account_id AS CHAR) AS accountId, "
     "CAST(k.group_id AS CHAR) AS groupId, k.status, "
     ADMIND_SQL_TIME("k.last_used_at", "lastUsedAt") ", "
@@ -208,7 +239,8 @@ admind_api_keys_fixup(json_t *row)
 static int
 admind_api_keys_list(admind_req_t *r)
 {
-    return admind_resource_list(r, &admind_api_keys_resource);
+    return admind_resource_list_ordered(r, &admind_api_keys_resource,
+                                        admind_api_keys_orders);
 }
 
 
@@ -318,6 +350,75 @@ admind_api_keys_patterns(admind_req_t *r, json_t *body)
 }
 
 
+/*
+ * A key whose expiry counts from its first use has an activation period
+ * and no expiry of its own: the key activation worker sets expiresAt
+ * once the key was used (admind_key_activation.c).
+ */
+static int
+admind_api_keys_expiry(admind_req_t *r, json_t *body, json_t *before,
+    int *from_first_use)
+{
+    const char  *mode;
+    long long    days;
+
+    mode = admind_fields_str(body, "expiryMode",
+                             before ? admind_fields_str(before, "expiryMode",
+                                                        "fixed")
+                                    : "fixed");
+
+    days = admind_fields_has(body, "activationDays")
+           ? admind_fields_int(body, "activationDays", 0)
+           : (before ? admind_fields_int(before, "activationDays", 0) : 0);
+
+    *from_first_use = strcmp(mode, "fromFirstUse") == 0;
+
+    if (!*from_first_use) {
+        return ADMIND_OK;
+    }
+
+    if (days == 0) {
+        admind_resp_error(r, 400, "invalid_argument", "field "
+                          "\"activationDays\" is required with expiryMode "
+                          "fromFirstUse");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_fields_has(body, "expiresAt")
+        && !admind_fields_is_null(body, "expiresAt"))
+    {
+        admind_resp_error(r, 400, "invalid_argument", "field \"expiresAt\" "
+                          "cannot be set with expiryMode fromFirstUse: the "
+                          "key expires activationDays after its first use");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* after a change of mode or period, the expiry follows the first use */
+static int
+admind_api_keys_reexpire(MYSQL *mysql, json_t *body, uint64_t id,
+    int from_first_use, char *err, size_t errlen)
+{
+    admind_db_param_t  params[1];
+
+    if (!from_first_use
+        || (!admind_fields_has(body, "expiryMode")
+            && !admind_fields_has(body, "activationDays")))
+    {
+        return ADMIND_OK;
+    }
+
+    params[0] = admind_db_int((long long) id);
+
+    return admind_db_exec(mysql, "UPDATE api_keys SET expires_at = "
+                          "first_used_at + INTERVAL activation_days DAY "
+                          "WHERE id = ?", params, 1, NULL, err, errlen);
+}
+
+
 /* the id a binding field will have: the body's, else the current one */
 static uint64_t
 admind_api_keys_binding(json_t *body, json_t *before, const char *name)
@@ -415,6 +516,14 @@ admind_api_keys_write(admind_write_t *w, json_t *body, char *texts[3],
                                   : admind_db_null());
     }
 
+    if (admind_fields_has(body, "expiryMode")) {
+        admind_write_set(w, "expiry_mode",
+                         admind_db_str(strcmp(admind_fields_str(body,
+                                                  "expiryMode", ""),
+                                              "fromFirstUse") == 0
+                                       ? "from_first_use" : "fixed"));
+    }
+
     if (admind_fields_has(body, "expiresAt")) {
         t = admind_fields_time(body, "expiresAt", 0);
         admind_time_sql(t, expires, ADMIND_TIME_LEN + 1);
@@ -436,6 +545,7 @@ admind_api_keys_free(char *texts[3])
 static int
 admind_api_keys_create(admind_req_t *r)
 {
+    int                  ffu;
     char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
     char                 key[QL_APIKEY_LEN + 1];
     char                 digest[QL_APIKEY_DIGEST_HEX + 1];
@@ -485,7 +595,8 @@ admind_api_keys_create(admind_req_t *r)
     }
 
     if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
-        || admind_api_keys_patterns(r, body) != ADMIND_OK)
+        || admind_api_keys_patterns(r, body) != ADMIND_OK
+        || admind_api_keys_expiry(r, body, NULL, &ffu) != ADMIND_OK)
     {
         json_decref(body);
         return r->status;
@@ -577,7 +688,7 @@ undo:
 static int
 admind_api_keys_update(admind_req_t *r)
 {
-    int                  rc;
+    int                  rc, ffu;
     char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
     char                *texts[3];
     MYSQL               *mysql;
@@ -652,7 +763,9 @@ admind_api_keys_update(admind_req_t *r)
         goto undo;
     }
 
-    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK) {
+    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK
+        || admind_api_keys_expiry(r, body, before, &ffu) != ADMIND_OK)
+    {
         goto undo;
     }
 
@@ -668,6 +781,8 @@ admind_api_keys_update(admind_req_t *r)
     }
 
     if (rc != ADMIND_OK
+        || admind_api_keys_reexpire(mysql, body, id, ffu, err, sizeof(err))
+           != ADMIND_OK
         || admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK
@@ -793,6 +908,135 @@ failed:
 undo:
 
     json_decref(before);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}
+
+
+/* a new key and its digest; ADMIND_ERROR answered 500 */
+static int
+admind_api_keys_generate(admind_req_t *r, char key[QL_APIKEY_LEN + 1],
+    char digest[QL_APIKEY_DIGEST_HEX + 1])
+{
+    if (ql_apikey_generate(key) != 0
+        || ql_apikey_digest((unsigned char *) key, QL_APIKEY_LEN,
+                            (unsigned char *) digest)
+           != 0)
+    {
+        admind_resp_error(r, 500, "internal_error", "cannot generate a key");
+        return ADMIND_ERROR;
+    }
+
+    digest[QL_APIKEY_DIGEST_HEX] = '\0';
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_api_keys_rotate(admind_req_t *r)
+{
+    char                err[ADMIND_ERRLEN];
+    char                key[QL_APIKEY_LEN + 1];
+    char                digest[QL_APIKEY_DIGEST_HEX + 1];
+    char                old[QL_APIKEY_DIGEST_HEX + 1];
+    MYSQL              *mysql;
+    json_t             *before, *after, *rows, *row;
+    uint64_t            id;
+    const char         *hash;
+    admind_db_param_t   params[3];
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    if (admind_api_keys_generate(r, key, digest) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        ql_wipe(key, sizeof(key));
+        return r->status;
+    }
+
+    before = NULL;
+    after = NULL;
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select(mysql, "SELECT key_hash, user_id FROM api_keys "
+                         "WHERE id = ? FOR UPDATE", params, 1, &rows, err,
+                         sizeof(err))
+        != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    row = json_array_get(rows, 0);
+    hash = json_string_value(json_object_get(row, "key_hash"));
+
+    /* another user's key is no different from none */
+    if (hash == NULL || strlen(hash) != QL_APIKEY_DIGEST_HEX
+        || !admind_auth_owns(r, (uint64_t) json_integer_value(
+                                    json_object_get(row, "user_id"))))
+    {
+        json_decref(rows);
+        admind_resp_error(r, 404, "not_found", "no api key %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    memcpy(old, hash, sizeof(old));
+    json_decref(rows);
+
+    params[0] = admind_db_strn(digest, QL_APIKEY_DIGEST_HEX);
+    params[1] = admind_db_strn(key, ADMIND_API_KEYS_PREFIX_LEN);
+    params[2] = admind_db_int((long long) id);
+
+    if (admind_resource_load(mysql, &admind_api_keys_resource, id, &before,
+                             err, sizeof(err))
+        != ADMIND_OK
+        || admind_db_exec(mysql, "UPDATE api_keys SET key_hash = ?, "
+                          "key_prefix = ?, version = version + 1 "
+                          "WHERE id = ?", params, 3, NULL, err, sizeof(err))
+           != ADMIND_OK
+        || admind_resource_load(mysql, &admind_api_keys_resource, id,
+                                &after, err, sizeof(err))
+           != ADMIND_OK
+        || admind_audit_write(mysql, r, "rotate", "api_key", id, before,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    json_decref(before);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        ql_wipe(key, sizeof(key));
+        return r->status;
+    }
+
+    /* the old key stops working before the new one is answered */
+    admind_hotstate_key_deleted(old);
+    admind_hotstate_key(mysql, id);
+
+    json_object_set_new(after, "key", json_string(key));
+    ql_wipe(key, sizeof(key));
+
+    return admind_resp_json(r, 200, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_api_keys_resource, err);
+
+undo:
+
+    ql_wipe(key, sizeof(key));
+    json_decref(before);
+    json_decref(after);
     admind_resource_rollback(mysql);
 
     return r->status;

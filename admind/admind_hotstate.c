@@ -23,6 +23,7 @@
 #include "admind_redis.h"
 #include "admind_hotstate_record.h"
 #include "admind_hotstate.h"
+#include "admind_quota.h"
 
 
 #define ADMIND_HOTSTATE_NAME   512
@@ -186,7 +187,29 @@ admind_hotstate_publish_keys(MYSQL *mysql, const char *where, uint64_t id)
 void
 admind_hotstate_key(MYSQL *mysql, uint64_t key_id)
 {
+    int                found;
+    char               err[ADMIND_ERRLEN];
+    long long          user_id;
+    admind_db_param_t  params[1];
+
     admind_hotstate_publish_keys(mysql, "k.id", key_id);
+
+    /* a new key record has no plan quota yet: give it its owner's */
+    params[0] = admind_db_int((long long) key_id);
+
+    if (admind_db_select_int(mysql, "SELECT k.user_id FROM api_keys k "
+                             "JOIN subscriptions s ON s.user_id = k.user_id "
+                             "AND s.status = 'active' WHERE k.id = ? "
+                             "LIMIT 1", params, 1, &user_id, &found,
+                             err, sizeof(err))
+        != ADMIND_OK
+        || (found
+            && admind_quota_publish_user(mysql, (uint64_t) user_id, err,
+                                         sizeof(err))
+               != ADMIND_OK))
+    {
+        admind_hotstate_failed("quota", key_id, err);
+    }
 }
 
 

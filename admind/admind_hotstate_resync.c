@@ -21,6 +21,7 @@
 #include "admind_redis.h"
 #include "admind_hotstate_record.h"
 #include "admind_hotstate.h"
+#include "admind_quota.h"
 
 
 /* rows per SELECT and commands per pipeline */
@@ -564,6 +565,38 @@ admind_hotstate_sweep(admind_stale_e kind, const char *suffix,
 }
 
 
+/* The plan quota of every subscriber, back into their key records. */
+static int
+admind_hotstate_resync_quotas(MYSQL *mysql, char *err, size_t errlen)
+{
+    size_t   i;
+    json_t  *rows, *row;
+
+    if (admind_db_select(mysql, "SELECT DISTINCT user_id FROM subscriptions "
+                         "WHERE status = 'active'", NULL, 0, &rows, err,
+                         errlen)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    json_array_foreach(rows, i, row) {
+        if (admind_quota_publish_user(mysql, (uint64_t) json_integer_value(
+                                          json_object_get(row, "user_id")),
+                                      err, errlen)
+            != ADMIND_OK)
+        {
+            json_decref(rows);
+            return ADMIND_ERROR;
+        }
+    }
+
+    json_decref(rows);
+
+    return ADMIND_OK;
+}
+
+
 int
 admind_hotstate_resync(MYSQL *mysql, admind_hotstate_stats_t *st,
     char *err, size_t errlen)
@@ -609,6 +642,11 @@ admind_hotstate_resync(MYSQL *mysql, admind_hotstate_stats_t *st,
                                  &seen, st, err, errlen)
            != ADMIND_OK)
     {
+        goto done;
+    }
+
+    /* plan quotas live in the key records, rewritten above */
+    if (admind_hotstate_resync_quotas(mysql, err, errlen) != ADMIND_OK) {
         goto done;
     }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <mysqld_error.h>
 
 #include "admind_log.h"
@@ -18,6 +19,9 @@
 
 /* the most filters one list takes */
 #define ADMIND_RESOURCE_MAX_FILTERS  4
+
+/* the most fields one orderBy names */
+#define ADMIND_RESOURCE_MAX_ORDERS   4
 
 
 MYSQL *
@@ -178,13 +182,142 @@ admind_resource_where(admind_req_t *r, const admind_resource_t *res,
 }
 
 
+/* the words of orderBy are separated by spaces ('+' in a query too) */
+static size_t
+admind_resource_word(const char **p, const char *end)
+{
+    const char  *start;
+
+    while (*p < end && (**p == ' ' || **p == '+')) {
+        (*p)++;
+    }
+
+    start = *p;
+
+    while (*p < end && **p != ' ' && **p != '+') {
+        (*p)++;
+    }
+
+    return (size_t) (*p - start);
+}
+
+
+/* "ORDER BY ..." from orderBy; 400 naming what is wrong */
+static int
+admind_resource_order(admind_req_t *r, const admind_resource_t *res,
+    const admind_order_t *orders, char *buf, size_t size)
+{
+    int                    has_id;
+    size_t                 len, flen, dlen;
+    unsigned               n;
+    const char            *item, *end, *p, *field, *dir, *column;
+    const admind_order_t  *o;
+
+    item = admind_req_query(r, "orderBy");
+    has_id = 0;
+    n = 0;
+
+    snprintf(buf, size, "ORDER BY ");
+
+    for ( /* void */ ; item != NULL && *item != '\0'; item = end) {
+        end = strchr(item, ',');
+        if (end == NULL) {
+            end = item + strlen(item);
+        }
+
+        p = item;
+        flen = admind_resource_word(&p, end);
+        field = p - flen;
+        dlen = admind_resource_word(&p, end);
+        dir = p - dlen;
+
+        if (admind_resource_word(&p, end) != 0) {
+            admind_resp_error(r, 400, "invalid_argument", "query parameter "
+                              "\"orderBy\": each item is a field and "
+                              "optionally asc or desc");
+            return ADMIND_ERROR;
+        }
+
+        if (*end == ',') {
+            end++;
+        }
+
+        if (flen == 0) {
+            continue;
+        }
+
+        if (dlen != 0
+            && !(dlen == 3 && strncasecmp(dir, "asc", 3) == 0)
+            && !(dlen == 4 && strncasecmp(dir, "desc", 4) == 0))
+        {
+            admind_resp_error(r, 400, "invalid_argument", "query parameter "
+                              "\"orderBy\": \"%.*s\" is not asc or desc",
+                              (int) (dlen > 32 ? 32 : dlen), dir);
+            return ADMIND_ERROR;
+        }
+
+        column = NULL;
+
+        if (flen == 2 && strncmp(field, "id", 2) == 0) {
+            column = res->id_column;
+            has_id = 1;
+        }
+
+        for (o = orders; column == NULL && o != NULL && o->field != NULL;
+             o++)
+        {
+            if (strlen(o->field) == flen
+                && strncmp(o->field, field, flen) == 0)
+            {
+                column = o->column;
+            }
+        }
+
+        if (column == NULL) {
+            admind_resp_error(r, 400, "invalid_argument", "query parameter "
+                              "\"orderBy\": %s cannot be sorted by "
+                              "\"%.*s\"", res->plural,
+                              (int) (flen > 64 ? 64 : flen), field);
+            return ADMIND_ERROR;
+        }
+
+        if (++n > ADMIND_RESOURCE_MAX_ORDERS) {
+            admind_resp_error(r, 400, "invalid_argument", "query parameter "
+                              "\"orderBy\": at most %d fields",
+                              ADMIND_RESOURCE_MAX_ORDERS);
+            return ADMIND_ERROR;
+        }
+
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s%s", n > 1 ? ", " : "",
+                 column, dlen == 4 ? " DESC" : "");
+    }
+
+    if (!has_id) {
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", n ? ", " : "",
+                 res->id_column);
+    }
+
+    return ADMIND_OK;
+}
+
+
 int
 admind_resource_list(admind_req_t *r, const admind_resource_t *res)
+{
+    return admind_resource_list_ordered(r, res, NULL);
+}
+
+
+int
+admind_resource_list_ordered(admind_req_t *r, const admind_resource_t *res,
+    const admind_order_t *orders)
 {
     int                 found;
     char                err[ADMIND_ERRLEN], where[512];
     char                sql[ADMIND_SQL_MAX * 2];
-    char                token[ADMIND_PAGE_TOKEN_LEN];
+    char                token[ADMIND_PAGE_TOKEN_LEN], order[256];
     MYSQL              *mysql;
     json_t             *rows, *row, *body;
     size_t              i;
@@ -202,7 +335,9 @@ admind_resource_list(admind_req_t *r, const admind_resource_t *res)
     }
 
     if (admind_resource_where(r, res, where, sizeof(where), params, &n)
-        != ADMIND_OK)
+        != ADMIND_OK
+        || admind_resource_order(r, res, orders, order, sizeof(order))
+           != ADMIND_OK)
     {
         return r->status;
     }
@@ -221,9 +356,9 @@ admind_resource_list(admind_req_t *r, const admind_resource_t *res)
         return admind_resource_db_error(r, res, err);
     }
 
-    /* the id order is stable while rows come and go between pages */
-    snprintf(sql, sizeof(sql), "%s%s ORDER BY %s LIMIT ? OFFSET ?",
-             res->select, where, res->id_column);
+    /* the id breaks ties: pages stay stable while rows come and go */
+    snprintf(sql, sizeof(sql), "%s%s %s LIMIT ? OFFSET ?",
+             res->select, where, order);
 
     params[n] = admind_db_int(page.size);
     params[n + 1] = admind_db_int((long long) page.offset);

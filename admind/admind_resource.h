@@ -34,6 +34,13 @@ typedef struct {
 } admind_filter_t;
 
 
+/* a field a list may be sorted by: ?orderBy=createdAt desc */
+typedef struct {
+    const char  *field;                /* "createdAt" */
+    const char  *column;               /* "k.created_at", a constant */
+} admind_order_t;
+
+
 /* a unique index and the field a duplicate in it is about */
 typedef struct {
     const char  *index;                /* "uk_users_username" */
@@ -100,6 +107,15 @@ int admind_resource_load(MYSQL *mysql, const admind_resource_t *res,
  * answers 403), so a route open to users lists only their own rows.
  */
 int admind_resource_list(admind_req_t *r, const admind_resource_t *res);
+
+/*
+ * The same with orderBy (AIP-132): "field [asc|desc]" items separated by
+ * commas, each field one of orders (NULL-terminated; "id" is always
+ * allowed), anything else 400 naming it.  The id breaks ties, so pages
+ * stay stable.  admind_resource_list() allows "id" only.
+ */
+int admind_resource_list_ordered(admind_req_t *r,
+    const admind_resource_t *res, const admind_order_t *orders);
 
 /*
  * GET /things/{id}; for users, a row with another "userId" is 404 like a

@@ -101,6 +101,14 @@ static const admind_column_t  admind_users_columns[] = {
 };
 
 
+static const admind_order_t  admind_users_orders[] = {
+    { "username", "u.username" },
+    { "createdAt", "u.created_at" },
+    { "updatedAt", "u.updated_at" },
+    { NULL, NULL }
+};
+
+
 static const admind_resource_t  admind_users_resource = {
     "user", "user", "users",
 
@@ -119,7 +127,8 @@ static const admind_resource_t  admind_users_resource = {
 static int
 admind_users_list(admind_req_t *r)
 {
-    return admind_resource_list(r, &admind_users_resource);
+    return admind_resource_list_ordered(r, &admind_users_resource,
+                                        admind_users_orders);
 }
 
 

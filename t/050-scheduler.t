@@ -182,6 +182,23 @@ subtest 'sticky sessions follow the conversation' => sub {
     set_all_unschedulable();
 };
 
+subtest 'a sticky session never overrides a key binding' => sub {
+    my $a = $stack->make_account(apiKey => 'sk-bind-a');
+    my $b = $stack->make_account(apiKey => 'sk-bind-b');
+    my $ka = $stack->make_key(accountId => $a->{id});
+    my $kb = $stack->make_key(accountId => $b->{id});
+    my $same = { %$body, messages => [ { role => 'user',
+                                         content => 'same conversation' } ] };
+
+    $stack->mock_clear;
+    is(post($ka, body => $same)->{status}, 200, 'key A, conversation X');
+    is(post($kb, body => $same)->{status}, 200, 'key B, conversation X');
+    my @creds = map { $_->{credential} } @{ $stack->mock_requests };
+    is_deeply(\@creds, [ 'sk-bind-a', 'sk-bind-b' ],
+              'each key stayed on its bound account');
+    set_all_unschedulable();
+};
+
 subtest '429 with a reset time: off the account until then' => sub {
     my ($a, $b) = map { "sk-reset-$_" } 1 .. 2;
     $stack->make_account(apiKey => $a, priority => 10);

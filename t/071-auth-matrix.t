@@ -224,6 +224,14 @@ my %own = (
                   204, 'a user revokes their own key');
     },
 
+    'POST /api/v1/api-keys/{id}/rotate' => sub {
+        status_is(as_bob('POST', "$alice_key/rotate"), 404,
+                  'a user cannot rotate another user\'s key');
+        my $res = as_bob('POST', "$bob_key/rotate");
+        status_is($res, 200, 'a user rotates their own key');
+        like($res->{json}{key}, qr/^cr_/, '... and sees the new one');
+    },
+
     'GET /api/v1/plans' => sub {
         status_is(as_bob('GET', '/api/v1/plans'), 200,
                   'plans are for every user to read');

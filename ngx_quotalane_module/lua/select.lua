@@ -246,8 +246,20 @@ local session_key
 if session ~= '' then
     session_key = prefix .. 'session:' .. session
     local mapped = redis.call('GET', session_key)
+    -- only where this key may go: its bound account, group or the pool
     if mapped then
-        best = state(mapped)
+        local allowed
+        if bound_account ~= '0' and bound_account ~= '' then
+            allowed = mapped == bound_account
+        elseif bound_group ~= '0' and bound_group ~= '' then
+            allowed = redis.call('SISMEMBER', prefix .. 'group:'
+                                 .. bound_group .. ':accounts', mapped) == 1
+        else
+            allowed = redis.call('SISMEMBER', KEYS[1], mapped) == 1
+        end
+        if allowed then
+            best = state(mapped)
+        end
     end
 end
 

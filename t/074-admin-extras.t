@@ -1,0 +1,140 @@
+#!/usr/bin/perl
+# The admin API's smaller operations: rotating an API key (the new key is
+# shown once, the old one stops working at once), sorting lists
+# (orderBy), keys whose expiry counts from their first use, and account
+# status, cooldown, manual reset and proxy settings.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use Digest::SHA qw(sha256_hex);
+use QL::Stack;
+
+my $stack = QL::Stack->new(services => [qw(redis mariadb admind)]);
+my $JSON = JSON::PP->new->canonical;
+my $P = 'ql:{main}:';
+
+sub api { $stack->admin(@_) }
+
+sub hgetall {
+    my $list = $stack->redis('HGETALL', $_[0]);
+    return ref $list eq 'ARRAY' ? { @$list } : {};
+}
+
+sub status_is {
+    my ($res, $status, $name) = @_;
+    is($res->{status}, $status, $name) or diag($res->{content});
+}
+
+sub login {
+    my ($user, $password) = @_;
+    my $res = $stack->request('POST', $stack->admin_url
+        . '/api/v1/auth/login', {}, { username => $user,
+                                      password => $password });
+    die "login $user: $res->{status}\n" unless $res->{status} == 200;
+    return $res->{json}{token};
+}
+
+my $alice = $stack->make_user(username => 'alice', password => 'alice-pw-1');
+my $bob = $stack->make_user(username => 'bob', password => 'bob-pw-12');
+my $bob_token = login('bob', 'bob-pw-12');
+
+# ---- rotation ----
+
+my $key = $stack->make_key(userId => $alice->{id}, concurrencyLimit => 2);
+my $old = sha256_hex($key->{key});
+ok(%{ hgetall("${P}key:$old") }, 'the key has a record');
+
+my $res = api('POST', "/api/v1/api-keys/$key->{id}/rotate");
+status_is($res, 200, 'rotate');
+my $new = $res->{json};
+like($new->{key}, qr/^cr_[0-9a-f]{64}$/, 'the new key is shown');
+isnt($new->{key}, $key->{key}, '... and is another key');
+is($new->{keyPrefix}, substr($new->{key}, 0, 10), '... with its prefix');
+is($new->{id}, $key->{id}, 'the same row');
+is($new->{concurrencyLimit}, 2, 'limits stay');
+is($new->{version}, $key->{version} + 1, 'the version moves');
+is_deeply(hgetall("${P}key:$old"), {}, 'the old record is gone');
+is(hgetall("${P}key:" . sha256_hex($new->{key}))->{id}, $key->{id},
+   'the new record is there');
+ok(!exists api('GET', "/api/v1/api-keys/$key->{id}")->{json}{key},
+   'a read never shows the key');
+my $audit = api('GET', "/api/v1/audit-log?resource=api_key&resourceId="
+                . $key->{id})->{json};
+ok((grep { $_->{action} eq 'rotate' } @{ $audit->{entries} // [] }),
+   'the rotation is audited') or diag($JSON->encode($audit));
+
+status_is(api('POST', '/api/v1/api-keys/999999/rotate'), 404,
+          'no such key: 404');
+status_is(api('POST', "/api/v1/api-keys/$key->{id}/rotate", undef,
+              $bob_token), 404, 'another user\'s key is 404 to a user');
+my $bobs = $stack->make_key(userId => $bob->{id});
+$res = api('POST', "/api/v1/api-keys/$bobs->{id}/rotate", undef,
+           $bob_token);
+status_is($res, 200, 'a user rotates their own key');
+like($res->{json}{key}, qr/^cr_/, '... and sees the new one');
+is_deeply(hgetall("${P}key:" . sha256_hex($bobs->{key})), {},
+          '... the old one is gone');
+
+# ---- sorting ----
+
+for my $name (qw(kb ka kc)) {
+    $stack->make_key(userId => $alice->{id}, name => $name);
+}
+
+sub names {
+    my ($res, $member, $field) = @_;
+    return join ',', map { $_->{$field} } @{ $res->{json}{$member} // [] };
+}
+
+my $q = "/api/v1/api-keys?userId=$alice->{id}";
+$res = api('GET', "$q&orderBy=name");
+status_is($res, 200, 'orderBy=name');
+like(names($res, 'apiKeys', 'name'), qr/^ka,kb,kc,key-/,
+     '... sorts by name');
+is(names(api('GET', "$q&orderBy=name%20desc"), 'apiKeys', 'name'),
+   join(',', reverse split /,/, names($res, 'apiKeys', 'name')),
+   'orderBy=name desc reverses it');
+is(names(api('GET', "$q&orderBy=name+DESC"), 'apiKeys', 'name'),
+   names(api('GET', "$q&orderBy=name%20desc"), 'apiKeys', 'name'),
+   '"+" separates words too, the direction in any case');
+my @ids = map { $_->{id} } @{ api('GET', "$q&orderBy=createdAt%20desc,"
+                                         . "id%20desc")->{json}{apiKeys} };
+is_deeply(\@ids, [ sort { $b <=> $a } @ids ],
+          'orderBy=createdAt desc, id desc');
+$res = api('GET', "$q&orderBy=name&pageSize=2");
+my $next = api('GET', "$q&orderBy=name&pageSize=2&pageToken="
+               . $res->{json}{nextPageToken});
+is(names($res, 'apiKeys', 'name') . ',' . names($next, 'apiKeys', 'name'),
+   join(',', (split /,/, names(api('GET', "$q&orderBy=name"), 'apiKeys',
+                                'name'))[0 .. 3]),
+   'pages follow the order');
+
+$res = api('GET', "$q&orderBy=keyHash");
+status_is($res, 400, 'a field not in the list is 400');
+like($res->{json}{error}{message}, qr/"orderBy".*"keyHash"/,
+     '... naming the parameter and the field');
+$res = api('GET', "$q&orderBy=name%20sideways");
+status_is($res, 400, 'a direction other than asc or desc is 400');
+like($res->{json}{error}{message}, qr/"sideways"/, '... naming it');
+status_is(api('GET', "$q&orderBy=name%20asc%20x"), 400,
+          'three words are 400');
+status_is(api('GET', "$q&orderBy=lastUsedAt%20desc"), 200,
+          'keys sort by lastUsedAt');
+
+$stack->make_user(username => 'zed');
+is(names(api('GET', '/api/v1/users?orderBy=username%20desc'), 'users',
+         'username') =~ /^zed,/ ? 1 : 0, 1, 'users sort by username');
+status_is(api('GET', '/api/v1/users?orderBy=password'), 400,
+          'not by password');
+status_is(api('GET', '/api/v1/account-groups?orderBy=name'), 200,
+          'groups sort by name');
+status_is(api('GET', '/api/v1/accounts?orderBy=priority%20desc,name'), 200,
+          'accounts sort by priority');
+status_is(api('GET', '/api/v1/audit-log?orderBy=id%20desc'), 200,
+          'any list sorts by id');
+status_is(api('GET', '/api/v1/audit-log?orderBy=action'), 400,
+          '... and by its own fields only');
+
+$stack->finish;
