@@ -24,6 +24,7 @@
 #include "admind_baseurl.h"
 #include "admind_account_types.h"
 #include "admind_cred.h"
+#include "admind_account_state.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
@@ -31,6 +32,7 @@ static int admind_accounts_get(admind_req_t *r);
 static int admind_accounts_create(admind_req_t *r);
 static int admind_accounts_update(admind_req_t *r);
 static int admind_accounts_delete(admind_req_t *r);
+static int admind_accounts_reset(admind_req_t *r);
 
 
 const admind_route_t  admind_accounts_routes[] = {
@@ -43,6 +45,8 @@ const admind_route_t  admind_accounts_routes[] = {
     { "PATCH", "/api/v1/accounts/{id}", admind_accounts_update, 0,
       ADMIND_ROLE_ADMIN },
     { "DELETE", "/api/v1/accounts/{id}", admind_accounts_delete, 0,
+      ADMIND_ROLE_ADMIN },
+    { "POST", "/api/v1/accounts/{id}/reset", admind_accounts_reset, 0,
       ADMIND_ROLE_ADMIN },
     { NULL, NULL, NULL, 0, 0 }
 };
@@ -93,6 +97,10 @@ static const admind_field_t  admind_accounts_fields[] = {
       0 },
     { "credentialHint", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0,
       NULL, 0 },
+    { "cooldownUntil", ADMIND_FIELD_TIME,
+      ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
+    { "health", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "circuit", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
@@ -176,6 +184,9 @@ admind_accounts_fixup(json_t *row)
     admind_resource_bool_column(row, "schedulable");
     admind_resource_bool_column(row, "hasCredential");
     admind_resource_bool_column(row, "hasRefreshToken");
+
+    /* the gateway's view of the account, from its hot-state record */
+    admind_account_state_add(row);
 
     return ADMIND_OK;
 }
@@ -779,6 +790,87 @@ undo:
 
     json_decref(before);
     json_decref(keys);
+    admind_resource_rollback(mysql);
+
+    return r->status;
+}
+
+
+/*
+ * Puts an account back in rotation at once: the gateway's cooldown,
+ * circuit and health are its own (Redis), so the reset is there; the
+ * audit row records the state before and after.
+ */
+static int
+admind_accounts_reset(admind_req_t *r)
+{
+    int        rc;
+    char       err[ADMIND_ERRLEN];
+    MYSQL     *mysql;
+    json_t    *before, *after;
+    uint64_t   id;
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
+        return r->status;
+    }
+
+    before = NULL;
+    after = NULL;
+
+    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resp_error(r, 404, "not_found", "no account %llu",
+                          (unsigned long long) id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK) {
+        goto failed;
+    }
+
+    if (admind_account_state_reset(id, err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "account reset failed",
+                   "id", json_string(r->id),
+                   "error", admind_log_str(err), NULL);
+        admind_resp_error(r, 503, "unavailable", "the hot state is "
+                          "unavailable, try again later");
+        goto undo;
+    }
+
+    if (admind_resource_load(mysql, &admind_accounts_resource, id, &after,
+                             err, sizeof(err))
+        != ADMIND_OK
+        || admind_audit_write(mysql, r, "reset", "account", id, before,
+                              after, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        goto failed;
+    }
+
+    json_decref(before);
+
+    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
+        json_decref(after);
+        return r->status;
+    }
+
+    return admind_resp_json(r, 200, after);
+
+failed:
+
+    admind_resource_db_error(r, &admind_accounts_resource, err);
+
+undo:
+
+    json_decref(before);
+    json_decref(after);
     admind_resource_rollback(mysql);
 
     return r->status;

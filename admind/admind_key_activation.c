@@ -24,7 +24,7 @@
 #define ADMIND_KEY_ACTIVATION_MS     2000
 
 /* keys per pass; the rest wait for the next one */
-#define ADMIND_KEY_ACTIVATION_BATCH  500
+#define ADMIND_KEY_ACTIVATION_BATCH  "500"
 
 
 static pthread_t        admind_ka_thread;
@@ -52,7 +52,7 @@ admind_key_activation_run(MYSQL *mysql, unsigned long *activated,
                          "AND k.first_used_at IS NULL "
                          "AND EXISTS (SELECT 1 FROM usage_records u "
                          "WHERE u.api_key_id = k.id) LIMIT "
-                         ADMIND_KEY_ACTIVATION_STR,
+                         ADMIND_KEY_ACTIVATION_BATCH,
                          NULL, 0, &rows, err, errlen)
         != ADMIND_OK)
     {

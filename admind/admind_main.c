@@ -35,6 +35,7 @@
 #include "admind_resync_worker.h"
 #include "admind_usage_consumer.h"
 #include "admind_subscription_worker.h"
+#include "admind_key_activation.h"
 
 
 /* how long a starting admind waits for a starting mariadbd */
@@ -433,6 +434,12 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (admind_key_activation_start(err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "cannot start the key activation "
+                   "worker", "error", admind_log_str(err), NULL);
+        goto done;
+    }
+
     ctx.router = admind_router_create(admind_route_tables, err, sizeof(err));
     if (ctx.router == NULL) {
         admind_log(ADMIND_LOG_ERROR, "invalid routes",
@@ -477,6 +484,7 @@ done:
     admind_resync_stop();
     admind_usage_consumer_stop();
     admind_subscription_worker_stop();
+    admind_key_activation_stop();
     admind_router_free(ctx.router);
 
     if (hotstate_ready) {

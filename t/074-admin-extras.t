@@ -9,6 +9,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use Digest::SHA qw(sha256_hex);
+use Time::HiRes qw(sleep);
+use Time::Local qw(timegm);
 use QL::Stack;
 
 my $stack = QL::Stack->new(services => [qw(redis mariadb admind)]);
@@ -136,5 +138,77 @@ status_is(api('GET', '/api/v1/audit-log?orderBy=id%20desc'), 200,
           'any list sorts by id');
 status_is(api('GET', '/api/v1/audit-log?orderBy=action'), 400,
           '... and by its own fields only');
+
+# ---- expiry from the first use ----
+
+sub wait_until {
+    my ($seconds, $check) = @_;
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        return 1 if $check->();
+        sleep 0.2;
+    }
+    return $check->();
+}
+
+$res = api('POST', '/api/v1/api-keys', { name => 'ffu',
+    userId => $alice->{id}, expiryMode => 'fromFirstUse',
+    activationDays => 1 });
+status_is($res, 201, 'a key that expires a day after its first use');
+my $ffu = $res->{json};
+is($ffu->{expiryMode}, 'fromFirstUse', '... shows its mode');
+is($ffu->{activationDays}, 1, '... and its period');
+ok(!defined $ffu->{expiresAt}, '... and no expiry yet');
+ok(!defined $ffu->{firstUsedAt}, '... nor a first use');
+my $ffu_rec = "${P}key:" . sha256_hex($ffu->{key});
+is(hgetall($ffu_rec)->{expires_at}, '0', 'its record never expires yet');
+
+status_is(api('POST', '/api/v1/api-keys', { name => 'x',
+    userId => $alice->{id}, expiryMode => 'fromFirstUse' }), 400,
+    'fromFirstUse needs activationDays');
+$res = api('POST', '/api/v1/api-keys', { name => 'x',
+    userId => $alice->{id}, expiryMode => 'fromFirstUse',
+    activationDays => 3, expiresAt => '2030-01-01T00:00:00Z' });
+status_is($res, 400, 'fromFirstUse takes no expiresAt');
+like($res->{json}{error}{message}, qr/"expiresAt"/, '... naming it');
+status_is(api('POST', '/api/v1/api-keys', { name => 'x',
+    userId => $alice->{id}, expiryMode => 'never' }), 400,
+    'an unknown mode is 400');
+is(api('GET', "/api/v1/api-keys/$key->{id}")->{json}{expiryMode}, 'fixed',
+   'keys are fixed by default');
+
+$stack->sql_root("INSERT INTO usage_records (request_id, ts, api_key_id, "
+    . "user_id, account_id, platform, model, input_tokens, output_tokens, "
+    . "cost_micros) VALUES ('ffu-1', '2026-03-04 05:06:07.250', "
+    . "$ffu->{id}, $alice->{id}, 1, 'claude', 'claude-sonnet-4', 1, 1, 1), "
+    . "('ffu-2', '2026-03-05 00:00:00', $ffu->{id}, $alice->{id}, 1, "
+    . "'claude', 'claude-sonnet-4', 1, 1, 1)");
+
+my $got;
+ok(wait_until(10, sub {
+    $got = api('GET', "/api/v1/api-keys/$ffu->{id}")->{json};
+    defined $got->{expiresAt};
+}), 'the first use gives the key its expiry within seconds');
+is($got->{firstUsedAt}, '2026-03-04T05:06:07Z', '... the first use is the '
+   . 'earliest record');
+is($got->{expiresAt}, '2026-03-05T05:06:07Z', '... and a day after it');
+is($got->{version}, $ffu->{version} + 1, '... under a new version');
+my $expected = timegm(7, 6, 5, 5, 2, 2026);
+ok(wait_until(5, sub { (hgetall($ffu_rec)->{expires_at} // '') =~
+                       /^\Q$expected\E/ }),
+   'the Redis record expires then too')
+    or diag($JSON->encode(hgetall($ffu_rec)));
+
+$res = api('PATCH', "/api/v1/api-keys/$ffu->{id}", { activationDays => 3 });
+status_is($res, 200, 'a longer period');
+is($res->{json}{expiresAt}, '2026-03-07T05:06:07Z',
+   '... moves the expiry from the first use');
+status_is(api('PATCH', "/api/v1/api-keys/$ffu->{id}",
+              { expiresAt => '2031-01-01T00:00:00Z' }), 400,
+          'no expiresAt for a fromFirstUse key');
+$res = api('PATCH', "/api/v1/api-keys/$ffu->{id}", { expiryMode => 'fixed',
+           expiresAt => '2031-01-01T00:00:00Z' });
+status_is($res, 200, 'back to a fixed expiry');
+is($res->{json}{expiresAt}, '2031-01-01T00:00:00Z', '... which is kept');
 
 $stack->finish;
