@@ -25,6 +25,7 @@
 #include "admind_account_types.h"
 #include "admind_cred.h"
 #include "admind_account_state.h"
+#include "admind_account_proxy.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
@@ -97,6 +98,14 @@ static const admind_field_t  admind_accounts_fields[] = {
       0 },
     { "credentialHint", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0,
       NULL, 0 },
+    { "proxyUrl", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
+    { "proxyUsername", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256, NULL, 0 },
+    { "proxyPassword", ADMIND_FIELD_STRING,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
+    { "hasProxyPassword", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0,
+      NULL, 0 },
     { "cooldownUntil", ADMIND_FIELD_TIME,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
     { "health", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
@@ -110,7 +119,7 @@ static const admind_field_t  admind_accounts_fields[] = {
 
 /* the write-only fields, wiped from the parsed body after use */
 static const char *const  admind_accounts_secrets[] = {
-    "apiKey", "accessToken", "refreshToken", NULL
+    "apiKey", "accessToken", "refreshToken", "proxyPassword", NULL
 };
 
 
@@ -169,6 +178,7 @@ static const admind_resource_t  admind_accounts_resource = {
     "a.credentials_enc IS NOT NULL AS hasCredential, "
     "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
     "a.credential_hint AS credentialHint, "
+    ADMIND_ACCOUNT_PROXY_SELECT ", "
     ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
     ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
     "FROM accounts a",
@@ -184,6 +194,7 @@ admind_accounts_fixup(json_t *row)
     admind_resource_bool_column(row, "schedulable");
     admind_resource_bool_column(row, "hasCredential");
     admind_resource_bool_column(row, "hasRefreshToken");
+    admind_resource_bool_column(row, "hasProxyPassword");
 
     /* the gateway's view of the account, from its hot-state record */
     admind_account_state_add(row);
@@ -440,7 +451,8 @@ admind_accounts_create(admind_req_t *r)
 
     if (t == NULL
         || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_CREATE)
-           != ADMIND_OK)
+           != ADMIND_OK
+        || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
     {
         goto undo;
     }
@@ -494,6 +506,9 @@ admind_accounts_create(admind_req_t *r)
 
     if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
         != ADMIND_OK
+        || admind_account_proxy_write(r, mysql, id, body, 0, err,
+                                      sizeof(err))
+           != ADMIND_OK
         || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK
@@ -613,7 +628,8 @@ admind_accounts_update(admind_req_t *r)
 
     if (t == NULL
         || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_UPDATE)
-           != ADMIND_OK)
+           != ADMIND_OK
+        || admind_account_proxy_check(r, body, before) != ADMIND_OK)
     {
         goto undo;
     }
@@ -663,6 +679,9 @@ admind_accounts_update(admind_req_t *r)
     }
 
     if (rc != ADMIND_OK
+        || admind_account_proxy_write(r, mysql, id, body, w.n == 0, err,
+                                      sizeof(err))
+           != ADMIND_OK
         || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK

@@ -73,6 +73,7 @@ static const admind_field_t  admind_plans_fields[] = {
     { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_plans_statuses, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -115,7 +116,7 @@ static const admind_resource_t  admind_plans_resource = {
     "CAST(p.quota_cost_micros AS CHAR) AS quotaCostMicros, p.period, "
     "CAST(p.price_micros AS CHAR) AS priceMicros, p.limits, p.status, "
     ADMIND_SQL_TIME("p.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("p.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("p.updated_at", "updatedAt") ", p.version "
     "FROM plans p",
 
     "p.id", "FROM plans p", admind_plans_filters, admind_plans_uniques,
@@ -334,6 +335,7 @@ admind_plans_update(admind_req_t *r)
     MYSQL               *mysql;
     json_t              *body, *before, *after;
     uint64_t             id;
+    long long            version;
     admind_write_t       w;
 
     if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
@@ -371,11 +373,25 @@ admind_plans_update(admind_req_t *r)
         goto failed;
     }
 
+    if (admind_resource_version(r, &admind_plans_resource, body, before,
+                                &version)
+        != ADMIND_OK)
+    {
+        goto undo;
+    }
+
     admind_write_init(&w);
     admind_plans_write(&w, body, limits);
 
-    if (admind_write_update(mysql, "plans", &w, id, err, sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "plans", &w, id, version, err,
+                                sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_plans_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_plans_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK

@@ -64,6 +64,7 @@ static const admind_field_t  admind_subscriptions_fields[] = {
     { "autoRenew", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
+    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -95,7 +96,7 @@ static const admind_resource_t  admind_subscriptions_resource = {
     ADMIND_SQL_TIME("s.expire_at", "expireAt") ", "
     "s.auto_renew AS autoRenew, "
     ADMIND_SQL_TIME("s.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("s.updated_at", "updatedAt") " "
+    ADMIND_SQL_TIME("s.updated_at", "updatedAt") ", s.version "
     "FROM subscriptions s",
 
     "s.id", "FROM subscriptions s", NULL, NULL, admind_subscriptions_fixup
@@ -350,6 +351,7 @@ admind_subscriptions_update(admind_req_t *r)
     time_t               start, expire;
     uint64_t             id, user_id;
     admind_period_e      period;
+    long long            version;
     admind_write_t       w;
 
     if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
@@ -382,6 +384,13 @@ admind_subscriptions_update(admind_req_t *r)
 
     if (rc != ADMIND_OK) {
         goto failed;
+    }
+
+    if (admind_resource_version(r, &admind_subscriptions_resource, body,
+                                before, &version)
+        != ADMIND_OK)
+    {
+        goto undo;
     }
 
     user_id = admind_resource_id(before, "userId");
@@ -436,9 +445,15 @@ admind_subscriptions_update(admind_req_t *r)
         admind_write_set(&w, "expire_at", admind_db_str(expire_sql));
     }
 
-    if (admind_write_update(mysql, "subscriptions", &w, id, err,
-                            sizeof(err))
-        != ADMIND_OK
+    rc = admind_write_update_if(mysql, "subscriptions", &w, id, version, err,
+                                sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resource_conflict(r, &admind_subscriptions_resource, id);
+        goto undo;
+    }
+
+    if (rc != ADMIND_OK
         || admind_resource_load(mysql, &admind_subscriptions_resource, id,
                                 &after, err, sizeof(err))
            != ADMIND_OK

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # The admin API's smaller operations: rotating an API key (the new key is
-# shown once, the old one stops working at once), sorting lists
+# shown once, the old record is deleted at once), sorting lists
 # (orderBy), keys whose expiry counts from their first use, and account
-# status, cooldown, manual reset and proxy settings.
+# status, cooldown, manual reset and proxy settings, and versions (409)
+# on plans and subscriptions.
 use strict;
 use warnings;
 use FindBin;
@@ -210,5 +211,142 @@ $res = api('PATCH', "/api/v1/api-keys/$ffu->{id}", { expiryMode => 'fixed',
            expiresAt => '2031-01-01T00:00:00Z' });
 status_is($res, 200, 'back to a fixed expiry');
 is($res->{json}{expiresAt}, '2031-01-01T00:00:00Z', '... which is kept');
+
+# ---- account status, cooldown and reset ----
+
+my @acc = map {
+    $stack->make_or_die('/api/v1/accounts', { name => "acc-$_->[0]",
+        type => 'claude-console', baseUrl => 'http://127.0.0.1:9',
+        apiKey => 'sk-ant-' . $_->[0] x 8, priority => $_->[1] })
+} [ 'a', 10 ], [ 'b', 30 ], [ 'c', 20 ];
+is(names(api('GET', '/api/v1/accounts?orderBy=priority%20desc'),
+         'accounts', 'name'), 'acc-b,acc-c,acc-a',
+   'accounts sort by priority');
+
+my $acc = $acc[0];
+is($acc->{health}, 100, 'a new account is healthy');
+is($acc->{circuit}, 'closed', '... its circuit closed');
+ok(exists $acc->{cooldownUntil} && !defined $acc->{cooldownUntil},
+   '... and it has no cooldown');
+
+my $until = (time + 600) * 1000;
+my $arec = "${P}account:$acc->{id}";
+$stack->redis('HSET', $arec, 'cooldown_until_ms', $until, 'health', 35,
+              'circuit', 'open', 'circuit_until_ms', $until,
+              'probe_until_ms', $until);
+$got = api('GET', "/api/v1/accounts/$acc->{id}")->{json};
+my @t = gmtime(int($until / 1000));
+is($got->{cooldownUntil}, sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ',
+   $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]), 'GET shows the cooldown');
+is($got->{health}, 35, '... the health');
+is($got->{circuit}, 'open', '... and the open circuit');
+is((grep { $_->{id} eq $acc->{id} } @{ api('GET', '/api/v1/accounts')
+   ->{json}{accounts} })[0]{circuit}, 'open', 'the list shows it too');
+status_is(api('PATCH', "/api/v1/accounts/$acc->{id}", { name => 'acc-a',
+              map { ($_ => $got->{$_}) } qw(cooldownUntil health circuit) }),
+          200, 'the state fields are output only: sent back, ignored');
+
+$res = api('POST', "/api/v1/accounts/$acc->{id}/reset");
+status_is($res, 200, 'reset');
+is($res->{json}{health}, 100, '... healthy again');
+is($res->{json}{circuit}, 'closed', '... circuit closed');
+ok(!defined $res->{json}{cooldownUntil}, '... no cooldown');
+my $h = hgetall($arec);
+is($h->{health}, '100', 'Redis: health 100');
+ok(!exists $h->{cooldown_until_ms} && !exists $h->{circuit}
+   && !exists $h->{circuit_until_ms} && !exists $h->{probe_until_ms},
+   'Redis: cooldown, circuit and probe cleared');
+ok(exists $h->{platform}, 'Redis: the configuration stays')
+    or diag($JSON->encode($h));
+$audit = api('GET', "/api/v1/audit-log?resource=account&resourceId="
+             . $acc->{id})->{json};
+my ($entry) = grep { $_->{action} eq 'reset' } @{ $audit->{entries} // [] };
+ok($entry, 'the reset is audited') or diag($JSON->encode($audit));
+status_is(api('POST', '/api/v1/accounts/999999/reset'), 404,
+          'no such account: 404');
+status_is(api('POST', "/api/v1/accounts/$acc->{id}/reset", undef,
+              $bob_token), 403, 'users cannot reset accounts');
+$stack->redis('DEL', $arec);
+status_is(api('POST', "/api/v1/accounts/$acc->{id}/reset"), 200,
+          'reset of an unpublished account');
+is_deeply(hgetall($arec), {}, '... makes no half record');
+
+# ---- proxy settings ----
+
+my $pa = $acc[1];
+ok(!defined $pa->{proxyUrl} && !$pa->{hasProxyPassword}, 'no proxy yet');
+$res = api('PATCH', "/api/v1/accounts/$pa->{id}", {
+    proxyUrl => 'socks5://10.0.0.1:1080', proxyUsername => 'px',
+    proxyPassword => 'px-secret-1' });
+status_is($res, 200, 'a proxy with a username and password');
+is($res->{json}{proxyUrl}, 'socks5://10.0.0.1:1080', '... URL shown');
+is($res->{json}{proxyUsername}, 'px', '... username shown');
+ok($res->{json}{hasProxyPassword}, '... a password is stored');
+ok(!exists $res->{json}{proxyPassword}, '... and never shown');
+is($res->{json}{version}, $pa->{version} + 1, '... a new version');
+my $raw = $stack->sql_root("SELECT proxy_config FROM quotalane.accounts "
+                           . "WHERE id = $pa->{id}");
+like($raw // '', qr/"passwordEnc": *"[0-9a-f]{40,}"/,
+     'the password is stored sealed');
+unlike($raw // '', qr/px-secret-1/, '... never in plain text');
+my $log = api('GET', "/api/v1/audit-log?resource=account&resourceId="
+              . $pa->{id})->{json};
+unlike($JSON->encode($log), qr/px-secret-1/, 'and not in the audit log');
+for my $bad ('ftp://10.0.0.1', 'socks5://', 'http://u:p@h:1',
+             'socks4://h:1') {
+    $res = api('PATCH', "/api/v1/accounts/$pa->{id}", { proxyUrl => $bad });
+    status_is($res, 400, "proxyUrl $bad is 400");
+}
+like($res->{json}{error}{message}, qr/"proxyUrl"/, '... naming it');
+$res = api('PATCH', "/api/v1/accounts/$pa->{id}",
+           { proxyUrl => 'http://proxy.example:3128' });
+is($res->{json}{proxyUsername}, 'px', 'a new URL keeps the username');
+ok($res->{json}{hasProxyPassword}, '... and the password');
+$res = api('PATCH', "/api/v1/accounts/$pa->{id}", { proxyPassword => undef });
+ok(!$res->{json}{hasProxyPassword}, 'null removes the password');
+$res = api('PATCH', "/api/v1/accounts/$pa->{id}", { proxyUrl => undef });
+ok(!defined $res->{json}{proxyUrl} && !defined $res->{json}{proxyUsername},
+   'a null URL removes the proxy');
+status_is(api('PATCH', "/api/v1/accounts/$pa->{id}",
+              { proxyUsername => 'x' }), 400,
+          'a username without a URL is 400');
+$res = api('POST', '/api/v1/accounts', { name => 'acc-p',
+    type => 'claude-console', baseUrl => 'http://127.0.0.1:9',
+    apiKey => 'sk-ant-pppppppp', proxyUrl => 'https://10.1.1.1:8443',
+    proxyPassword => 'pw' });
+status_is($res, 201, 'a proxy on create');
+is($res->{json}{proxyUrl}, 'https://10.1.1.1:8443', '... shown');
+ok($res->{json}{hasProxyPassword}, '... with its password');
+
+# ---- optimistic concurrency on plans and subscriptions ----
+
+my $plan = $stack->make_or_die('/api/v1/plans', { name => 'vplan',
+    period => 'monthly', quotaCostMicros => '1000000' });
+is($plan->{version}, 1, 'a new plan is version 1');
+$res = api('PATCH', "/api/v1/plans/$plan->{id}", { name => 'vplan2',
+           version => $plan->{version} });
+status_is($res, 200, 'a plan update with the current version');
+is($res->{json}{version}, 2, '... moves it');
+$res = api('PATCH', "/api/v1/plans/$plan->{id}", { name => 'vplan3',
+           version => $plan->{version} });
+status_is($res, 409, 'a stale plan update is 409');
+is($res->{json}{error}{code}, 'conflict', '... conflict');
+is(api('GET', "/api/v1/plans/$plan->{id}")->{json}{name}, 'vplan2',
+   '... and changes nothing');
+status_is(api('PATCH', "/api/v1/plans/$plan->{id}", { name => 'vplan4' }),
+          200, 'without a version the update is unconditional');
+
+my $sub = $stack->make_or_die('/api/v1/subscriptions',
+    { userId => $alice->{id}, planId => $plan->{id} });
+ok($sub->{version} >= 1, 'a subscription has a version');
+$res = api('PATCH', "/api/v1/subscriptions/$sub->{id}", { autoRenew => \1,
+           version => $sub->{version} });
+status_is($res, 200, 'a subscription update with the current version');
+is($res->{json}{version}, $sub->{version} + 1, '... moves it');
+status_is(api('PATCH', "/api/v1/subscriptions/$sub->{id}",
+              { autoRenew => \0, version => $sub->{version} }), 409,
+          'a stale subscription update is 409');
+status_is(api('PATCH', "/api/v1/subscriptions/$sub->{id}",
+              { version => 'x' }), 400, 'a version that is no number: 400');
 
 $stack->finish;
