@@ -25,13 +25,8 @@
 #include "admind_db_stmt.h"
 
 
-/* a connection idle for longer is pinged before use */
-#define ADMIND_DB_IDLE_PING  10
-
-
 typedef struct {
     MYSQL   *mysql;
-    time_t   last_used;
 } admind_db_conn_t;
 
 
@@ -202,7 +197,6 @@ admind_db_connect(unsigned *err_no, char *err, size_t errlen)
 static MYSQL *
 admind_db_get_errno(unsigned *err_no, char *err, size_t errlen)
 {
-    time_t             now;
     admind_db_conn_t  *conn;
 
     *err_no = 0;
@@ -214,15 +208,13 @@ admind_db_get_errno(unsigned *err_no, char *err, size_t errlen)
         return NULL;
     }
 
-    now = admind_db_now();
-
     /*
-     * A connection that sat idle may have been closed by a server restart
-     * or wait_timeout; a ping finds out before a statement that must not
-     * be retried blindly does.
+     * The server may have restarted since this connection's last use, even
+     * a moment ago; a ping (one local round trip, cheap next to an admin
+     * request) finds out before a statement that must not be retried
+     * blindly does.
      */
-    if (conn->mysql != NULL && now - conn->last_used > ADMIND_DB_IDLE_PING
-        && mysql_ping(conn->mysql) != 0)
+    if (conn->mysql != NULL && mysql_ping(conn->mysql) != 0)
     {
         admind_log(ADMIND_LOG_INFO, "database connection lost, reconnecting",
                    "error", admind_log_str(mysql_error(conn->mysql)), NULL);
@@ -236,8 +228,6 @@ admind_db_get_errno(unsigned *err_no, char *err, size_t errlen)
             return NULL;
         }
     }
-
-    conn->last_used = now;
 
     return conn->mysql;
 }
