@@ -27,6 +27,13 @@ MODULE_SRCS := $(wildcard ngx_quotalane_module/*.[ch]) \
                $(wildcard ngx_quotalane_module/lua/*.lua) \
                config $(QL_SRCS) $(QL_HDRS)
 
+# Compiled once, archived, linked into admind, the unit tests and tools.
+OBJ_DIR     := $(BUILD)/obj
+QL_OBJS     := $(patsubst %.c,$(OBJ_DIR)/%.o,$(QL_SRCS))
+ADMIND_OBJS := $(patsubst %.c,$(OBJ_DIR)/%.o,$(ADMIND_LIB))
+ADMIND_MAIN := $(OBJ_DIR)/admind/admind_main.o
+LIBQL       := $(BUILD)/libqladmind.a
+
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
@@ -54,22 +61,28 @@ module-asan:
 
 admind: $(ADMIND)
 
-$(ADMIND): $(ADMIND_SRCS) $(ADMIND_HDRS) $(QL_SRCS) $(QL_HDRS)
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(QL_CFLAGS) $(ADMIND_SRCS) $(QL_SRCS) -o $@ $(QL_LIBS)
+$(OBJ_DIR)/%.o: %.c $(ADMIND_HDRS) $(QL_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QL_CFLAGS) -c $< -o $@
 
-$(BUILD)/unit/%: t/unit/%.c $(ADMIND_LIB) $(ADMIND_HDRS) $(QL_SRCS) $(QL_HDRS)
+$(LIBQL): $(ADMIND_OBJS) $(QL_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ADMIND): $(ADMIND_MAIN) $(LIBQL)
+	$(CC) $(CFLAGS) $(ADMIND_MAIN) $(LIBQL) -o $@ $(QL_LIBS)
+
+$(BUILD)/unit/%: t/unit/%.c $(LIBQL)
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(ADMIND_LIB) $(QL_SRCS) -o $@ \
-	    $(QL_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(LIBQL) -o $@ $(QL_LIBS) -lcmocka
 
 # Small commands the integration tests drive (nginx-free references).
 TOOL_SRCS   := $(wildcard t/tools/*.c)
 TOOL_BINS   := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-$(BUILD)/tools/%: t/tools/%.c $(QL_SRCS) $(QL_HDRS)
+$(BUILD)/tools/%: t/tools/%.c $(LIBQL)
 	@mkdir -p $(BUILD)/tools
-	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(QL_SRCS) -o $@ $(QL_LIBS)
+	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(LIBQL) -o $@ $(QL_LIBS)
 
 tools: $(TOOL_BINS)
 
@@ -88,6 +101,7 @@ integration: all module-asan tools
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 $(UNIT_BINS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
