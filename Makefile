@@ -40,7 +40,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 PROVE_JOBS  ?= 2
 
 .PHONY: all deps module module-asan admind tools unit integration test run \
-        stop clean api-docs
+        stop clean api-docs print-cflags
 
 all: module admind
 
@@ -90,6 +90,10 @@ tools: $(TOOL_BINS)
 # generated; t/070-api-contract.t fails when docs/API.md is stale.
 api-docs:
 	@scripts/api-docs.sh
+
+# the flags our nginx-free C is compiled with (t/004-install-deps.t)
+print-cflags:
+	@echo $(QL_CFLAGS)
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \

@@ -13,6 +13,13 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+. scripts/lib/need.sh
+
+# protoc's well-known types (descriptor, empty, struct, timestamp) are
+# not part of protobuf-compiler
+need_cmd protoc protobuf-compiler
+need_file /usr/include/google/protobuf/descriptor.proto libprotobuf-dev
+need_cmd python3 python3
 
 out=${API_DOCS_OUT:-build/proto}
 

@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
 # Installs every Debian package QuotaLane needs to build, run, test and
 # benchmark. Idempotent: does nothing when all packages are present.
+#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh --list   print the package list, one a line
+# t/004-install-deps.t checks that every header, .proto import, command
+# and Perl module the project uses comes from one of these packages (or
+# from what they depend on).
 set -euo pipefail
 
 packages=(
-    build-essential pkg-config perl python3 nodejs
+    # toolchain and the module's build against Debian's nginx tree
+    build-essential pkg-config clang libclang-rt-14-dev
     nginx nginx-dev libpcre2-dev zlib1g-dev
+    # libraries
     libssl-dev libhiredis-dev libjansson-dev libjwt-dev
     default-libmysqlclient-dev libmariadb-dev libmicrohttpd-dev
     libcrypt-dev libldap2-dev libcmocka-dev
-    mariadb-server mariadb-client redis-server
-    protobuf-compiler wrk nghttp2-client valgrind curl slapd ldap-utils
-    clang libclang-rt-14-dev
+    # the API contract: protoc and its well-known types
+    protobuf-compiler libprotobuf-dev
+    # servers the stack and the tests start
+    mariadb-server mariadb-client redis-server slapd ldap-utils
+    # scripts, tests and the bench
+    perl python3 nodejs openssl curl procps util-linux coreutils git
+    wrk nghttp2-client valgrind linux-perf
 )
+
+if [ "${1:-}" = "--list" ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,7 +40,19 @@ done
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+# Debian's postinst scripts would start system-wide services; the project
+# runs its own instances under var/ and in test temp dirs instead.
+export DEBIAN_FRONTEND=noninteractive
+
 install_sdks() {
+    # NodeSource's nodejs bundles npm; Debian's does not
+    if ! command -v npm >/dev/null 2>&1; then
+        $sudo apt-get install -y -qq --no-install-recommends npm
+    fi
     if [ ! -d "$repo/t/sdk/node_modules" ] \
             || [ "$repo/t/sdk/package-lock.json" \
                  -nt "$repo/t/sdk/node_modules" ]; then
@@ -40,13 +68,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    sudo="sudo"
-fi
-# Debian's postinst scripts would start system-wide services; the project
-# runs its own instances under var/ and in test temp dirs instead.
-export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 

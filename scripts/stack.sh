@@ -180,6 +180,13 @@ stop_one() {
 
 case "${1:-}" in
 start)
+    . "$repo/scripts/lib/need.sh"
+    need_cmd redis-server redis-server
+    need_cmd mariadbd mariadb-server
+    need_cmd mariadb mariadb-client
+    need_cmd nginx nginx
+    need_cmd openssl openssl
+    need_cmd python3 python3
     mkdir -p "$run" "$log" "$data"
     chmod 700 "$run"
     start_redis
