@@ -32,6 +32,7 @@
 #include "admind_audit.h"
 #include "admind_hotstate.h"
 #include "admind_auth.h"
+#include "admind_key_policy.h"
 
 
 /* "cr_" and 7 hex digits: enough to tell keys apart, nothing to guess */
@@ -123,6 +124,8 @@ static const admind_field_t  admind_api_keys_fields[] = {
     { "accountId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
     { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
     { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_api_keys_statuses, 0 },
+    { "disabledByAdmin", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
+      0 },
     { "lastUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
     { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
@@ -131,14 +134,22 @@ static const admind_field_t  admind_api_keys_fields[] = {
 };
 
 
-/* what users may give for their own keys (output fields are ignored) */
+/*
+ * What users may give for their own keys (output fields are ignored);
+ * their key policy then bounds the values (admind_key_policy.h).
+ */
 static const char *const  admind_api_keys_user_create[] = {
     "name", "userId", "permissions", "allowedClients", "blockedModels",
-    "expiresAt", "expiryMode", "activationDays", NULL
+    "expiresAt", "expiryMode", "activationDays", "rateWindowSeconds",
+    "concurrencyLimit", "rateLimitRequests", "rateLimitTokens",
+    "rateLimitCostMicros", "dailyCostLimitMicros", "weeklyCostLimitMicros",
+    "totalCostLimitMicros", NULL
 };
 
 static const char *const  admind_api_keys_user_update[] = {
-    "name", "status", "version", NULL
+    "name", "status", "version", "concurrencyLimit", "rateLimitRequests",
+    "rateLimitTokens", "rateLimitCostMicros", "dailyCostLimitMicros",
+    "weeklyCostLimitMicros", "totalCostLimitMicros", NULL
 };
 
 
@@ -208,6 +219,7 @@ static const admind_resource_t  admind_api_keys_resource = {
     ADMIND_SQL_TIME("k.first_used_at", "firstUsedAt") ", "
     "CAST(k.account_id AS CHAR) AS accountId, "
     "CAST(k.group_id AS CHAR) AS groupId, k.status, "
+    "k.status_by_admin AS disabledByAdmin, "
     ADMIND_SQL_TIME("k.last_used_at", "lastUsedAt") ", "
     ADMIND_SQL_TIME("k.created_at", "createdAt") ", "
     ADMIND_SQL_TIME("k.updated_at", "updatedAt") ", k.version "
@@ -231,6 +243,8 @@ admind_api_keys_fixup(json_t *row)
     {
         return ADMIND_ERROR;
     }
+
+    admind_resource_bool_column(row, "disabledByAdmin");
 
     return ADMIND_OK;
 }
@@ -533,6 +547,19 @@ admind_api_keys_write(admind_write_t *w, json_t *body, char *texts[3],
 }
 
 
+/* a status an admin sets is one its user cannot undo */
+static void
+admind_api_keys_status_by(admind_req_t *r, admind_write_t *w, json_t *body)
+{
+    if (admind_auth_is_admin(r) && admind_fields_has(body, "status")) {
+        admind_write_set(w, "status_by_admin",
+                         admind_db_int(strcmp(admind_fields_str(body,
+                                                  "status", ""),
+                                              "disabled") == 0));
+    }
+}
+
+
 static void
 admind_api_keys_free(char *texts[3])
 {
@@ -622,9 +649,17 @@ admind_api_keys_create(admind_req_t *r)
     }
 
     after = NULL;
+    texts[0] = NULL;
+    texts[1] = NULL;
+    texts[2] = NULL;
+
+    if (admind_key_policy_create(r, mysql, body) != ADMIND_OK) {
+        goto undo;
+    }
 
     admind_write_init(&w);
     admind_api_keys_write(&w, body, texts, expires);
+    admind_api_keys_status_by(r, &w, body);
     admind_write_set(&w, "key_hash",
                      admind_db_strn(digest, QL_APIKEY_DIGEST_HEX));
     admind_write_set(&w, "key_prefix",
@@ -763,7 +798,8 @@ admind_api_keys_update(admind_req_t *r)
         goto undo;
     }
 
-    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK
+    if (admind_key_policy_update(r, body, before) != ADMIND_OK
+        || admind_api_keys_refs(r, mysql, body) != ADMIND_OK
         || admind_api_keys_expiry(r, body, before, &ffu) != ADMIND_OK)
     {
         goto undo;
@@ -771,6 +807,7 @@ admind_api_keys_update(admind_req_t *r)
 
     admind_write_init(&w);
     admind_api_keys_write(&w, body, texts, expires);
+    admind_api_keys_status_by(r, &w, body);
 
     rc = admind_write_update_if(mysql, "api_keys", &w, id, version, err,
                                 sizeof(err));

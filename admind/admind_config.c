@@ -174,6 +174,10 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "login_failure_window_seconds", admind_conf_set_uint,
       admind_conf_off(login_failure_window_seconds), 1, 86400, "300", 0 },
 
+    /* a user's own keys without a key policy (admind_key_policy.h) */
+    { "user_max_keys", admind_conf_set_uint,
+      admind_conf_off(user_max_keys), 0, 100000, "10", 0 },
+
     { "ldap_url", admind_conf_set_str, admind_conf_off(ldap_url),
       0, 0, "", 1 },
 

@@ -52,6 +52,7 @@ struct admind_conf_s {
     unsigned             login_max_failures;
     unsigned             login_max_failures_per_addr;
     unsigned             login_failure_window_seconds;
+    unsigned             user_max_keys;
     char                *ldap_url;
     char                *ldap_bind_dn_template;
     char                *ldap_user_role;

@@ -15,6 +15,7 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_auth_routes,
     admind_users_routes,
     admind_api_keys_routes,
+    admind_key_policy_routes,
     admind_accounts_routes,
     admind_account_groups_routes,
     admind_audit_log_routes,

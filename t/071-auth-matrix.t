@@ -180,9 +180,9 @@ my %own = (
                          userId => $bob->{id} }), 201,
                   'a user may name themselves as the owner');
         $res = as_bob('POST', '/api/v1/api-keys', { name => 'x',
-                      concurrencyLimit => 100 });
-        status_is($res, 403, 'a user cannot set limits');
-        like($res->{json}{error}{message}, qr/"concurrencyLimit"/,
+                      weeklyResetHours => 3 });
+        status_is($res, 403, 'a user cannot set what is no limit of theirs');
+        like($res->{json}{error}{message}, qr/"weeklyResetHours"/,
              '... and is told which field');
         status_is(as_bob('POST', '/api/v1/api-keys', { name => 'x',
                          accountId => 1 }), 403,
@@ -230,6 +230,14 @@ my %own = (
         my $res = as_bob('POST', "$bob_key/rotate");
         status_is($res, 200, 'a user rotates their own key');
         like($res->{json}{key}, qr/^cr_/, '... and sees the new one');
+    },
+
+    'GET /api/v1/users/{id}/key-policy' => sub {
+        my $res = as_bob('GET', "/api/v1/users/$bob->{id}/key-policy");
+        status_is($res, 200, 'a user reads their key policy');
+        is($res->{json}{maxKeys}, 10, '... user_max_keys by default');
+        status_is(as_bob('GET', "/api/v1/users/$alice->{id}/key-policy"),
+                  404, 'another user\'s is 404');
     },
 
     'GET /api/v1/plans' => sub {
@@ -286,6 +294,86 @@ for my $r (grep { $_->{access} eq 'user' } @routes) {
         or next;
     $own{$name}->();
 }
+
+# ---- the key policy binds what users make themselves (issue 11) ----
+
+my $group = $stack->make_or_die('/api/v1/account-groups',
+                                { name => 'team', platform => 'claude' });
+my $held = as_bob('GET', '/api/v1/api-keys')->{json}{totalSize};
+my $policy_url = "/api/v1/users/$bob->{id}/key-policy";
+my $res = api('PUT', $policy_url, { maxKeys => $held + 2,
+    concurrencyLimit => 2, totalCostLimitMicros => '1',
+    rateLimitRequests => 10, rateWindowSeconds => 30,
+    permissions => ['claude'], blockedModels => ['claude-opus-4-1'],
+    groupId => $group->{id} });
+status_is($res, 200, 'an admin sets a key policy');
+is($res->{json}{totalCostLimitMicros}, '1', '... read back in proto form');
+is_deeply($res->{json}{permissions}, ['claude'], '... with its lists');
+status_is(api('PUT', $policy_url, { maxKeys => -1 }), 400,
+          'a policy out of range is refused');
+status_is(api('PUT', $policy_url, { accountId => '999999' }), 400,
+          'a policy binding to no account is refused');
+status_is(api('PUT', $policy_url, { spendAll => 1 }), 400,
+          'an unknown policy field is refused');
+
+$res = as_bob('POST', '/api/v1/api-keys', { name => 'self-made' });
+status_is($res, 201, 'a user creates a key under a policy');
+my $made = $res->{json};
+is($made->{concurrencyLimit}, 2, '... which gets the concurrency ceiling');
+is($made->{totalCostLimitMicros}, '1', '... and the cost ceiling');
+is($made->{rateLimitRequests}, 10, '... and the rate ceiling');
+is($made->{rateWindowSeconds}, 30, '... in the policy\'s window');
+is_deeply($made->{permissions}, ['claude'], '... the policy\'s platforms');
+is_deeply($made->{blockedModels}, ['claude-opus-4-1'],
+          '... its blocked models');
+is($made->{groupId}, $group->{id}, '... and its binding');
+
+$res = as_bob('POST', '/api/v1/api-keys', { name => 'x',
+              concurrencyLimit => 3 });
+status_is($res, 403, 'a limit above the ceiling is refused');
+like($res->{json}{error}{message}, qr/"concurrencyLimit": at most 2/,
+     '... naming the field and the ceiling');
+status_is(as_bob('POST', '/api/v1/api-keys', { name => 'x',
+                 totalCostLimitMicros => '0' }), 201,
+          '0 ("no limit") takes the ceiling instead');
+status_is(as_bob('POST', '/api/v1/api-keys', { name => 'x',
+                 permissions => ['gemini'] }), 403,
+          'a platform outside the policy is refused');
+status_is(as_bob('POST', '/api/v1/api-keys', { name => 'x',
+                 rateWindowSeconds => 86400 }), 403,
+          'another rate window is refused');
+$res = as_bob('POST', '/api/v1/api-keys', { name => 'x' });
+status_is($res, 403, 'maxKeys keys and no more');
+like($res->{json}{error}{message}, qr/the most your key policy allows/,
+     '... with the reason');
+status_is(api('POST', '/api/v1/api-keys', { name => 'by admin',
+              userId => $bob->{id} }), 201,
+          'an admin is not bound by the policy');
+
+my $made_url = "/api/v1/api-keys/$made->{id}";
+status_is(as_bob('PATCH', $made_url, { concurrencyLimit => 3 }), 403,
+          'a user cannot raise a limit of their key');
+status_is(as_bob('PATCH', $made_url, { totalCostLimitMicros => '0' }), 403,
+          '... nor clear it');
+$res = as_bob('PATCH', $made_url, { concurrencyLimit => 1 });
+status_is($res, 200, 'a user may lower it');
+is($res->{json}{concurrencyLimit}, 1, '... and it is lower');
+status_is(as_bob('PATCH', $made_url, { concurrencyLimit => 2 }), 403,
+          '... and cannot raise it back');
+
+$res = api('PATCH', $made_url, { status => 'disabled' });
+ok($res->{json}{disabledByAdmin}, 'an admin disables the key');
+status_is(as_bob('PATCH', $made_url, { status => 'active' }), 403,
+          'its user cannot enable it again');
+is(api('GET', $made_url)->{json}{status}, 'disabled', '... it stays off');
+$res = api('PATCH', $made_url, { status => 'active' });
+ok(!$res->{json}{disabledByAdmin}, 'an admin enables it');
+status_is(as_bob('PATCH', $made_url, { status => 'disabled' }), 200,
+          'its user may then disable it');
+status_is(as_bob('PATCH', $made_url, { status => 'active' }), 200,
+          '... and enable it again');
+status_is(api('PUT', $policy_url, {}), 200,
+          'an empty policy restores the defaults');
 
 # an admin sees everyone's
 is(api('GET', '/api/v1/api-keys')->{json}{totalSize} >= 2, 1,
