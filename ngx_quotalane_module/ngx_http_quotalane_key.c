@@ -8,6 +8,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_quotalane_module.h"
+#include "ql_model_rule.h"
 
 
 /* HMGET field order; the serialized record keeps it. */
@@ -392,17 +393,31 @@ ngx_http_quotalane_key_check(ngx_http_request_t *r,
 }
 
 
+/* blocked models are rules, one a line (ql_model_rule.h) */
 ngx_int_t
 ngx_http_quotalane_key_check_model(ngx_http_quotalane_ctx_t *ctx)
 {
-    if (ctx->model.len
-        && ngx_http_quotalane_list_has(&ctx->key.blocked_models, '\n',
-                                       ctx->model.data, ctx->model.len))
-    {
-        ctx->error_kind = QL_ERR_PERMISSION;
-        ctx->error_message = "This API key may not use the requested "
-                             "model.";
-        return NGX_DECLINED;
+    u_char  *p, *last, *next;
+
+    p = ctx->key.blocked_models.data;
+    last = p + ctx->key.blocked_models.len;
+
+    while (p < last && ctx->model.len) {
+        next = ngx_strlchr(p, last, '\n');
+        if (next == NULL) {
+            next = last;
+        }
+
+        if (ql_model_rule_match(p, next - p, ctx->model.data,
+                                ctx->model.len))
+        {
+            ctx->error_kind = QL_ERR_PERMISSION;
+            ctx->error_message = "This API key may not use the requested "
+                                 "model.";
+            return NGX_DECLINED;
+        }
+
+        p = next + 1;
     }
 
     return NGX_OK;

@@ -136,6 +136,24 @@ is_error($stack->gateway('POST', '/v1/messages',
                          { 'x-api-key' => $no_opus->{key} },
                          { %$body, model => 'claude-opus-4-1' }),
          403, 'permission_error', 'blacklisted model');
+# what the upstream serves as the same model is blocked too (issue 11)
+for my $model ('claude-opus-4-1-20250805', 'claude-opus-4-1-latest',
+               'Claude-Opus-4-1', 'claude-opus-4-1 ',
+               'us.anthropic.claude-opus-4-1-20250805-v1:0',
+               'anthropic/claude-opus-4-1') {
+    is_error($stack->gateway('POST', '/v1/messages',
+                             { 'x-api-key' => $no_opus->{key} },
+                             { %$body, model => $model }),
+             403, 'permission_error', "blacklisted model as '$model'");
+}
+my $no_family = $stack->make_key(blockedModels => ['claude-opus*']);
+is_error($stack->gateway('POST', '/v1/messages',
+                         { 'x-api-key' => $no_family->{key} },
+                         { %$body, model => 'claude-opus-4-20250514' }),
+         403, 'permission_error', 'a family rule blocks its models');
+is($stack->gateway('POST', '/v1/messages',
+                   { 'x-api-key' => $no_family->{key} }, $body)->{status},
+   200, '... and no others');
 is($stack->gateway('POST', '/v1/messages', { 'x-api-key' => $no_opus->{key} },
                    $body)->{status}, 200, 'other models pass');
 
