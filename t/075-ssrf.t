@@ -122,7 +122,7 @@ for my $b (
             'proxyUrl', $re, "proxyUrl $url: 400");
     refused(api('POST', '/api/v1/accounts', { name => 'bad-proxy',
                 type => 'claude-console', apiKey => 'sk-ant-bad-key-1',
-                proxyUrl => $url }),
+                baseUrl => $stack->mock_url, proxyUrl => $url }),
             'proxyUrl', $re, "... also on create");
 }
 $res = api('PATCH', "/api/v1/accounts/$acct->{id}",
