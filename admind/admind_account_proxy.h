@@ -31,8 +31,8 @@
  * The body's proxyUrl, when it sets one, is http, https, socks5 or
  * socks5h with a host[:port] and nothing else, and resolves to an
  * address the outbound URL policy lets through, put in addr
- * (ADMIND_BASEURL_ADDR bytes; "" when the body sets no URL).  It resolves names: call it outside a
- * transaction.  Answers 400 otherwise.
+ * (ADMIND_BASEURL_ADDR bytes; "" when the body sets no URL).  It
+ * resolves names: call it outside a transaction.  Answers 400 otherwise.
  */
 int admind_account_proxy_resolve(admind_req_t *r, json_t *body, char *addr,
     size_t size);
