@@ -11,40 +11,49 @@
 #include "admind_fields.h"
 #include "admind_db_stmt.h"
 #include "admind_cred.h"
+#include "admind_config.h"
+#include "admind_outbound.h"
 #include "admind_account_proxy.h"
 
 
-static const char *const  admind_account_proxy_schemes[] = {
-    "http://", "https://", "socks5://", "socks5h://", NULL
+static const admind_baseurl_scheme_t  admind_account_proxy_schemes[] = {
+    { "http", 80 },
+    { "https", 443 },
+    { "socks5", 1080 },
+    { "socks5h", 1080 },
+    { NULL, 0 }
 };
 
 
-static int
-admind_account_proxy_url(const char *url)
+int
+admind_account_proxy_resolve(admind_req_t *r, json_t *body, char *addr,
+    size_t size)
 {
-    size_t              len, host;
-    const char         *p;
-    const char *const  *s;
+    char               err[ADMIND_ERRLEN];
+    const char        *url;
+    admind_baseurl_t   u;
 
-    for (s = admind_account_proxy_schemes; *s != NULL; s++) {
-        len = strlen(*s);
+    addr[0] = '\0';
+    url = admind_fields_str(body, "proxyUrl", NULL);
 
-        if (strncmp(url, *s, len) == 0) {
-            break;
-        }
+    if (url == NULL) {
+        return ADMIND_OK;
     }
 
-    if (*s == NULL) {
+    if (admind_outbound_url(&r->ctx->conf->outbound, "proxyUrl", url,
+                            admind_account_proxy_schemes, &u, addr, size,
+                            err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resp_error(r, 400, "invalid_argument", "%s", err);
         return ADMIND_ERROR;
     }
 
-    p = url + len;
-    host = strcspn(p, "/?#");
-
-    /* credentials go in the write-only fields, not in a shown URL */
-    if (host == 0 || memchr(p, '@', host) != NULL || p[0] == ':'
-        || strpbrk(url, " \t") != NULL)
-    {
+    /* a proxy is a host[:port]: a path would be silently dropped */
+    if (u.path[0] != '\0') {
+        admind_resp_error(r, 400, "invalid_argument", "field \"proxyUrl\" "
+                          "must be a scheme and a host[:port], without a "
+                          "path");
         return ADMIND_ERROR;
     }
 
@@ -60,17 +69,6 @@ admind_account_proxy_check(admind_req_t *r, json_t *body, json_t *before)
     url = admind_fields_has(body, "proxyUrl")
           ? admind_fields_str(body, "proxyUrl", NULL)
           : (before ? admind_fields_str(before, "proxyUrl", NULL) : NULL);
-
-    if (url != NULL && admind_fields_has(body, "proxyUrl")
-        && admind_account_proxy_url(url) != ADMIND_OK)
-    {
-        admind_resp_error(r, 400, "invalid_argument", "field \"proxyUrl\" "
-                          "must be http://, https://, socks5:// or "
-                          "socks5h:// and a host[:port], without user "
-                          "information (use proxyUsername and "
-                          "proxyPassword)");
-        return ADMIND_ERROR;
-    }
 
     if (url == NULL
         && (admind_fields_str(body, "proxyUsername", NULL) != NULL
@@ -127,7 +125,7 @@ admind_account_proxy_set(MYSQL *mysql, uint64_t id, const char *member,
 
 int
 admind_account_proxy_write(admind_req_t *r, MYSQL *mysql, uint64_t id,
-    json_t *body, int bump, char *err, size_t errlen)
+    json_t *body, const char *addr, int bump, char *err, size_t errlen)
 {
     int                rc;
     char              *hex;
@@ -153,7 +151,10 @@ admind_account_proxy_write(admind_req_t *r, MYSQL *mysql, uint64_t id,
         if (admind_account_proxy_set(mysql, id, "url",
                                      admind_fields_str(body, "proxyUrl", ""),
                                      bump, err, errlen)
-            != ADMIND_OK)
+            != ADMIND_OK
+            || admind_account_proxy_set(mysql, id, "addr", addr, 0, err,
+                                        errlen)
+               != ADMIND_OK)
         {
             return ADMIND_ERROR;
         }

@@ -6,7 +6,8 @@
  * so the row is inserted first and sealed in the same transaction; the
  * API only ever shows whether a credential is set and a masked hint.
  * The base URL is resolved here, once per write, because nginx workers
- * must not resolve names.
+ * must not resolve names, and checked by the outbound URL policy
+ * (admind_outbound.h): the gateway connects only to the address stored.
  */
 
 #include <stdio.h>
@@ -21,7 +22,8 @@
 #include "admind_resource.h"
 #include "admind_audit.h"
 #include "admind_hotstate.h"
-#include "admind_baseurl.h"
+#include "admind_config.h"
+#include "admind_outbound.h"
 #include "admind_account_types.h"
 #include "admind_cred.h"
 #include "admind_account_state.h"
@@ -290,24 +292,18 @@ admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
 }
 
 
-/* parsed and resolved, or a 400 naming baseUrl */
+/* parsed, resolved and let through by the policy, or a 400 saying why */
 static int
 admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
     char *addr, size_t size)
 {
     char  err[ADMIND_ERRLEN];
 
-    if (admind_baseurl_parse(base, url, err, sizeof(err)) != ADMIND_OK) {
-        admind_resp_error(r, 400, "invalid_argument", "field \"baseUrl\" "
-                          "%s", err);
-        return ADMIND_ERROR;
-    }
-
-    if (admind_baseurl_resolve(url, addr, size, err, sizeof(err))
+    if (admind_outbound_url(&r->ctx->conf->outbound, "baseUrl", base, NULL,
+                            url, addr, size, err, sizeof(err))
         != ADMIND_OK)
     {
-        admind_resp_error(r, 400, "invalid_argument", "field \"baseUrl\": "
-                          "%s", err);
+        admind_resp_error(r, 400, "invalid_argument", "%s", err);
         return ADMIND_ERROR;
     }
 
@@ -424,6 +420,7 @@ admind_accounts_create(admind_req_t *r)
 {
     char                          err[ADMIND_ERRLEN];
     char                          addr[ADMIND_BASEURL_ADDR];
+    char                          proxy[ADMIND_BASEURL_ADDR];
     char                          hint[ADMIND_CRED_HINT_LEN];
     MYSQL                        *mysql;
     json_t                       *body, *after;
@@ -460,7 +457,9 @@ admind_accounts_create(admind_req_t *r)
     /* DNS may take a while: not inside the transaction */
     base = admind_fields_str(body, "baseUrl", t->base_url);
 
-    if (admind_accounts_url(r, base, &url, addr, sizeof(addr)) != ADMIND_OK)
+    if (admind_accounts_url(r, base, &url, addr, sizeof(addr)) != ADMIND_OK
+        || admind_account_proxy_resolve(r, body, proxy, sizeof(proxy))
+           != ADMIND_OK)
     {
         goto undo;
     }
@@ -506,7 +505,7 @@ admind_accounts_create(admind_req_t *r)
 
     if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
         != ADMIND_OK
-        || admind_account_proxy_write(r, mysql, id, body, 0, err,
+        || admind_account_proxy_write(r, mysql, id, body, proxy, 0, err,
                                       sizeof(err))
            != ADMIND_OK
         || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
@@ -559,6 +558,7 @@ admind_accounts_update(admind_req_t *r)
     int                           rc;
     char                          err[ADMIND_ERRLEN];
     char                          addr[ADMIND_BASEURL_ADDR];
+    char                          proxy[ADMIND_BASEURL_ADDR];
     char                          hint[ADMIND_CRED_HINT_LEN];
     MYSQL                        *mysql;
     json_t                       *body, *before, *after;
@@ -590,8 +590,10 @@ admind_accounts_update(admind_req_t *r)
     /* DNS may take a while: not inside the transaction */
     base = admind_fields_str(body, "baseUrl", NULL);
 
-    if (base != NULL
-        && admind_accounts_url(r, base, &url, addr, sizeof(addr))
+    if ((base != NULL
+         && admind_accounts_url(r, base, &url, addr, sizeof(addr))
+            != ADMIND_OK)
+        || admind_account_proxy_resolve(r, body, proxy, sizeof(proxy))
            != ADMIND_OK)
     {
         goto undo;
@@ -679,8 +681,8 @@ admind_accounts_update(admind_req_t *r)
     }
 
     if (rc != ADMIND_OK
-        || admind_account_proxy_write(r, mysql, id, body, w.n == 0, err,
-                                      sizeof(err))
+        || admind_account_proxy_write(r, mysql, id, body, proxy, w.n == 0,
+                                      err, sizeof(err))
            != ADMIND_OK
         || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
                                 err, sizeof(err))

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <netdb.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -57,6 +57,44 @@ admind_baseurl_path_valid(const char *p, size_t len)
 }
 
 
+static const admind_baseurl_scheme_t  admind_baseurl_http[] = {
+    { "http", 80 },
+    { "https", 443 },
+    { NULL, 0 }
+};
+
+
+/*
+ * Resolvers read a name whose last label is a number as IPv4 in any of
+ * inet_aton()'s spellings (hex, octal, one integer, "127.1"), which is
+ * how filters are dodged: only plain dotted decimal is taken as one.
+ */
+static int
+admind_baseurl_numeric_ok(const char *host, size_t len)
+{
+    int              hex;
+    const char      *last, *p, *end;
+    struct in_addr   a4;
+
+    end = host + len;
+
+    for (last = end; last > host && last[-1] != '.'; last--) {
+        /* void */
+    }
+
+    hex = end - last >= 2 && last[0] == '0' && last[1] == 'x';
+
+    for (p = hex ? last + 2 : last; p < end; p++) {
+        if (!(hex ? admind_baseurl_hex(*p) : (*p >= '0' && *p <= '9'))) {
+            return 1;
+        }
+    }
+
+    return inet_pton(AF_INET, host, &a4) == 1;
+}
+
+
+/* ADMIND_DECLINED: a number that is not plain dotted-decimal IPv4 */
 static int
 admind_baseurl_hostname(const char *h, size_t len, char *out, size_t size)
 {
@@ -95,7 +133,26 @@ admind_baseurl_hostname(const char *h, size_t len, char *out, size_t size)
 
     out[len] = '\0';
 
-    return ADMIND_OK;
+    return admind_baseurl_numeric_ok(out, len) ? ADMIND_OK : ADMIND_DECLINED;
+}
+
+
+/* "must start with http://, https:// or socks5://" */
+static void
+admind_baseurl_scheme_error(const admind_baseurl_scheme_t *schemes,
+    char *err, size_t errlen)
+{
+    size_t                          len;
+    const admind_baseurl_scheme_t  *sc;
+
+    len = (size_t) snprintf(err, errlen, "must start with");
+
+    for (sc = schemes; sc->name != NULL && len < errlen; sc++) {
+        len += (size_t) snprintf(err + len, errlen - len, "%s %s://",
+                                 sc == schemes ? ""
+                                 : sc[1].name == NULL ? " or" : ",",
+                                 sc->name);
+    }
 }
 
 
@@ -103,14 +160,29 @@ int
 admind_baseurl_parse(const char *s, admind_baseurl_t *u, char *err,
     size_t errlen)
 {
-    char                 v6[64];
-    size_t               len, hlen, plen;
-    unsigned             dflt, explicit_port;
-    const char          *p, *auth, *auth_end, *h, *port, *path;
-    unsigned long long   n;
-    struct in6_addr      a6;
+    return admind_baseurl_parse_schemes(s, NULL, u, err, errlen);
+}
+
+
+int
+admind_baseurl_parse_schemes(const char *s,
+    const admind_baseurl_scheme_t *schemes, admind_baseurl_t *u, char *err,
+    size_t errlen)
+{
+    int                              rc;
+    char                             v6[64];
+    size_t                           len, hlen, plen;
+    unsigned                         dflt, explicit_port;
+    const char                      *p, *auth, *auth_end, *h, *port, *path;
+    unsigned long long               n;
+    struct in6_addr                  a6;
+    const admind_baseurl_scheme_t   *sc;
 
     memset(u, 0, sizeof(admind_baseurl_t));
+
+    if (schemes == NULL) {
+        schemes = admind_baseurl_http;
+    }
 
     len = strlen(s);
 
@@ -120,20 +192,24 @@ admind_baseurl_parse(const char *s, admind_baseurl_t *u, char *err,
         return ADMIND_ERROR;
     }
 
-    if (strncasecmp(s, "https://", 8) == 0) {
-        strcpy(u->scheme, "https");
-        dflt = 443;
-        auth = s + 8;
+    for (sc = schemes; sc->name != NULL; sc++) {
+        len = strlen(sc->name);
 
-    } else if (strncasecmp(s, "http://", 7) == 0) {
-        strcpy(u->scheme, "http");
-        dflt = 80;
-        auth = s + 7;
+        if (len < sizeof(u->scheme) && strncasecmp(s, sc->name, len) == 0
+            && strncmp(s + len, "://", 3) == 0)
+        {
+            break;
+        }
+    }
 
-    } else {
-        snprintf(err, errlen, "must start with http:// or https://");
+    if (sc->name == NULL) {
+        admind_baseurl_scheme_error(schemes, err, errlen);
         return ADMIND_ERROR;
     }
+
+    memcpy(u->scheme, sc->name, len + 1);
+    dflt = sc->port;
+    auth = s + len + 3;
 
     auth_end = auth + strcspn(auth, "/?#");
 
@@ -191,9 +267,16 @@ admind_baseurl_parse(const char *s, admind_baseurl_t *u, char *err,
         h = auth;
         hlen = (size_t) ((port ? port : auth_end) - auth);
 
-        if (admind_baseurl_hostname(h, hlen, u->host, sizeof(u->host))
-            != ADMIND_OK)
-        {
+        rc = admind_baseurl_hostname(h, hlen, u->host, sizeof(u->host));
+
+        if (rc == ADMIND_DECLINED) {
+            snprintf(err, errlen, "has a numeric host that is not a plain "
+                     "dotted-decimal IPv4 address (no hex, octal, integer "
+                     "or short forms)");
+            return ADMIND_ERROR;
+        }
+
+        if (rc != ADMIND_OK) {
             snprintf(err, errlen, "has an invalid host name");
             return ADMIND_ERROR;
         }
@@ -255,63 +338,6 @@ admind_baseurl_parse(const char *s, admind_baseurl_t *u, char *err,
 
     snprintf(u->normalized, sizeof(u->normalized), "%s://%s%s", u->scheme,
              u->host_header, u->path);
-
-    return ADMIND_OK;
-}
-
-
-int
-admind_baseurl_resolve(const admind_baseurl_t *u, char *addr, size_t size,
-    char *err, size_t errlen)
-{
-    int               rc;
-    char              ip[INET6_ADDRSTRLEN];
-    struct addrinfo   hints, *res, *ai, *pick;
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-
-    rc = getaddrinfo(u->host, NULL, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "host \"%s\" does not resolve: %s", u->host,
-                 gai_strerror(rc));
-        return ADMIND_ERROR;
-    }
-
-    pick = NULL;
-
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family == AF_INET) {
-            pick = ai;
-            break;
-        }
-
-        if (ai->ai_family == AF_INET6 && pick == NULL) {
-            pick = ai;
-        }
-    }
-
-    if (pick == NULL) {
-        freeaddrinfo(res);
-        snprintf(err, errlen, "host \"%s\" has no IPv4 or IPv6 address",
-                 u->host);
-        return ADMIND_ERROR;
-    }
-
-    if (pick->ai_family == AF_INET) {
-        inet_ntop(AF_INET, &((struct sockaddr_in *) pick->ai_addr)->sin_addr,
-                  ip, sizeof(ip));
-        snprintf(addr, size, "%s:%u", ip, u->port);
-
-    } else {
-        inet_ntop(AF_INET6,
-                  &((struct sockaddr_in6 *) pick->ai_addr)->sin6_addr,
-                  ip, sizeof(ip));
-        snprintf(addr, size, "[%s]:%u", ip, u->port);
-    }
-
-    freeaddrinfo(res);
 
     return ADMIND_OK;
 }

@@ -59,6 +59,9 @@ static int admind_conf_set_listen(admind_conf_t *conf,
 static int admind_conf_set_redis(admind_conf_t *conf,
     const admind_conf_key_t *key, const char *value, char *err,
     size_t errlen);
+static int admind_conf_set_outbound(admind_conf_t *conf,
+    const admind_conf_key_t *key, const char *value, char *err,
+    size_t errlen);
 
 
 #define admind_conf_off(field)  offsetof(admind_conf_t, field)
@@ -189,6 +192,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
 
     { "ldap_timeout_ms", admind_conf_set_uint,
       admind_conf_off(ldap_timeout_ms), 100, 60000, "5000", 0 },
+
+    { "outbound_allow", admind_conf_set_outbound,
+      admind_conf_off(outbound_allow), 0, 0, "", 1 },
 };
 
 #define ADMIND_CONF_NKEYS                                                    \
@@ -473,6 +479,30 @@ admind_conf_set_redis(admind_conf_t *conf, const admind_conf_key_t *key,
     }
 
     return admind_conf_set_str(conf, key, value, err, errlen);
+}
+
+
+static int
+admind_conf_set_outbound(admind_conf_t *conf, const admind_conf_key_t *key,
+    const char *value, char *err, size_t errlen)
+{
+    char                     detail[ADMIND_ERRLEN];
+    admind_outbound_allow_t  allow;
+
+    if (admind_outbound_allow_parse(value, &allow, detail, sizeof(detail))
+        != ADMIND_OK)
+    {
+        admind_conf_err(err, errlen, "%s", detail);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_conf_set_str(conf, key, value, err, errlen) != ADMIND_OK) {
+        return ADMIND_ERROR;
+    }
+
+    conf->outbound = allow;
+
+    return ADMIND_OK;
 }
 
 

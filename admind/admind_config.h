@@ -8,6 +8,7 @@
 
 #include "admind.h"
 #include "admind_log.h"
+#include "admind_outbound_allow.h"
 
 
 #define ADMIND_CONF_ENV_PREFIX  "QL_ADMIND_"
@@ -57,6 +58,7 @@ struct admind_conf_s {
     char                *ldap_bind_dn_template;
     char                *ldap_user_role;
     unsigned             ldap_timeout_ms;
+    char                *outbound_allow;
 
     /* derived from "listen" and "redis" by admind_conf_check() */
     char                 listen_host[ADMIND_CONF_HOST_MAX];
@@ -64,6 +66,9 @@ struct admind_conf_s {
     char                 redis_host[ADMIND_CONF_HOST_MAX];
     unsigned             redis_port;
     char                *redis_unix;
+
+    /* "outbound_allow", parsed by its setter */
+    admind_outbound_allow_t  outbound;
 
     /* the line that set each key in the file, to refuse duplicates */
     unsigned             seen[ADMIND_CONF_MAX_KEYS];

@@ -107,6 +107,13 @@ admind_hotstate_prefix(void)
 }
 
 
+const admind_outbound_allow_t *
+admind_hotstate_outbound(void)
+{
+    return &admind_hotstate_conf->outbound;
+}
+
+
 void
 admind_hotstate_name(char *buf, size_t size, const char *fmt, ...)
 {
@@ -289,7 +296,8 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
 
     admind_redis_args_init(&a);
 
-    if (admind_hotstate_account_args(admind_hotstate_conf->redis_prefix, row,
+    if (admind_hotstate_account_args(admind_hotstate_conf->redis_prefix,
+                                     &admind_hotstate_conf->outbound, row,
                                      &a, err, sizeof(err))
         != ADMIND_OK)
     {

@@ -16,6 +16,7 @@
 #include <mysql.h>
 
 #include "admind.h"
+#include "admind_outbound_allow.h"
 
 
 typedef struct {
@@ -65,6 +66,9 @@ void admind_hotstate_name(char *buf, size_t size, const char *fmt, ...)
 
 /* the configured redis_prefix */
 const char *admind_hotstate_prefix(void);
+
+/* the configured outbound_allow, for the records' address check */
+const admind_outbound_allow_t *admind_hotstate_outbound(void);
 
 /*
  * For the resync only: publishes wait between admind_hotstate_exclusive()

@@ -15,6 +15,7 @@
 #include "admind_log.h"
 #include "admind_fields.h"
 #include "admind_baseurl.h"
+#include "admind_outbound.h"
 #include "admind_account_types.h"
 #include "admind_cred.h"
 #include "admind_hotstate_record.h"
@@ -244,7 +245,8 @@ admind_hotstate_unhex(const char *hex, unsigned char **out, size_t *len)
 
 
 int
-admind_hotstate_account_args(const char *prefix, json_t *row,
+admind_hotstate_account_args(const char *prefix,
+    const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen)
 {
     char                          version[ADMIND_CRED_VERSION_LEN + 1];
@@ -272,6 +274,18 @@ admind_hotstate_account_args(const char *prefix, json_t *row,
         return ADMIND_ERROR;
     }
 
+    /* stored under an older policy or a wider allowlist: not any more */
+    addr = json_string_value(json_object_get(row, "upstream_addr"));
+
+    if (addr != NULL && addr[0] != '\0'
+        && admind_outbound_addr(allow, addr, detail, sizeof(detail))
+           != ADMIND_OK)
+    {
+        snprintf(err, errlen, "account %" JSON_INTEGER_FORMAT ": %s",
+                 json_integer_value(json_object_get(row, "id")), detail);
+        return ADMIND_ERROR;
+    }
+
     cred = NULL;
     cred_len = 0;
     version[0] = '\0';
@@ -286,8 +300,6 @@ admind_hotstate_account_args(const char *prefix, json_t *row,
 
         admind_cred_version(cred, cred_len, version);
     }
-
-    addr = json_string_value(json_object_get(row, "upstream_addr"));
 
     admind_redis_args_str(a, "HSET");
     admind_redis_args_fmt(a, "%saccount:%" JSON_INTEGER_FORMAT,

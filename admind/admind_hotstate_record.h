@@ -16,6 +16,7 @@
 #include "ql_apikey.h"
 #include "admind.h"
 #include "admind_redis.h"
+#include "admind_outbound_allow.h"
 
 
 /*
@@ -60,8 +61,13 @@ typedef struct {
 int admind_hotstate_key_args(const char *prefix, json_t *row,
     admind_redis_args_t *a);
 
-/* HSET <prefix>account:<id> ... of a row of ADMIND_HOTSTATE_ACCOUNT_SQL */
-int admind_hotstate_account_args(const char *prefix, json_t *row,
+/*
+ * HSET <prefix>account:<id> ... of a row of ADMIND_HOTSTATE_ACCOUNT_SQL;
+ * a row whose address the outbound URL policy refuses (now) is not
+ * published: the gateway connects to nothing the policy would not.
+ */
+int admind_hotstate_account_args(const char *prefix,
+    const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen);
 
 /*

@@ -145,7 +145,8 @@ admind_hotstate_resync_accounts(MYSQL *mysql, admind_hotstate_seen_t *seen,
         json_array_foreach(rows, i, row) {
             admind_redis_args_init(&a);
 
-            if (admind_hotstate_account_args(admind_hotstate_prefix(), row,
+            if (admind_hotstate_account_args(admind_hotstate_prefix(),
+                                             admind_hotstate_outbound(), row,
                                              &a, detail, sizeof(detail))
                 != ADMIND_OK)
             {

@@ -115,6 +115,8 @@ master_key_file = $run/master.key
 jwt_secret_file = $run/jwt.secret
 bootstrap_admin_user = admin
 bootstrap_admin_password_file = $run/admin_password
+# the local mock upstream, the only loopback port accounts may use
+outbound_allow = 127.0.0.1:$mock_port
 EOF
     )
     nohup "$repo/build/admind" -c "$run/admind.conf" \

@@ -293,7 +293,7 @@ ok(ref api('GET', '/api/v1/account-groups')->{json}{accountGroups} eq
 
 # ---- accounts ----
 
-my $port = QL::Stack::free_port();
+my $port = $stack->mock_port;    # the one loopback port admind allows
 my $console_secret = 'sk-ant-api03-' . ('s3cr3t' x 6) . '-tail9z';
 $res = api('POST', '/api/v1/accounts', {
     name => 'console-1', type => 'claude-console',

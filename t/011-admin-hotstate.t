@@ -116,7 +116,7 @@ sub open_envelope {
 
 # ---- fixtures ----
 
-my $port = QL::Stack::free_port();
+my $port = $stack->mock_port;    # the one loopback port admind allows
 
 my $alice = api('POST', '/api/v1/users', { username => 'alice',
                 password => 'alice-password' })->{json};

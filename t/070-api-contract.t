@@ -180,7 +180,7 @@ sub make {
     return $res->{json};
 }
 
-my $port = QL::Stack::free_port();
+my $port = $stack->mock_port;    # the one loopback port admind allows
 my $group = make('/api/v1/account-groups',
                  { name => 'g1', platform => 'claude' },
                  'quotalane.v1.AccountGroup');

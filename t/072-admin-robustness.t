@@ -28,7 +28,7 @@ sub error_ok {
     ok($ok, $name) or diag("got $res->{status} " . ($res->{content} // ''));
 }
 
-my $port = QL::Stack::free_port();
+my $port = $stack->mock_port;    # the one loopback port admind allows
 
 # ---- strict JSON ----
 

@@ -15,6 +15,8 @@ use Time::Local qw(timegm);
 use QL::Stack;
 
 my $stack = QL::Stack->new(services => [qw(redis mariadb admind)]);
+# the one loopback port outbound_allow lets accounts and proxies use
+my $upstream = '127.0.0.1:' . $stack->mock_port;
 my $JSON = JSON::PP->new->canonical;
 my $P = 'ql:{main}:';
 
@@ -216,7 +218,7 @@ is($res->{json}{expiresAt}, '2031-01-01T00:00:00Z', '... which is kept');
 
 my @acc = map {
     $stack->make_or_die('/api/v1/accounts', { name => "acc-$_->[0]",
-        type => 'claude-console', baseUrl => 'http://127.0.0.1:9',
+        type => 'claude-console', baseUrl => "http://$upstream",
         apiKey => 'sk-ant-' . $_->[0] x 8, priority => $_->[1] })
 } [ 'a', 10 ], [ 'b', 30 ], [ 'c', 20 ];
 is(names(api('GET', '/api/v1/accounts?orderBy=priority%20desc'),
@@ -276,10 +278,10 @@ is_deeply(hgetall($arec), {}, '... makes no half record');
 my $pa = $acc[1];
 ok(!defined $pa->{proxyUrl} && !$pa->{hasProxyPassword}, 'no proxy yet');
 $res = api('PATCH', "/api/v1/accounts/$pa->{id}", {
-    proxyUrl => 'socks5://10.0.0.1:1080', proxyUsername => 'px',
+    proxyUrl => "socks5://$upstream", proxyUsername => 'px',
     proxyPassword => 'px-secret-1' });
 status_is($res, 200, 'a proxy with a username and password');
-is($res->{json}{proxyUrl}, 'socks5://10.0.0.1:1080', '... URL shown');
+is($res->{json}{proxyUrl}, "socks5://$upstream", '... URL shown');
 is($res->{json}{proxyUsername}, 'px', '... username shown');
 ok($res->{json}{hasProxyPassword}, '... a password is stored');
 ok(!exists $res->{json}{proxyPassword}, '... and never shown');
@@ -299,7 +301,7 @@ for my $bad ('ftp://10.0.0.1', 'socks5://', 'http://u:p@h:1',
 }
 like($res->{json}{error}{message}, qr/"proxyUrl"/, '... naming it');
 $res = api('PATCH', "/api/v1/accounts/$pa->{id}",
-           { proxyUrl => 'http://proxy.example:3128' });
+           { proxyUrl => 'http://localhost:' . $stack->mock_port });
 is($res->{json}{proxyUsername}, 'px', 'a new URL keeps the username');
 ok($res->{json}{hasProxyPassword}, '... and the password');
 $res = api('PATCH', "/api/v1/accounts/$pa->{id}", { proxyPassword => undef });
@@ -311,11 +313,11 @@ status_is(api('PATCH', "/api/v1/accounts/$pa->{id}",
               { proxyUsername => 'x' }), 400,
           'a username without a URL is 400');
 $res = api('POST', '/api/v1/accounts', { name => 'acc-p',
-    type => 'claude-console', baseUrl => 'http://127.0.0.1:9',
-    apiKey => 'sk-ant-pppppppp', proxyUrl => 'https://10.1.1.1:8443',
+    type => 'claude-console', baseUrl => "http://$upstream",
+    apiKey => 'sk-ant-pppppppp', proxyUrl => "https://$upstream",
     proxyPassword => 'pw' });
 status_is($res, 201, 'a proxy on create');
-is($res->{json}{proxyUrl}, 'https://10.1.1.1:8443', '... shown');
+is($res->{json}{proxyUrl}, "https://$upstream", '... shown');
 ok($res->{json}{hasProxyPassword}, '... with its password');
 
 # ---- optimistic concurrency on plans and subscriptions ----

@@ -1,7 +1,7 @@
 /*
  * admind account base URLs: the scheme, host, Host header, port and path
- * prefix the account record carries, what is refused and why, and the
- * resolution of literal addresses.
+ * prefix the account record carries, what is refused and why (numeric
+ * hosts in spellings only a resolver reads as IPv4), and other schemes.
  */
 
 #include <stdarg.h>
@@ -122,29 +122,92 @@ test_refused(void **state)
 }
 
 
+/* resolvers take these for IPv4 addresses; filters do not */
 static void
-test_resolve_literals(void **state)
+test_numeric_spellings(void **state)
 {
-    char              addr[ADMIND_BASEURL_ADDR], err[256];
+    size_t            i;
+    char              err[256];
     admind_baseurl_t  u;
+
+    static const char *const  odd[] = {
+        "http://0x7f000001", "http://2130706433", "http://0177.0.0.1",
+        "http://127.1", "http://0x7f.0.0.1", "http://127.0.0.1.5",
+        "http://01.02.03.04", "http://example.0x1f", "http://example.0x",
+        "http://EXAMPLE.0X1", "http://a.b.017",
+    };
+
+    static const char *const  plain[] = {
+        "http://127.0.0.1", "http://0.0.0.0", "http://8.8.8.8",
+        "http://0x7f.example.com", "http://1.2.3.4.example", "http://1a",
+        "http://example.0xg",
+    };
 
     (void) state;
 
-    assert_int_equal(admind_baseurl_parse("http://127.0.0.1:9", &u, err,
-                                          sizeof(err)),
-                     ADMIND_OK);
-    assert_int_equal(admind_baseurl_resolve(&u, addr, sizeof(addr), err,
-                                            sizeof(err)),
-                     ADMIND_OK);
-    assert_string_equal(addr, "127.0.0.1:9");
+    for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        if (admind_baseurl_parse(odd[i], &u, err, sizeof(err))
+            != ADMIND_ERROR)
+        {
+            fail_msg("\"%s\" accepted", odd[i]);
+        }
 
-    assert_int_equal(admind_baseurl_parse("https://[::1]", &u, err,
-                                          sizeof(err)),
+        assert_string_equal(err, "has a numeric host that is not a plain "
+                            "dotted-decimal IPv4 address (no hex, octal, "
+                            "integer or short forms)");
+    }
+
+    for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        if (admind_baseurl_parse(plain[i], &u, err, sizeof(err))
+            != ADMIND_OK)
+        {
+            fail_msg("\"%s\" refused: %s", plain[i], err);
+        }
+    }
+}
+
+
+static void
+test_schemes(void **state)
+{
+    char              err[256];
+    admind_baseurl_t  u;
+
+    static const admind_baseurl_scheme_t  proxy[] = {
+        { "http", 80 }, { "socks5", 1080 }, { "socks5h", 1080 },
+        { NULL, 0 }
+    };
+
+    (void) state;
+
+    assert_int_equal(admind_baseurl_parse_schemes("SOCKS5h://Proxy", proxy,
+                                                  &u, err, sizeof(err)),
                      ADMIND_OK);
-    assert_int_equal(admind_baseurl_resolve(&u, addr, sizeof(addr), err,
-                                            sizeof(err)),
+    assert_string_equal(u.scheme, "socks5h");
+    assert_string_equal(u.host, "proxy");
+    assert_int_equal(u.port, 1080);
+
+    assert_int_equal(admind_baseurl_parse_schemes("socks5://p:1", proxy, &u,
+                                                  err, sizeof(err)),
                      ADMIND_OK);
-    assert_string_equal(addr, "[::1]:443");
+    assert_string_equal(u.scheme, "socks5");
+    assert_int_equal(u.port, 1);
+
+    assert_int_equal(admind_baseurl_parse_schemes("https://p", proxy, &u,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "must start with http://, socks5:// or "
+                        "socks5h://");
+
+    assert_int_equal(admind_baseurl_parse_schemes("socks5x://p", proxy, &u,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+
+    /* NULL: the base URL schemes */
+    assert_int_equal(admind_baseurl_parse_schemes("socks5://p", NULL, &u,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "must start with http:// or https://");
 }
 
 
@@ -154,7 +217,8 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_resolve_literals),
+        cmocka_unit_test(test_numeric_spellings),
+        cmocka_unit_test(test_schemes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -389,6 +389,45 @@ test_load_file(void **state)
 }
 
 
+/* parsed when set, so a typo stops admind at startup with file:line */
+static void
+test_outbound_allow(void **state)
+{
+    char            err[ADMIND_ERRLEN];
+    admind_conf_t  *conf = *state;
+
+    assert_string_equal(conf->outbound_allow, "");
+    assert_int_equal(conf->outbound.n, 0);
+
+    assert_int_equal(parse(conf, "outbound_allow = 127.0.0.1:8090, "
+                           "10.1.2.0/24  # the mock, the lab\n", err,
+                           sizeof(err)),
+                     ADMIND_OK);
+    assert_string_equal(conf->outbound_allow, "127.0.0.1:8090, 10.1.2.0/24");
+    assert_int_equal(conf->outbound.n, 2);
+    assert_int_equal(conf->outbound.v[0].port, 8090);
+    assert_int_equal(conf->outbound.v[1].bits, 24);
+
+    /* the command line replaces the list, also with an empty one */
+    assert_int_equal(admind_conf_set(conf, "outbound_allow", "", "test", err,
+                                     sizeof(err)),
+                     ADMIND_OK);
+    assert_int_equal(conf->outbound.n, 0);
+
+    /* another file, where the key is not a duplicate */
+    memset(conf->seen, 0, sizeof(conf->seen));
+
+    assert_int_equal(parse(conf, "outbound_allow = localhost:8090\n", err,
+                           sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "test.conf:1: invalid value for "
+                        "\"outbound_allow\": \"localhost:8090\" is not "
+                        "ADDRESS[/BITS][:PORT] (IPv6 in brackets before a "
+                        "port; no host names)");
+    assert_int_equal(conf->outbound.n, 0);
+}
+
+
 static void
 test_hostport(void **state)
 {
@@ -441,6 +480,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_check_across_keys, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbound_allow, setup,
+                                        teardown),
         cmocka_unit_test(test_hostport),
     };
 

@@ -1,7 +1,8 @@
 /*
  * admind hot-state records: the exact HSET a key row and an account row
  * become (proto/redis_layout.md), list joining, defaults for SQL NULL,
- * and rows that cannot be published.
+ * and rows that cannot be published (also for an address the outbound
+ * URL policy refuses).
  */
 
 #include <stdarg.h>
@@ -152,13 +153,18 @@ test_key(void **state)
 static void
 test_account(void **state)
 {
-    char                  err[256];
-    size_t                len;
-    json_t               *r;
-    const char           *cred;
-    admind_redis_args_t   a;
+    char                      err[256];
+    size_t                    len;
+    json_t                   *r;
+    const char               *cred;
+    admind_redis_args_t       a;
+    admind_outbound_allow_t   allow;
 
     (void) state;
+
+    assert_int_equal(admind_outbound_allow_parse("[::1]:8443", &allow, err,
+                                                 sizeof(err)),
+                     ADMIND_OK);
 
     /* credentials_enc comes back in hex; it goes to Redis as bytes */
     r = row("{\"id\":12,\"name\":\"acct\",\"type\":\"claude-official\","
@@ -170,8 +176,8 @@ test_account(void **state)
             "\"credentials_enc\":\"00ff0a41\",\"group_id\":\"0\"}");
 
     admind_redis_args_init(&a);
-    assert_int_equal(admind_hotstate_account_args("ql:{t}:", r, &a, err,
-                                                  sizeof(err)),
+    assert_int_equal(admind_hotstate_account_args("ql:{t}:", &allow, r, &a,
+                                                  err, sizeof(err)),
                      ADMIND_OK);
 
     assert_int_equal(a.argc, 2 + 2 * 17);
@@ -210,8 +216,8 @@ test_account(void **state)
     r = row("{\"id\":1,\"type\":\"droid\",\"base_url\":\"http://h\","
             "\"credentials_enc\":null}");
     admind_redis_args_init(&a);
-    assert_int_equal(admind_hotstate_account_args("p:", r, &a, err,
-                                                  sizeof(err)),
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
                      ADMIND_OK);
     assert_field(&a, "auth", "");
     assert_field(&a, "cred", "");
@@ -223,9 +229,23 @@ test_account(void **state)
     /* a base URL that does not parse: not published */
     r = row("{\"id\":1,\"type\":\"droid\",\"base_url\":\"ftp://h\"}");
     admind_redis_args_init(&a);
-    assert_int_equal(admind_hotstate_account_args("p:", r, &a, err,
-                                                  sizeof(err)),
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
                      ADMIND_ERROR);
+    admind_redis_args_free(&a);
+    json_decref(r);
+
+    /* an address stored before the policy, or outside today's allowlist */
+    r = row("{\"id\":7,\"type\":\"claude-console\","
+            "\"base_url\":\"http://127.0.0.1:6379\","
+            "\"upstream_addr\":\"127.0.0.1:6379\"}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "account 7: refused address 127.0.0.1:6379, "
+                        "a loopback address; allow it with outbound_allow "
+                        "in admind.conf");
     admind_redis_args_free(&a);
     json_decref(r);
 }

@@ -66,6 +66,10 @@ sub new {
     $self->{master_key_file} = "$self->{dir}/run/master.key";
     write_file($self->{master_key_file}, random_hex(32), 0600);
 
+    # Reserved even when the mock does not run: admind allowlists exactly
+    # this loopback port, and admin tests point accounts at it.
+    $self->{mock_port} = free_port();
+
     $self->start_redis   if $self->{services}{redis};
     $self->start_mariadb if $self->{services}{mariadb};
     $self->start_mock    if $self->{services}{mock};
@@ -300,7 +304,6 @@ sub sql_root {
 sub start_mock {
     my ($self) = @_;
 
-    $self->{mock_port} = free_port();
     $self->{mock_proc} = $self->spawn('mock', "$self->{dir}/log/mock.log",
         'python3', "$REPO/t/mock/mock_upstream.py",
         '--listen', "127.0.0.1:$self->{mock_port}");
@@ -312,6 +315,8 @@ sub start_mock {
 }
 
 sub mock_url { "http://127.0.0.1:$_[0]{mock_port}" }
+
+sub mock_port { $_[0]{mock_port} }
 
 sub mock_requests {
     my ($self) = @_;
@@ -393,6 +398,9 @@ jwt_secret_file = $dir/run/jwt.secret
 bootstrap_admin_user = $self->{admin_user}
 bootstrap_admin_password_file = $dir/run/admin_password
 log_level = debug
+# the mock upstream's port (localhost may resolve to either loopback
+# address), and nothing else on loopback or private networks
+outbound_allow = 127.0.0.1:$self->{mock_port}, [::1]:$self->{mock_port}
 CONF
 
     $self->_spawn_admind;
