@@ -643,26 +643,29 @@ ngx_http_quotalane_credential(ngx_http_request_t *r,
 }
 
 
-/* /api/v1/messages and /claude/v1/messages go upstream as /v1/messages. */
+/*
+ * /api/v1/messages and /claude/v1/messages go upstream as /v1/messages,
+ * with only the query parameters the vendor takes.
+ */
 static ngx_int_t
 ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
-    u_char     *p, *v1, *last;
-    size_t      len, escape;
+    u_char     *p;
+    size_t      escape;
+    ngx_str_t   path, args;
     ngx_str_t  *prefix = &ctx->account.path_prefix;
 
-    last = r->uri.data + r->uri.len;
-    v1 = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/v1/", 4 - 1);
-    if (v1 == NULL) {
-        v1 = r->uri.data;
+    ngx_http_quotalane_route_path(r, &path);
+
+    if (ngx_http_quotalane_route_args(r, ctx, &args) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    len = last - v1;
-    escape = 2 * ngx_escape_uri(NULL, v1, len, NGX_ESCAPE_URI);
+    escape = 2 * ngx_escape_uri(NULL, path.data, path.len, NGX_ESCAPE_URI);
 
-    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + len + escape
-                                                  + 1 + r->args.len);
+    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + path.len
+                                                  + escape + 1 + args.len);
     if (ctx->upstream_uri.data == NULL) {
         return NGX_ERROR;
     }
@@ -670,15 +673,16 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
 
     if (escape) {
-        p = (u_char *) ngx_escape_uri(p, v1, len, NGX_ESCAPE_URI);
+        p = (u_char *) ngx_escape_uri(p, path.data, path.len,
+                                      NGX_ESCAPE_URI);
 
     } else {
-        p = ngx_cpymem(p, v1, len);
+        p = ngx_cpymem(p, path.data, path.len);
     }
 
-    if (r->args.len) {
+    if (args.len) {
         *p++ = '?';
-        p = ngx_cpymem(p, r->args.data, r->args.len);
+        p = ngx_cpymem(p, args.data, args.len);
     }
 
     ctx->upstream_uri.len = p - ctx->upstream_uri.data;
