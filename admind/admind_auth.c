@@ -5,10 +5,10 @@
  * again, so that disabling or demoting a user takes effect at once and
  * not when the token expires, and compares the token's "tv" with the
  * row's token_version, which a password, status or role change
- * increments: the tokens issued before stop working.  Login checks local users' bcrypt hashes
- * and, with ldap_url set, other names against the directory
- * (admind_ldap.c); attempts are limited per name and per address
- * (admind_login_limit.c).
+ * increments: the tokens issued before stop working.  Login checks local
+ * users' bcrypt hashes and, with ldap_url set, other names against the
+ * directory (admind_ldap.c); attempts are limited per name and address
+ * and per address (admind_login_limit.c).
  */
 
 #include <stdio.h>
