@@ -52,6 +52,7 @@ struct admind_conf_s {
     unsigned             login_max_failures;
     unsigned             login_max_failures_per_addr;
     unsigned             login_max_failures_per_user;
+    unsigned             login_user_pace_seconds;
     unsigned             login_failure_window_seconds;
     char                *ldap_url;
     char                *ldap_bind_dn_template;

@@ -18,9 +18,9 @@
  *  - the name alone is never refused: counted per name it would let
  *    anybody lock any user out with a few wrong passwords.  Past
  *    login_max_failures_per_user failures from all addresses together
- *    its attempts are slowed to one a second (429 with Retry-After: 1
- *    in between), which bounds a guessing botnet without shutting the
- *    real user out.
+ *    its attempts are slowed to one per login_user_pace_seconds (429
+ *    with Retry-After in between), which bounds a guessing botnet
+ *    without shutting the real user out.
  *
  * Success clears the name's counts, not the address's: one good account
  * must not reopen guessing at the others.
@@ -164,7 +164,7 @@ admind_login_limit_one(const admind_conf_t *conf, const char *key,
 }
 
 
-/* over the per-name threshold: one attempt a second for the name */
+/* over the per-name threshold: one attempt per pace for the name */
 static int
 admind_login_limit_pace(const admind_conf_t *conf, const char *user)
 {
@@ -174,7 +174,8 @@ admind_login_limit_pace(const admind_conf_t *conf, const char *user)
 
     admind_login_limit_key(conf, "pace", user, key, sizeof(key));
 
-    reply = admind_redis_command(err, sizeof(err), "SET %s 1 EX 1 NX", key);
+    reply = admind_redis_command(err, sizeof(err), "SET %s 1 EX %u NX", key,
+                                 conf->login_user_pace_seconds);
     if (reply == NULL) {
         admind_login_limit_warn(err);
         return ADMIND_OK;
@@ -231,7 +232,7 @@ admind_login_limit_begin(const admind_conf_t *conf, const char *user,
         return ADMIND_OK;
     }
 
-    *retry_after = 1;
+    *retry_after = conf->login_user_pace_seconds;
 
     admind_login_limit_decr(pkey);
     admind_login_limit_decr(akey);

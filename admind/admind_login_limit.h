@@ -15,8 +15,8 @@
  * Counts an attempt of user from addr before its password is checked:
  * ADMIND_OK when it may go on, ADMIND_DECLINED when too many failed
  * lately from addr (or, past the per-name threshold, another attempt at
- * the name came within the last second), with the seconds until the
- * next try in *retry_after.
+ * the name came within the pace), with the seconds until the next try
+ * in *retry_after.
  */
 int admind_login_limit_begin(const admind_conf_t *conf, const char *user,
     const char *addr, unsigned *retry_after);
