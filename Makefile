@@ -120,11 +120,12 @@ clean:
 	rm -rf $(BUILD)
 
 # Fuzzing (clang + libFuzzer, ASan, UBSan) for a bounded time:
-#   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20]
+#   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20] [FUZZ_TIME_ROUTE=20]
 # Seeds in t/fuzz/corpus/ are read only; new inputs go to build/fuzz/.
 FUZZ_CC           ?= clang
 FUZZ_TIME         ?= 60
 FUZZ_TIME_PRICING ?= 20
+FUZZ_TIME_ROUTE   ?= 20
 FUZZ_CFLAGS       := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iql \
                      -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined
@@ -133,7 +134,8 @@ FUZZ_OPTS         := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 
 .PHONY: fuzz fuzz-build
 
-fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing
+fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing \
+            $(BUILD)/fuzz/fuzz_route
 
 $(BUILD)/fuzz/fuzz_usage: t/fuzz/fuzz_usage.c ql/ql_usage.c ql/ql_usage.h \
                           ql/ql_sse.c ql/ql_sse.h
@@ -147,14 +149,24 @@ $(BUILD)/fuzz/fuzz_pricing: t/fuzz/fuzz_pricing.c ql/ql_pricing.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_pricing.c ql/ql_pricing.c \
 	    -o $@ -ljansson
 
+$(BUILD)/fuzz/fuzz_route: t/fuzz/fuzz_route.c ql/ql_route.c ql/ql_route.h \
+                          ql/ql_platform.c ql/ql_platform.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_route.c ql/ql_route.c \
+	    ql/ql_platform.c -o $@
+
 fuzz: fuzz-build
-	@mkdir -p $(BUILD)/fuzz/corpus-usage $(BUILD)/fuzz/corpus-pricing
+	@mkdir -p $(BUILD)/fuzz/corpus-usage $(BUILD)/fuzz/corpus-pricing \
+	    $(BUILD)/fuzz/corpus-route
 	$(BUILD)/fuzz/fuzz_usage $(FUZZ_OPTS) -max_len=65536 \
 	    -max_total_time=$(FUZZ_TIME) \
 	    $(BUILD)/fuzz/corpus-usage t/fuzz/corpus/usage
 	$(BUILD)/fuzz/fuzz_pricing $(FUZZ_OPTS) -max_len=16384 \
 	    -max_total_time=$(FUZZ_TIME_PRICING) \
 	    $(BUILD)/fuzz/corpus-pricing t/fuzz/corpus/pricing
+	$(BUILD)/fuzz/fuzz_route $(FUZZ_OPTS) -max_len=4096 \
+	    -max_total_time=$(FUZZ_TIME_ROUTE) \
+	    $(BUILD)/fuzz/corpus-route t/fuzz/corpus/route
 
 # Benchmark (issue 4): A mock / B plain nginx proxy / C gateway, one table,
 # raw numbers in bench-results/.  make bench [BENCH_ARGS=--quick]

@@ -52,6 +52,8 @@ typedef struct {
     uint64_t        id;
     char            name[ADMIND_USERNAME_MAX + 1];
     admind_role_e   role;
+    /* users.token_version when the token was issued */
+    uint32_t        token_version;
 } admind_principal_t;
 
 

@@ -3,10 +3,12 @@
  *
  * The token names the user; every request then reads the user's row
  * again, so that disabling or demoting a user takes effect at once and
- * not when the token expires.  Login checks local users' bcrypt hashes
- * and, with ldap_url set, other names against the directory
- * (admind_ldap.c); attempts are limited per name and per address
- * (admind_login_limit.c).
+ * not when the token expires, and compares the token's "tv" with the
+ * row's token_version, which a password, status or role change
+ * increments: the tokens issued before stop working.  Login checks local
+ * users' bcrypt hashes and, with ldap_url set, other names against the
+ * directory (admind_ldap.c); attempts are limited per name and address
+ * and per address (admind_login_limit.c).
  */
 
 #include <stdio.h>
@@ -182,8 +184,9 @@ admind_auth_request(admind_req_t *r)
 
     params[0] = admind_db_int((long long) p.id);
 
-    if (admind_db_select(mysql, "SELECT username, role, status FROM users "
-                         "WHERE id = ?", params, 1, &rows, err, sizeof(err))
+    if (admind_db_select(mysql, "SELECT username, role, status, "
+                         "token_version FROM users WHERE id = ?", params, 1,
+                         &rows, err, sizeof(err))
         != ADMIND_OK)
     {
         admind_resource_db_error(r, &admind_auth_resource, err);
@@ -203,6 +206,15 @@ admind_auth_request(admind_req_t *r)
         json_decref(rows);
         return admind_auth_unauthenticated(r, "the token's user no longer "
                                            "exists or is disabled");
+    }
+
+    if (json_integer_value(json_object_get(row, "token_version"))
+        != (json_int_t) p.token_version)
+    {
+        json_decref(rows);
+        return admind_auth_unauthenticated(r, "the token was revoked by a "
+                                           "change of the user's password, "
+                                           "status or role; log in again");
     }
 
     strcpy(p.name, name);
@@ -260,8 +272,9 @@ admind_auth_ldap_user(admind_req_t *r, MYSQL *mysql, const char *username,
         params[2] = admind_db_str(role);
 
         if (admind_db_exec(mysql, "UPDATE users SET role = ?, "
-                           "version = version + 1 WHERE id = ? AND "
-                           "role <> ?", params, 3, NULL, err, errlen)
+                           "version = version + 1, token_version = "
+                           "token_version + 1 WHERE id = ? AND role <> ?",
+                           params, 3, NULL, err, errlen)
             != ADMIND_OK)
         {
             return ADMIND_ERROR;
@@ -274,8 +287,9 @@ admind_auth_ldap_user(admind_req_t *r, MYSQL *mysql, const char *username,
     params[0] = admind_db_str(username);
 
     return admind_db_select(mysql, "SELECT id, username, password_hash, "
-                            "role, status, auth_source FROM users WHERE "
-                            "username = ?", params, 1, rows, err, errlen);
+                            "role, status, auth_source, token_version FROM "
+                            "users WHERE username = ?", params, 1, rows, err,
+                            errlen);
 }
 
 
@@ -401,8 +415,9 @@ admind_auth_login(admind_req_t *r)
     params[0] = admind_db_str(username);
 
     if (admind_db_select(mysql, "SELECT id, username, password_hash, role, "
-                         "status, auth_source FROM users WHERE "
-                         "username = ?", params, 1, &rows, err, sizeof(err))
+                         "status, auth_source, token_version FROM users "
+                         "WHERE username = ?", params, 1, &rows, err,
+                         sizeof(err))
         != ADMIND_OK)
     {
         admind_fields_wipe(body, "password");
@@ -438,6 +453,8 @@ admind_auth_login(admind_req_t *r)
 
     memset(&p, 0, sizeof(p));
     p.id = (uint64_t) json_integer_value(json_object_get(row, "id"));
+    p.token_version = (uint32_t) json_integer_value(json_object_get(row,
+                                                        "token_version"));
     snprintf(p.name, sizeof(p.name), "%s",
              json_string_value(json_object_get(row, "username")));
 

@@ -228,6 +228,10 @@ admind_bills_list(admind_req_t *r)
         return admind_resp_error(r, 400, "invalid_argument", "%s", err);
     }
 
+    if (admind_req_query_known(r) != ADMIND_OK) {
+        return r->status;
+    }
+
     mysql = admind_resource_db(r);
     if (mysql == NULL) {
         return r->status;

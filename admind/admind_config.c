@@ -174,6 +174,12 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "login_max_failures_per_addr", admind_conf_set_uint,
       admind_conf_off(login_max_failures_per_addr), 1, 1000000, "20", 0 },
 
+    { "login_max_failures_per_user", admind_conf_set_uint,
+      admind_conf_off(login_max_failures_per_user), 1, 1000000, "100", 0 },
+
+    { "login_user_pace_seconds", admind_conf_set_uint,
+      admind_conf_off(login_user_pace_seconds), 1, 3600, "1", 0 },
+
     { "login_failure_window_seconds", admind_conf_set_uint,
       admind_conf_off(login_failure_window_seconds), 1, 86400, "300", 0 },
 

@@ -52,6 +52,8 @@ struct admind_conf_s {
     unsigned             subscription_tick_seconds;
     unsigned             login_max_failures;
     unsigned             login_max_failures_per_addr;
+    unsigned             login_max_failures_per_user;
+    unsigned             login_user_pace_seconds;
     unsigned             login_failure_window_seconds;
     unsigned             user_max_keys;
     char                *ldap_url;

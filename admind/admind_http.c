@@ -367,6 +367,25 @@ admind_http_completed(void *cls, struct MHD_Connection *connection,
 }
 
 
+/*
+ * A %00 would cut the path short ("/users/1%00" read as "/users/1") and
+ * a query value with it: such a string is left undecoded, so no route
+ * segment, id or filter value matches it.
+ */
+static size_t
+admind_http_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void) cls;
+    (void) c;
+
+    if (strstr(s, "%00") != NULL) {
+        return strlen(s);
+    }
+
+    return MHD_http_unescape(s);
+}
+
+
 int
 admind_http_start(admind_ctx_t *ctx, char *err, size_t errlen)
 {
@@ -416,6 +435,8 @@ admind_http_start(admind_ctx_t *ctx, char *err, size_t errlen)
                          (unsigned int) ADMIND_HTTP_IDLE_TIMEOUT,
                          MHD_OPTION_NOTIFY_COMPLETED,
                          admind_http_completed, ctx,
+                         MHD_OPTION_UNESCAPE_CALLBACK,
+                         admind_http_unescape, NULL,
                          MHD_OPTION_END);
 
     freeaddrinfo(ai);

@@ -44,6 +44,10 @@ admind_introspect_routes_list(admind_req_t *r)
     json_t                *list, *body;
     const admind_route_t  *route;
 
+    if (admind_req_query_known(r) != ADMIND_OK) {
+        return r->status;
+    }
+
     list = json_array();
     if (list == NULL) {
         return admind_resp_error(r, 500, "internal_error", "out of memory");

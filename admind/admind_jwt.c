@@ -3,14 +3,14 @@
  *
  * libjwt 1.10 checks the signature but not the claims, and it decodes a
  * token with whatever algorithm its header names: the algorithm and the
- * expiry are checked here.
+ * times (exp, iat, nbf) are checked here.
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jwt.h>
+#include <jansson.h>
 
 #include "admind_jwt.h"
 
@@ -65,6 +65,7 @@ admind_jwt_issue(const unsigned char *key, size_t keylen,
     if (jwt_add_grant(jwt, "sub", sub) == 0
         && jwt_add_grant(jwt, "name", p->name) == 0
         && jwt_add_grant(jwt, "role", admind_role_name(p->role)) == 0
+        && jwt_add_grant_int(jwt, "tv", (long) p->token_version) == 0
         && jwt_add_grant_int(jwt, "iat", (long) now) == 0
         && jwt_add_grant_int(jwt, "exp", (long) *exp) == 0
         && jwt_set_alg(jwt, JWT_ALG_HS256, key, (int) keylen) == 0)
@@ -108,12 +109,74 @@ admind_jwt_id(const char *s, uint64_t *id)
 }
 
 
+/*
+ * An integer claim: ADMIND_DECLINED when absent, ADMIND_ERROR when of
+ * another type (jwt_get_grant_int() reads a string claim as 0).
+ */
+static int
+admind_jwt_int(jwt_t *jwt, const char *name, long *v)
+{
+    int            rc;
+    char          *text;
+    json_t        *value;
+    json_error_t   error;
+
+    text = jwt_get_grants_json(jwt, name);
+    if (text == NULL) {
+        return ADMIND_DECLINED;
+    }
+
+    value = json_loads(text, JSON_DECODE_ANY, &error);
+    free(text);
+
+    rc = ADMIND_ERROR;
+
+    if (json_is_integer(value)) {
+        *v = (long) json_integer_value(value);
+        rc = ADMIND_OK;
+    }
+
+    json_decref(value);
+
+    return rc;
+}
+
+
+/* exp passed, or iat or nbf still ahead (beyond the leeway) */
+static int
+admind_jwt_times(jwt_t *jwt, time_t now)
+{
+    int   rc;
+    long  v;
+
+    if (admind_jwt_int(jwt, "exp", &v) != ADMIND_OK || (time_t) v <= now) {
+        return ADMIND_ERROR;
+    }
+
+    if (admind_jwt_int(jwt, "iat", &v) != ADMIND_OK
+        || (time_t) v > now + ADMIND_JWT_LEEWAY)
+    {
+        return ADMIND_ERROR;
+    }
+
+    rc = admind_jwt_int(jwt, "nbf", &v);
+
+    if (rc == ADMIND_ERROR
+        || (rc == ADMIND_OK && (time_t) v > now + ADMIND_JWT_LEEWAY))
+    {
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
 int
 admind_jwt_verify(const unsigned char *key, size_t keylen,
     const char *token, time_t now, admind_principal_t *p)
 {
     int          rc;
-    long         exp;
+    long         tv;
     jwt_t       *jwt;
     const char  *name;
 
@@ -131,11 +194,14 @@ admind_jwt_verify(const unsigned char *key, size_t keylen,
         goto done;
     }
 
-    errno = 0;
-    exp = jwt_get_grant_int(jwt, "exp");
-    if (errno != 0 || (time_t) exp <= now) {
+    if (admind_jwt_times(jwt, now) != ADMIND_OK
+        || admind_jwt_int(jwt, "tv", &tv) != ADMIND_OK
+        || tv < 0 || tv > (long) UINT32_MAX)
+    {
         goto done;
     }
+
+    p->token_version = (uint32_t) tv;
 
     if (admind_jwt_id(jwt_get_grant(jwt, "sub"), &p->id) != ADMIND_OK
         || admind_role_parse(jwt_get_grant(jwt, "role"), &p->role)

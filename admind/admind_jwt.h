@@ -1,7 +1,9 @@
 /*
  * QuotaLane admind: session tokens (JWT, HS256, libjwt).
  *
- * Claims: sub (user id, decimal string), name, role, iat, exp.
+ * Claims: sub (user id, decimal string), name, role, tv (the user's
+ * token_version: a password, status or role change increments it and so
+ * revokes every token issued before), iat, exp.
  */
 
 #ifndef _ADMIND_JWT_H_INCLUDED_
@@ -14,7 +16,10 @@
 
 
 /* a token is a few hundred bytes; anything far longer is not ours */
-#define ADMIND_JWT_MAX  4096
+#define ADMIND_JWT_MAX     4096
+
+/* clock skew between admind instances that iat and nbf forgive */
+#define ADMIND_JWT_LEEWAY  60
 
 
 /* *token is malloc()ed; *exp is now + ttl */
@@ -24,8 +29,10 @@ int admind_jwt_issue(const unsigned char *key, size_t keylen,
 
 /*
  * ADMIND_OK for a token signed with key by HS256 (no other algorithm is
- * taken, "none" least of all), not expired at now, with well-formed
- * claims, which fill p.
+ * taken, "none" least of all), not expired at now, neither issued (iat)
+ * nor valid from (nbf, optional) later than now plus the leeway, with
+ * well-formed claims, which fill p.  The caller compares
+ * p->token_version with the user's row.
  */
 int admind_jwt_verify(const unsigned char *key, size_t keylen,
     const char *token, time_t now, admind_principal_t *p);

@@ -1,18 +1,29 @@
 /*
- * QuotaLane admind: login attempts limited per username and per address.
+ * QuotaLane admind: login attempts limited per username and address, per
+ * address, and (only slowed) per username.
  *
  * Attempts are counted in Redis, so that every admind of a deployment
  * sees the same counts and they vanish by themselves:
- * <prefix>login:fail:user:<name> and <prefix>login:fail:addr:<address>.
- * An attempt is counted before the password is checked, atomically
- * (INCR), so that parallel guesses cannot slip past the limit, and taken
- * back when it succeeds; what stays counted are failures.  The first one
- * opens a window of login_failure_window_seconds; after
- * login_max_failures failures of a name in it (or
- * login_max_failures_per_addr from an address), attempts are refused
- * with 429 until the window closes, with no password checked.  Success
- * clears the name's count, not the address's: one good account must not
- * reopen guessing at the others.
+ * <prefix>login:fail:pair:<address>|<name>, ...:addr:<address> and
+ * ...:user:<name>.  An attempt is counted before the password is
+ * checked, atomically (INCR), so that parallel guesses cannot slip past
+ * the limit, and taken back when it succeeds; what stays counted are
+ * failures.  The first one opens a window of
+ * login_failure_window_seconds.  In it:
+ *
+ *  - login_max_failures failures of a name from one address, or
+ *    login_max_failures_per_addr from one address whatever the names,
+ *    refuse that address with 429 until the window closes, no password
+ *    checked;
+ *  - the name alone is never refused: counted per name it would let
+ *    anybody lock any user out with a few wrong passwords.  Past
+ *    login_max_failures_per_user failures from all addresses together
+ *    its attempts are slowed to one per login_user_pace_seconds (429
+ *    with Retry-After in between), which bounds a guessing botnet
+ *    without shutting the real user out.
+ *
+ * Success clears the name's counts, not the address's: one good account
+ * must not reopen guessing at the others.
  *
  * With Redis down, logins go unlimited (with a warning): locking every
  * admin out during a Redis outage would be worse than a slower guess.
@@ -29,7 +40,7 @@
 #include "admind_login_limit.h"
 
 
-/* prefix, "login:fail:user:" and a login name of up to 255 characters */
+/* prefix, "login:fail:pair:", an address and a name of up to 1024 bytes */
 #define ADMIND_LOGIN_KEY_MAX  1280
 
 
@@ -153,18 +164,47 @@ admind_login_limit_one(const admind_conf_t *conf, const char *key,
 }
 
 
+/* over the per-name threshold: one attempt per pace for the name */
+static int
+admind_login_limit_pace(const admind_conf_t *conf, const char *user)
+{
+    int          taken;
+    char         key[ADMIND_LOGIN_KEY_MAX], err[ADMIND_ERRLEN];
+    redisReply  *reply;
+
+    admind_login_limit_key(conf, "pace", user, key, sizeof(key));
+
+    reply = admind_redis_command(err, sizeof(err), "SET %s 1 EX %u NX", key,
+                                 conf->login_user_pace_seconds);
+    if (reply == NULL) {
+        admind_login_limit_warn(err);
+        return ADMIND_OK;
+    }
+
+    taken = reply->type == REDIS_REPLY_NIL;
+    freeReplyObject(reply);
+
+    return taken ? ADMIND_DECLINED : ADMIND_OK;
+}
+
+
 int
 admind_login_limit_begin(const admind_conf_t *conf, const char *user,
     const char *addr, unsigned *retry_after)
 {
+    char  pair[ADMIND_LOGIN_KEY_MAX + 64], pkey[ADMIND_LOGIN_KEY_MAX];
     char  ukey[ADMIND_LOGIN_KEY_MAX], akey[ADMIND_LOGIN_KEY_MAX];
 
     *retry_after = 0;
 
-    admind_login_limit_key(conf, "user", user, ukey, sizeof(ukey));
-    admind_login_limit_key(conf, "addr", addr, akey, sizeof(akey));
+    /* the address first: a name may hold any character, '|' too */
+    snprintf(pair, sizeof(pair), "%s|%s", addr, user);
 
-    if (admind_login_limit_one(conf, ukey, conf->login_max_failures,
+    admind_login_limit_key(conf, "pair", pair, pkey, sizeof(pkey));
+    admind_login_limit_key(conf, "addr", addr, akey, sizeof(akey));
+    admind_login_limit_key(conf, "user", user, ukey, sizeof(ukey));
+
+    if (admind_login_limit_one(conf, pkey, conf->login_max_failures,
                                retry_after)
         != ADMIND_OK)
     {
@@ -176,11 +216,29 @@ admind_login_limit_begin(const admind_conf_t *conf, const char *user,
         != ADMIND_OK)
     {
         /* refused for the address: not a try of this name */
-        admind_login_limit_decr(ukey);
+        admind_login_limit_decr(pkey);
         return ADMIND_DECLINED;
     }
 
-    return ADMIND_OK;
+    if (admind_login_limit_one(conf, ukey, conf->login_max_failures_per_user,
+                               retry_after)
+        == ADMIND_OK)
+    {
+        return ADMIND_OK;
+    }
+
+    if (admind_login_limit_pace(conf, user) == ADMIND_OK) {
+        *retry_after = 0;
+        return ADMIND_OK;
+    }
+
+    *retry_after = conf->login_user_pace_seconds;
+
+    admind_login_limit_decr(pkey);
+    admind_login_limit_decr(akey);
+    admind_login_limit_decr(ukey);
+
+    return ADMIND_DECLINED;
 }
 
 
@@ -188,7 +246,11 @@ void
 admind_login_limit_success(const admind_conf_t *conf, const char *user,
     const char *addr)
 {
-    char  key[ADMIND_LOGIN_KEY_MAX];
+    char  pair[ADMIND_LOGIN_KEY_MAX + 64], key[ADMIND_LOGIN_KEY_MAX];
+
+    snprintf(pair, sizeof(pair), "%s|%s", addr, user);
+    admind_login_limit_key(conf, "pair", pair, key, sizeof(key));
+    (void) admind_login_limit_run("DEL %s", key, 0);
 
     admind_login_limit_key(conf, "user", user, key, sizeof(key));
     (void) admind_login_limit_run("DEL %s", key, 0);
@@ -203,7 +265,11 @@ void
 admind_login_limit_undo(const admind_conf_t *conf, const char *user,
     const char *addr)
 {
-    char  key[ADMIND_LOGIN_KEY_MAX];
+    char  pair[ADMIND_LOGIN_KEY_MAX + 64], key[ADMIND_LOGIN_KEY_MAX];
+
+    snprintf(pair, sizeof(pair), "%s|%s", addr, user);
+    admind_login_limit_key(conf, "pair", pair, key, sizeof(key));
+    admind_login_limit_decr(key);
 
     admind_login_limit_key(conf, "user", user, key, sizeof(key));
     admind_login_limit_decr(key);

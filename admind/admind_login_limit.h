@@ -1,5 +1,7 @@
 /*
- * QuotaLane admind: login attempts limited per username and per address.
+ * QuotaLane admind: login attempts limited per username and address and
+ * per address; per username only slowed, so that nobody can lock a user
+ * out (the rule: admind_login_limit.c).
  */
 
 #ifndef _ADMIND_LOGIN_LIMIT_H_INCLUDED_
@@ -12,12 +14,14 @@
 /*
  * Counts an attempt of user from addr before its password is checked:
  * ADMIND_OK when it may go on, ADMIND_DECLINED when too many failed
- * lately, with the seconds until the next try in *retry_after.
+ * lately from addr (or, past the per-name threshold, another attempt at
+ * the name came within the pace), with the seconds until the next try
+ * in *retry_after.
  */
 int admind_login_limit_begin(const admind_conf_t *conf, const char *user,
     const char *addr, unsigned *retry_after);
 
-/* the attempt succeeded: the user's count is cleared */
+/* the attempt succeeded: the name's counts are cleared */
 void admind_login_limit_success(const admind_conf_t *conf, const char *user,
     const char *addr);
 

@@ -177,12 +177,76 @@ admind_req_header(admind_req_t *r, const char *name)
 const char *
 admind_req_query(admind_req_t *r, const char *name)
 {
+    unsigned  i;
+
+    for (i = 0; i < r->nqueried; i++) {
+        if (strcmp(r->queried[i], name) == 0) {
+            break;
+        }
+    }
+
+    if (i == r->nqueried && i < ADMIND_REQ_MAX_QUERIED) {
+        r->queried[r->nqueried++] = name;
+    }
+
     if (r->connection == NULL) {
         return NULL;
     }
 
     return MHD_lookup_connection_value(r->connection,
                                        MHD_GET_ARGUMENT_KIND, name);
+}
+
+
+typedef struct {
+    admind_req_t  *r;
+    int            unknown;
+} admind_req_unasked_t;
+
+
+/* stops at the first argument the handler never asked for */
+static enum MHD_Result
+admind_req_query_unasked(void *data, enum MHD_ValueKind kind,
+    const char *key, const char *value)
+{
+    unsigned               i;
+    admind_req_unasked_t  *u;
+
+    (void) kind;
+    (void) value;
+
+    u = data;
+
+    for (i = 0; i < u->r->nqueried; i++) {
+        if (strcmp(u->r->queried[i], key) == 0) {
+            return MHD_YES;
+        }
+    }
+
+    admind_resp_error(u->r, 400, "invalid_argument", "unknown query "
+                      "parameter \"%.64s\"", key);
+    u->unknown = 1;
+
+    return MHD_NO;
+}
+
+
+int
+admind_req_query_known(admind_req_t *r)
+{
+    admind_req_unasked_t  u;
+
+    if (r->connection == NULL) {
+        return ADMIND_OK;
+    }
+
+    u.r = r;
+    u.unknown = 0;
+
+    (void) MHD_get_connection_values(r->connection, MHD_GET_ARGUMENT_KIND,
+                                     admind_req_query_unasked, &u);
+
+    return u.unknown ? ADMIND_ERROR : ADMIND_OK;
 }
 
 

@@ -14,6 +14,9 @@
 
 
 #define ADMIND_REQ_MAX_HEADERS  8
+
+/* more than any list takes (filters, orderBy, paging) */
+#define ADMIND_REQ_MAX_QUERIED  24
 #define ADMIND_REQ_ID_LEN       64
 
 
@@ -42,6 +45,10 @@ struct admind_req_s {
     size_t                   body_cap;
 
     admind_route_match_t     match;
+
+    /* the query parameters the handler asked for (admind_req_query) */
+    unsigned                 nqueried;
+    const char              *queried[ADMIND_REQ_MAX_QUERIED];
 
     /* the caller, set by admind_auth_request() for non-public routes */
     admind_principal_t       auth;
@@ -83,6 +90,13 @@ int admind_req_param_id(admind_req_t *r, const char *name, uint64_t *id);
 /* request headers and query arguments; NULL when absent */
 const char *admind_req_header(admind_req_t *r, const char *name);
 const char *admind_req_query(admind_req_t *r, const char *name);
+
+/*
+ * A list calls this once it has asked for every parameter it takes: a
+ * query parameter it never asked for answers 400 naming it (a misspelt
+ * filter would otherwise list every row).  ADMIND_ERROR after answering.
+ */
+int admind_req_query_known(admind_req_t *r);
 
 /*
  * The body as a JSON object; on a missing or malformed body a 400 is

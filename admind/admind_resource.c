@@ -337,7 +337,8 @@ admind_resource_list_ordered(admind_req_t *r, const admind_resource_t *res,
     if (admind_resource_where(r, res, where, sizeof(where), params, &n)
         != ADMIND_OK
         || admind_resource_order(r, res, orders, order, sizeof(order))
-           != ADMIND_OK)
+           != ADMIND_OK
+        || admind_req_query_known(r) != ADMIND_OK)
     {
         return r->status;
     }

@@ -193,7 +193,9 @@ admind_usage_summary(admind_req_t *r)
         return admind_resp_error(r, 400, "invalid_argument", "%s", err);
     }
 
-    if (admind_usage_where(r, &w, 0) != ADMIND_OK) {
+    if (admind_usage_where(r, &w, 0) != ADMIND_OK
+        || admind_req_query_known(r) != ADMIND_OK)
+    {
         return r->status;
     }
 

@@ -329,6 +329,44 @@ admind_users_self_lockout(admind_req_t *r, uint64_t id, json_t *body)
 }
 
 
+/* 1 when field differs between the two loads of a user */
+static int
+admind_users_changed(json_t *before, json_t *after, const char *field)
+{
+    const char  *a, *b;
+
+    a = json_string_value(json_object_get(before, field));
+    b = json_string_value(json_object_get(after, field));
+
+    return a == NULL || b == NULL || strcmp(a, b) != 0;
+}
+
+
+/*
+ * A new password, status or role revokes the user's session tokens:
+ * admind_auth.c compares token_version on every request.  updated_at
+ * stays as the update set it, which the answer shows.
+ */
+static int
+admind_users_revoke_tokens(MYSQL *mysql, uint64_t id, int password,
+    json_t *before, json_t *after, char *err, size_t errlen)
+{
+    admind_db_param_t  params[1];
+
+    if (!password && !admind_users_changed(before, after, "status")
+        && !admind_users_changed(before, after, "role"))
+    {
+        return ADMIND_OK;
+    }
+
+    params[0] = admind_db_int((long long) id);
+
+    return admind_db_exec(mysql, "UPDATE users SET token_version = "
+                          "token_version + 1, updated_at = updated_at "
+                          "WHERE id = ?", params, 1, NULL, err, errlen);
+}
+
+
 static int
 admind_users_update(admind_req_t *r)
 {
@@ -339,7 +377,6 @@ admind_users_update(admind_req_t *r)
     json_t              *body, *before, *after;
     uint64_t             id;
     long long            version;
-    const char          *s;
     admind_write_t       w;
 
     if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
@@ -414,6 +451,9 @@ admind_users_update(admind_req_t *r)
         || admind_resource_load(mysql, &admind_users_resource, id, &after,
                                 err, sizeof(err))
            != ADMIND_OK
+        || admind_users_revoke_tokens(mysql, id, hash[0] != '\0', before,
+                                      after, err, sizeof(err))
+           != ADMIND_OK
         || admind_audit_write(mysql, r, "update", "user", id, before, after,
                               err, sizeof(err))
            != ADMIND_OK)
@@ -423,10 +463,7 @@ admind_users_update(admind_req_t *r)
 
     OPENSSL_cleanse(hash, sizeof(hash));
 
-    s = json_string_value(json_object_get(before, "status"));
-    status_changed = s == NULL
-        || strcmp(s, json_string_value(json_object_get(after, "status")))
-           != 0;
+    status_changed = admind_users_changed(before, after, "status");
 
     json_decref(before);
     admind_users_release(body);

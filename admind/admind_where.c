@@ -274,6 +274,11 @@ admind_where_list(admind_req_t *r, const admind_resource_t *res,
                                  "too many filters");
     }
 
+    /* the caller asked for its filters before */
+    if (admind_req_query_known(r) != ADMIND_OK) {
+        return r->status;
+    }
+
     mysql = admind_resource_db(r);
     if (mysql == NULL) {
         return r->status;

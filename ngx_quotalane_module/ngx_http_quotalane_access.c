@@ -280,9 +280,16 @@ ngx_http_quotalane_resume(ngx_http_quotalane_ctx_t *ctx)
 static ngx_int_t
 ngx_http_quotalane_start(ngx_http_request_t *r, ngx_http_quotalane_ctx_t *ctx)
 {
+    ngx_int_t                          rc;
     ngx_str_t                          key;
     ngx_http_quotalane_main_conf_t    *qmcf;
     ngx_http_quotalane_cache_result_e  cached;
+
+    /* a request the vendor would refuse costs no Redis round trip */
+    rc = ngx_http_quotalane_route_method(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
 
     if (ngx_http_quotalane_key_extract(r, &key) != NGX_OK) {
         return ngx_http_quotalane_send_error(r, ctx, QL_ERR_AUTHENTICATION,

@@ -56,26 +56,86 @@ ngx_http_quotalane_body_flatten(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+/*
+ * Sets the error of a body the route cannot take; the model is copied
+ * only once it is known to be short, so logs and records stay bounded.
+ */
+static ngx_int_t
+ngx_http_quotalane_body_reject(ngx_http_quotalane_ctx_t *ctx,
+    const char *message)
+{
+    ctx->error_kind = QL_ERR_INVALID_REQUEST;
+    ctx->error_message = message;
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, json_t *root)
+{
+    size_t     len;
+    json_t    *model;
+    unsigned   flags;
+
+    flags = ctx->route ? ctx->route->flags : 0;
+    model = json_object_get(root, "model");
+
+    if (model == NULL) {
+        return (flags & QL_ROUTE_MODEL)
+               ? ngx_http_quotalane_body_reject(ctx, "model is required.")
+               : NGX_OK;
+    }
+
+    if (!json_is_string(model)) {
+        return ngx_http_quotalane_body_reject(ctx,
+                                              "model: must be a string.");
+    }
+
+    len = json_string_length(model);
+
+    if (len == 0 && (flags & QL_ROUTE_MODEL)) {
+        return ngx_http_quotalane_body_reject(ctx, "model is required.");
+    }
+
+    if (len > QL_ROUTE_MODEL_MAX) {
+        return ngx_http_quotalane_body_reject(ctx,
+                   "model: must be at most 256 bytes.");
+    }
+
+    ctx->model.data = ngx_pnalloc(r->pool, len);
+    if (ctx->model.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->model.data, json_string_value(model), len);
+    ctx->model.len = len;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_quotalane_body_model(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
     off_t                           len;
-    json_t                         *root, *model;
+    json_t                         *root;
+    ngx_int_t                       rc;
     ngx_str_t                       body;
     ngx_chain_t                    *cl;
     json_error_t                    err;
     ngx_http_quotalane_loc_conf_t  *qlcf;
 
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
     qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
 
     len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
+
+    if (r->request_body) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            len += ngx_buf_size(cl->buf);
+        }
     }
 
     /* chunked bodies have no Content-Length to check up front */
@@ -86,7 +146,10 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
     }
 
     if (len == 0) {
-        return NGX_OK;
+        return (ctx->route && (ctx->route->flags & QL_ROUTE_BODY))
+               ? ngx_http_quotalane_body_reject(ctx,
+                     "Request body is required: send a JSON object.")
+               : NGX_OK;
     }
 
     if (ngx_http_quotalane_body_flatten(r, &body) != NGX_OK) {
@@ -97,35 +160,17 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
 
     if (root == NULL || !json_is_object(root)) {
         json_decref(root);
-        ctx->error_kind = QL_ERR_INVALID_REQUEST;
-        ctx->error_message = "Request body is not a JSON object.";
-        return NGX_DECLINED;
+        return ngx_http_quotalane_body_reject(ctx,
+                   "Request body is not a JSON object.");
     }
 
-    model = json_object_get(root, "model");
+    rc = ngx_http_quotalane_body_take_model(r, ctx, root);
 
-    if (model != NULL) {
-        if (!json_is_string(model)) {
-            json_decref(root);
-            ctx->error_kind = QL_ERR_INVALID_REQUEST;
-            ctx->error_message = "model: must be a string.";
-            return NGX_DECLINED;
-        }
-
-        ctx->model.len = json_string_length(model);
-        ctx->model.data = ngx_pnalloc(r->pool, ctx->model.len);
-        if (ctx->model.data == NULL) {
-            json_decref(root);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(ctx->model.data, json_string_value(model),
-                   ctx->model.len);
+    if (rc == NGX_OK) {
+        ctx->has_session = ql_session_hash(root, (char *) ctx->session);
     }
-
-    ctx->has_session = ql_session_hash(root, (char *) ctx->session);
 
     json_decref(root);
 
-    return NGX_OK;
+    return rc;
 }

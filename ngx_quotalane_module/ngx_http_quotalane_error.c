@@ -65,6 +65,14 @@ ngx_http_quotalane_send_error(ngx_http_request_t *r,
         h->value.len = ngx_sprintf(h->value.data, "%ui", ctx->retry_after)
                        - h->value.data;
     }
+
+    if (kind == QL_ERR_METHOD_NOT_ALLOWED
+        && ngx_http_quotalane_route_allow(r, ctx) != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
     r->headers_out.content_length_n = len;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;

@@ -13,6 +13,7 @@
 #include "ql_crypto.h"
 #include "ql_platform.h"
 #include "ql_pricing.h"
+#include "ql_route.h"
 #include "ql_usage.h"
 #include "ngx_http_quotalane_cache.h"
 #include "ngx_http_quotalane_redis.h"
@@ -134,6 +135,7 @@ typedef enum {
 typedef struct {
     ngx_http_request_t                *request;
     const ql_platform_t               *platform;
+    const ql_route_t                  *route;    /* NULL: not declared */
     ngx_http_quotalane_state_e         state;
     ngx_http_quotalane_redis_op_t     *op;       /* pending Redis call */
 
@@ -194,6 +196,15 @@ ngx_int_t ngx_http_quotalane_key_parse(ngx_str_t *record,
 ngx_int_t ngx_http_quotalane_key_check(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 ngx_int_t ngx_http_quotalane_key_check_model(ngx_http_quotalane_ctx_t *ctx);
+
+/* route: method, path and query against the platform's route table */
+void ngx_http_quotalane_route_path(ngx_http_request_t *r, ngx_str_t *path);
+ngx_int_t ngx_http_quotalane_route_method(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_route_allow(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_route_args(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *args);
 
 /* body: read it, take the model */
 ngx_int_t ngx_http_quotalane_body_model(ngx_http_request_t *r,

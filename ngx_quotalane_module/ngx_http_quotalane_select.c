@@ -39,7 +39,8 @@ static ngx_rbtree_t       ngx_http_quotalane_picks;
 static ngx_rbtree_node_t  ngx_http_quotalane_picks_sentinel;
 
 
-#define NGX_HTTP_QUOTALANE_SELECT_ARGS  25
+#define NGX_HTTP_QUOTALANE_SELECT_KEYS  3
+#define NGX_HTTP_QUOTALANE_SELECT_ARGS  27
 
 
 typedef struct {
@@ -123,7 +124,7 @@ ngx_int_t
 ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_redis_handler_pt handler)
 {
-    u_char                          *p, *pool_key;
+    u_char                          *p, *pool_key, *key_key, *synced;
     size_t                           name_len;
     time_t                           day, week;
     ngx_time_t                      *tp;
@@ -136,8 +137,11 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     name_len = ngx_strlen(ctx->platform->name);
 
-    pool_key = ngx_pnalloc(r->pool, qmcf->prefix.len + sizeof("accounts:") - 1
-                                    + name_len);
+    pool_key = ngx_pnalloc(r->pool, 3 * qmcf->prefix.len
+                                    + sizeof("accounts:") - 1 + name_len
+                                    + sizeof("key:") - 1
+                                    + sizeof(ctx->digest)
+                                    + sizeof("synced") - 1);
     if (pool_key == NULL) {
         return NGX_ERROR;
     }
@@ -146,6 +150,15 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
     p = ngx_cpymem(p, "accounts:", sizeof("accounts:") - 1);
     p = ngx_cpymem(p, ctx->platform->name, name_len);
 
+    key_key = p;
+    p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
+    p = ngx_cpymem(p, "key:", sizeof("key:") - 1);
+    p = ngx_cpymem(p, ctx->digest, sizeof(ctx->digest));
+
+    synced = p;
+    p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
+    p = ngx_cpymem(p, "synced", sizeof("synced") - 1);
+
     tp = ngx_timeofday();
     now = (ngx_msec_int_t) tp->sec * 1000 + tp->msec;
 
@@ -153,8 +166,10 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     a.n = 0;
 
-    /* KEYS[1], then ARGV in select.lua's order */
-    ngx_http_quotalane_arg(&a, pool_key, p - pool_key);
+    /* KEYS, then ARGV in select.lua's order */
+    ngx_http_quotalane_arg(&a, pool_key, key_key - pool_key);
+    ngx_http_quotalane_arg(&a, key_key, synced - key_key);
+    ngx_http_quotalane_arg(&a, synced, p - synced);
     ngx_http_quotalane_arg(&a, qmcf->prefix.data, qmcf->prefix.len);
     ngx_http_quotalane_arg(&a, (u_char *) ctx->platform->name, name_len);
     ngx_http_quotalane_arg_num(&a, &key->account_id);
@@ -208,7 +223,8 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_arg_num(&a, &key->quota_bucket);
     ngx_http_quotalane_arg_num(&a, &key->user_id);
 
-    ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script, 1, a.n,
+    ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script,
+                                            NGX_HTTP_QUOTALANE_SELECT_KEYS, a.n,
                                             a.argv, a.argvlen, handler, ctx);
 
     return ctx->op ? NGX_OK : NGX_DECLINED;
@@ -460,10 +476,13 @@ ngx_int_t
 ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, redisReply *reply)
 {
-    ngx_str_t    f[NGX_HTTP_QUOTALANE_PICK_FIELDS];
-    ngx_int_t    rc;
-    ngx_uint_t   i;
-    redisReply  *status;
+    ngx_str_t                        f[NGX_HTTP_QUOTALANE_PICK_FIELDS];
+    ngx_int_t                        rc;
+    ngx_uint_t                       i;
+    redisReply                      *status;
+    ngx_http_quotalane_main_conf_t  *qmcf;
+
+    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -484,6 +503,23 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         ctx->error_kind = QL_ERR_UNAVAILABLE;
         ctx->error_message = "No upstream account is available for this "
                              "request.";
+        return NGX_OK;
+    }
+
+    if (status->len == 7 && ngx_strncmp(status->str, "revoked", 7) == 0) {
+        /* the cached record is out of date: forget it in every worker */
+        ngx_http_quotalane_cache_put(qmcf->key_cache, ctx->digest,
+                                     sizeof(ctx->digest), NULL);
+        ctx->error_kind = QL_ERR_AUTHENTICATION;
+        ctx->error_message = "Invalid API key.";
+        return NGX_OK;
+    }
+
+    if (status->len == 10 && ngx_strncmp(status->str, "rebuilding", 10) == 0)
+    {
+        ctx->error_kind = QL_ERR_UNAVAILABLE;
+        ctx->error_message = "The gateway's state is being rebuilt; try "
+                             "again shortly.";
         return NGX_OK;
     }
 
@@ -643,26 +679,29 @@ ngx_http_quotalane_credential(ngx_http_request_t *r,
 }
 
 
-/* /api/v1/messages and /claude/v1/messages go upstream as /v1/messages. */
+/*
+ * /api/v1/messages and /claude/v1/messages go upstream as /v1/messages,
+ * with only the query parameters the vendor takes.
+ */
 static ngx_int_t
 ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
-    u_char     *p, *v1, *last;
-    size_t      len, escape;
+    u_char     *p;
+    size_t      escape;
+    ngx_str_t   path, args;
     ngx_str_t  *prefix = &ctx->account.path_prefix;
 
-    last = r->uri.data + r->uri.len;
-    v1 = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/v1/", 4 - 1);
-    if (v1 == NULL) {
-        v1 = r->uri.data;
+    ngx_http_quotalane_route_path(r, &path);
+
+    if (ngx_http_quotalane_route_args(r, ctx, &args) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    len = last - v1;
-    escape = 2 * ngx_escape_uri(NULL, v1, len, NGX_ESCAPE_URI);
+    escape = 2 * ngx_escape_uri(NULL, path.data, path.len, NGX_ESCAPE_URI);
 
-    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + len + escape
-                                                  + 1 + r->args.len);
+    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + path.len
+                                                  + escape + 1 + args.len);
     if (ctx->upstream_uri.data == NULL) {
         return NGX_ERROR;
     }
@@ -670,15 +709,16 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
 
     if (escape) {
-        p = (u_char *) ngx_escape_uri(p, v1, len, NGX_ESCAPE_URI);
+        p = (u_char *) ngx_escape_uri(p, path.data, path.len,
+                                      NGX_ESCAPE_URI);
 
     } else {
-        p = ngx_cpymem(p, v1, len);
+        p = ngx_cpymem(p, path.data, path.len);
     }
 
-    if (r->args.len) {
+    if (args.len) {
         *p++ = '?';
-        p = ngx_cpymem(p, r->args.data, r->args.len);
+        p = ngx_cpymem(p, args.data, args.len);
     }
 
     ctx->upstream_uri.len = p - ctx->upstream_uri.data;

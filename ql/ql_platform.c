@@ -46,6 +46,8 @@ static const ql_error_row_t  ql_errors[QL_ERR_COUNT] = {
         "server_error", "service_unavailable", "UNAVAILABLE" },
     [QL_ERR_OVERLOADED] = { 529, "overloaded_error",
         "server_error", "overloaded", "UNAVAILABLE" },
+    [QL_ERR_METHOD_NOT_ALLOWED] = { 405, "invalid_request_error",
+        "invalid_request_error", "method_not_allowed", "INVALID_ARGUMENT" },
 };
 
 

@@ -35,6 +35,7 @@ typedef enum {
     QL_ERR_API,
     QL_ERR_UNAVAILABLE,
     QL_ERR_OVERLOADED,
+    QL_ERR_METHOD_NOT_ALLOWED,
     QL_ERR_COUNT
 } ql_error_kind_t;
 

@@ -136,13 +136,14 @@ start_nginx() {
         perl -pe 's/\@([A-Z_]+)\@/exists $ENV{$1} ? $ENV{$1}
                   : die "no value for $1\n"/ge' \
         "$repo/conf/nginx.conf.in" > "$run/nginx.conf"
-    nginx -p "$var" -c "$run/nginx.conf" -t -q
+    # nginx creates its logs 0644 less the umask (nginx -t already)
+    (umask 027 && nginx -p "$var" -c "$run/nginx.conf" -t -q)
     if alive nginx; then
         nginx -p "$var" -c "$run/nginx.conf" -s reload
         say "nginx reloaded"
         return 0
     fi
-    nginx -p "$var" -c "$run/nginx.conf"
+    (umask 027 && nginx -p "$var" -c "$run/nginx.conf")
     wait_until 10 nginx curl -s -o /dev/null \
         "http://127.0.0.1:$gateway_port/"
     say "gateway on 127.0.0.1:$gateway_port"

@@ -110,7 +110,7 @@ error_ok(api('GET', '/api/v1/users', undef, 'not.a.token'), 401,
 error_ok(api('GET', '/api/v1/users', undef, "$h.$c.AAAA"), 401,
          'unauthenticated', undef, 'bad signature 401');
 
-my %good = (sub => '1', name => 'admin', role => 'admin', iat => time,
+my %good = (sub => '1', name => 'admin', role => 'admin', tv => 0, iat => time,
             exp => time + 600);
 ok(api('GET', '/api/v1/users', undef,
        forge({ alg => 'HS256', typ => 'JWT' }, \%good, $secret))->{status}

@@ -31,6 +31,8 @@ my ($agree, $rounds, $nonempty) = (0, 300, 0);
 
 for my $round (1 .. $rounds) {
     my $prefix = "diff$round:{t}:";
+    # the caller's key, which select.lua checks is still active
+    $stack->redis('HSET', "${prefix}key:k1", 'id', 1, 'status', 'active');
     my @accounts;
     my $n = 1 + int rand 8;
     for my $i (1 .. $n) {
@@ -79,8 +81,9 @@ for my $round (1 .. $rounds) {
         $stack->redis('SET', "${prefix}atpm:$a->{id}:$minute", $a->{tpm});
     }
 
-    my $reply = $stack->redis('EVALSHA', $sha, 1,
-        "${prefix}accounts:claude", $prefix, 'claude', 0, 0, $now,
+    my $reply = $stack->redis('EVALSHA', $sha, 3,
+        "${prefix}accounts:claude", "${prefix}key:k1", "${prefix}synced",
+        $prefix, 'claude', 0, 0, $now,
         "req$round", 1, 0, 60000, '', 3600, '', 0, 0, 0, 0, 0, 1, 0, 1, 0,
         0, 0, 1);
     my $lua = $reply->[0] eq 'ok' ? $reply->[1] : 0;

@@ -380,15 +380,19 @@ is(api('GET', '/api/v1/api-keys')->{json}{totalSize} >= 2, 1,
    'an admin lists every key');
 status_is(api('GET', $alice_key), 200, 'an admin reads any key');
 
-# a demoted admin loses admin routes at once; a promoted user gains them
+# a demoted admin loses admin routes at once: a role change revokes the
+# tokens issued before it, and a new login carries the new role
 my $carol = $stack->make_user(username => 'carol', password => 'carol-pw-1',
                               role => 'admin');
 my $carol_token = login('carol', 'carol-pw-1');
 status_is(api('GET', '/api/v1/users', undef, $carol_token), 200,
           'an admin token works');
 api('PATCH', "/api/v1/users/$carol->{id}", { role => 'user' });
+status_is(api('GET', '/api/v1/users', undef, $carol_token), 401,
+          'the same token after a demotion is 401 (revoked)');
+$carol_token = login('carol', 'carol-pw-1');
 status_is(api('GET', '/api/v1/users', undef, $carol_token), 403,
-          'the same token after a demotion is 403');
+          'a new token after the demotion is 403 on admin routes');
 status_is(api('GET', '/api/v1/users/me', undef, $carol_token), 200,
           '... and still a user');
 

@@ -3,6 +3,8 @@
 -- reference), then the leases.  One round trip on the request path.
 --
 -- KEYS[1]  the platform's account pool set (prefix .. 'accounts:' .. platform)
+-- KEYS[2]  the caller's key record (prefix .. 'key:' .. digest)
+-- KEYS[3]  the marker admind sets after a full rebuild (prefix .. 'synced')
 -- ARGV     see the names below; ids are decimal strings, '0' = none
 --
 -- Replies:
@@ -13,6 +15,8 @@
 --   {'quota', what}                          key or plan over a cost limit
 --   {'none'}   no account serves the request
 --   {'busy'}   accounts exist, none eligible now (limits, cooldowns)
+--   {'revoked'}      the key was disabled, deleted or expired in admind
+--   {'rebuilding'}   no key record and no `synced` marker: not a verdict
 
 local prefix         = ARGV[1]
 local platform       = ARGV[2]
@@ -43,6 +47,26 @@ local ONE = 1000000
 
 local function num(v, default)
     return tonumber(v) or default
+end
+
+-- key: still valid ---------------------------------------------------------
+
+-- The gateway caches key records for a few seconds; their status is read
+-- again here, in the round trip every request makes anyway, so that a key
+-- disabled, deleted or expired in admind is refused on its next request.
+local krec = redis.call('HMGET', KEYS[2], 'status', 'expires_at')
+
+if not krec[1] then
+    if redis.call('EXISTS', KEYS[3]) == 0 then
+        return { 'rebuilding' }
+    end
+    return { 'revoked' }
+end
+
+local key_expires = tonumber(krec[2]) or 0
+if krec[1] ~= 'active' or (key_expires > 0 and key_expires * 1000 <= now)
+then
+    return { 'revoked' }
 end
 
 -- key: concurrency ---------------------------------------------------------

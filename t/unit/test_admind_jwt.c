@@ -1,7 +1,8 @@
 /*
  * admind session tokens: issue and verify, and the tokens that must not
  * pass: other keys, expired, tampered, "alg":"none", other algorithms,
- * malformed claims.
+ * malformed claims, issued or valid only in the future, no token
+ * version.
  */
 
 #include <stdarg.h>
@@ -162,10 +163,78 @@ test_refused(void **state)
 
     /* the same claims pass when complete: the forging itself is sound */
     t = forge(JWT_ALG_HS256, key, KEYLEN, "{\"sub\":\"7\",\"name\":\"a\","
-              "\"role\":\"user\",\"exp\":1895687200}");
+              "\"role\":\"user\",\"tv\":3,\"iat\":1795687200,"
+              "\"exp\":1895687200}");
     assert_int_equal(admind_jwt_verify(key, KEYLEN, t, NOW, &p), ADMIND_OK);
     assert_int_equal(p.id, 7);
+    assert_int_equal(p.token_version, 3);
     free(t);
+}
+
+
+/* one claim set around NOW, signed right: verify's verdict at NOW */
+static int
+verdict(const char *times)
+{
+    int                  rc;
+    char                 grants[256], *t;
+    admind_principal_t   p;
+
+    snprintf(grants, sizeof(grants), "{\"sub\":\"7\",\"name\":\"a\","
+             "\"role\":\"user\",\"exp\":1895687200%s}", times);
+    t = forge(JWT_ALG_HS256, key, KEYLEN, grants);
+    rc = admind_jwt_verify(key, KEYLEN, t, NOW, &p);
+    free(t);
+
+    return rc;
+}
+
+
+static void
+test_times_and_version(void **state)
+{
+    char                *token;
+    time_t               exp;
+    admind_principal_t   p;
+
+    (void) state;
+
+    /* tv and iat are required: admind always issues them */
+    assert_int_equal(verdict(",\"iat\":1795687200"), ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":0"), ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687200"), ADMIND_OK);
+    assert_int_equal(verdict(",\"tv\":-1,\"iat\":1795687200"),
+                     ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":\"1\",\"iat\":1795687200"),
+                     ADMIND_ERROR);
+
+    /* issued in the future, beyond the leeway */
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687261"), ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687260"), ADMIND_OK);
+
+    /* nbf is optional, and honoured with the same leeway */
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687200,"
+                             "\"nbf\":1795690000"), ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687200,"
+                             "\"nbf\":1795687261"), ADMIND_ERROR);
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687200,"
+                             "\"nbf\":1795687250"), ADMIND_OK);
+    assert_int_equal(verdict(",\"tv\":0,\"iat\":1795687200,"
+                             "\"nbf\":\"soon\""), ADMIND_ERROR);
+
+    /* the version admind puts in comes back out */
+    memset(&p, 0, sizeof(p));
+    p.id = 9;
+    p.token_version = 41;
+    strcpy(p.name, "bob");
+    assert_int_equal(admind_jwt_issue(key, KEYLEN, &p, NOW, 60, &token,
+                                      &exp),
+                     ADMIND_OK);
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(admind_jwt_verify(key, KEYLEN, token, NOW, &p),
+                     ADMIND_OK);
+    assert_int_equal(p.token_version, 41);
+    free(token);
 }
 
 
@@ -222,6 +291,7 @@ main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_route_roles),
+        cmocka_unit_test(test_times_and_version),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

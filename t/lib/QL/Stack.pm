@@ -496,9 +496,15 @@ sub start_nginx {
     local $ENV{LD_PRELOAD} = asan_runtime() if $ENV{QL_ASAN};
     local $ENV{ASAN_OPTIONS} = 'detect_leaks=0' if $ENV{QL_ASAN};
 
+    # as scripts/stack.sh: logs are created 0644 less the umask (and
+    # nginx -t creates them already)
+    my $umask = umask 027;
     my $conf = $self->write_nginx_conf;
     my $out = `nginx -p $self->{dir} -c $conf -t 2>&1`;
-    die "nginx -t failed:\n$out" if $? != 0;
+    if ($? != 0) {
+        umask $umask;
+        die "nginx -t failed:\n$out";
+    }
 
     local $ENV{ASAN_OPTIONS} = "detect_leaks=1:"
         . "log_path=$self->{dir}/log/asan" if $ENV{QL_ASAN};
@@ -507,6 +513,7 @@ sub start_nginx {
 
     $self->{nginx_proc} = $self->spawn('nginx', "$self->{dir}/log/nginx.log",
         'nginx', '-p', $self->{dir}, '-c', $conf, '-g', 'daemon off;');
+    umask $umask;
     $self->wait_for('nginx', 20, sub { port_open($self->{gateway_port}) });
 }
 
