@@ -165,6 +165,12 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "usage_dead_maxlen", admind_conf_set_uint,
       admind_conf_off(usage_dead_maxlen), 1, 100000000, "100000", 0 },
 
+    { "lease_audit_interval_ms", admind_conf_set_uint,
+      admind_conf_off(lease_audit_interval_ms), 100, 3600000, "10000", 0 },
+
+    { "lease_audit_grace_ms", admind_conf_set_uint,
+      admind_conf_off(lease_audit_grace_ms), 0, 86400000, "60000", 0 },
+
     { "subscription_tick_seconds", admind_conf_set_uint,
       admind_conf_off(subscription_tick_seconds), 1, 86400, "30", 0 },
 

@@ -49,6 +49,8 @@ struct admind_conf_s {
     unsigned             usage_claim_idle_ms;
     unsigned             usage_retry_max_ms;
     unsigned             usage_dead_maxlen;
+    unsigned             lease_audit_interval_ms;
+    unsigned             lease_audit_grace_ms;
     unsigned             subscription_tick_seconds;
     unsigned             login_max_failures;
     unsigned             login_max_failures_per_addr;

@@ -14,6 +14,7 @@
 #include "admind_response.h"
 #include "admind_routes.h"
 #include "admind_usage_consumer.h"
+#include "admind_lease_audit.h"
 
 
 static int admind_health_get(admind_req_t *r);
@@ -45,7 +46,9 @@ admind_health_get(admind_req_t *r)
 {
     int                     db, redis;
     char                    db_err[ADMIND_ERRLEN], redis_err[ADMIND_ERRLEN];
+    MYSQL                  *mysql;
     json_t                 *body;
+    long long               lapsed;
     admind_usage_backlog_t  usage;
 
     db = admind_db_ping(db_err, sizeof(db_err));
@@ -72,6 +75,20 @@ admind_health_get(admind_req_t *r)
         json_object_set_new(body, "usagePending",
                             json_integer(usage.pending));
         json_object_set_new(body, "usageDead", json_integer(usage.dead));
+    }
+
+    /* requests served (maybe) and never billed: see admind_lease_audit.h */
+    if (body != NULL && db == ADMIND_OK) {
+        mysql = admind_db_get(db_err, sizeof(db_err));
+
+        if (mysql != NULL
+            && admind_lease_audit_count(mysql, &lapsed, db_err,
+                                        sizeof(db_err))
+               == ADMIND_OK)
+        {
+            json_object_set_new(body, "leasesWithoutRecord",
+                                json_integer(lapsed));
+        }
     }
 
     return admind_resp_json(r, db == ADMIND_OK && redis == ADMIND_OK

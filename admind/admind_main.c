@@ -36,6 +36,8 @@
 #include "admind_usage_consumer.h"
 #include "admind_subscription_worker.h"
 #include "admind_key_activation.h"
+#include "admind_lease_audit.h"
+#include "admind_usage_replay.h"
 
 
 /* how long a starting admind waits for a starting mariadbd */
@@ -50,6 +52,7 @@ static sigset_t  admind_signals;
 
 static const char  admind_usage[] =
     "usage: admind -c FILE [--listen ADDR:PORT] [--migrate-only]\n"
+    "       admind -c FILE --replay-usage DUMP\n"
     "       admind --version | --help\n"
     "\n"
     "  -c, --config FILE    configuration file (key = value lines)\n"
@@ -57,6 +60,11 @@ static const char  admind_usage[] =
     "                       listen address, overrides the file and\n"
     "                       QL_ADMIND_LISTEN (port 0: any free port)\n"
     "      --migrate-only   apply database migrations, then exit\n"
+    "      --replay-usage DUMP\n"
+    "                       send the usage records an nginx worker dumped\n"
+    "                       to its error log (\"unsent usage\" lines; DUMP\n"
+    "                       \"-\" is stdin) to the usage stream, then exit;\n"
+    "                       safe to repeat: a request id is stored once\n"
     "      --version        print the version and exit\n"
     "  -h, --help           print this help and exit\n"
     "\n"
@@ -260,7 +268,7 @@ main(int argc, char **argv)
     int             c, sig, rc, migrate_only, db_ready, redis_ready;
     int             hotstate_ready;
     char            err[ADMIND_ERRLEN], *db_password;
-    const char     *file, *listen;
+    const char     *file, *listen, *replay;
     admind_ctx_t    ctx;
     admind_conf_t   conf;
 
@@ -268,6 +276,7 @@ main(int argc, char **argv)
         { "config",       required_argument, NULL, 'c' },
         { "listen",       required_argument, NULL, 'l' },
         { "migrate-only", no_argument,       NULL, 'm' },
+        { "replay-usage", required_argument, NULL, 'r' },
         { "version",      no_argument,       NULL, 'V' },
         { "help",         no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -276,6 +285,7 @@ main(int argc, char **argv)
     file = NULL;
     listen = NULL;
     migrate_only = 0;
+    replay = NULL;
 
     while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (c) {
@@ -287,6 +297,9 @@ main(int argc, char **argv)
             break;
         case 'm':
             migrate_only = 1;
+            break;
+        case 'r':
+            replay = optarg;
             break;
         case 'V':
             printf("admind %s\n", ADMIND_VERSION);
@@ -329,6 +342,22 @@ main(int argc, char **argv)
 
     ctx.conf = &conf;
     admind_log_set_level(conf.log_level);
+
+    /* a one-shot command: Redis only, no database, no server */
+    if (replay != NULL) {
+        if (admind_redis_init(&conf) != ADMIND_OK) {
+            admind_log(ADMIND_LOG_ERROR, "redis client init failed", NULL);
+            admind_conf_free(&conf);
+            return ADMIND_EXIT_FAILURE;
+        }
+
+        rc = admind_usage_replay(&conf, replay);
+
+        admind_redis_shutdown();
+        admind_conf_free(&conf);
+
+        return rc;
+    }
 
     admind_log(ADMIND_LOG_INFO, "starting",
                "version", json_string(ADMIND_VERSION),
@@ -440,6 +469,12 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (admind_lease_audit_start(&conf, err, sizeof(err)) != ADMIND_OK) {
+        admind_log(ADMIND_LOG_ERROR, "cannot start the lease audit",
+                   "error", admind_log_str(err), NULL);
+        goto done;
+    }
+
     ctx.router = admind_router_create(admind_route_tables, err, sizeof(err));
     if (ctx.router == NULL) {
         admind_log(ADMIND_LOG_ERROR, "invalid routes",
@@ -485,6 +520,7 @@ done:
     admind_usage_consumer_stop();
     admind_subscription_worker_stop();
     admind_key_activation_stop();
+    admind_lease_audit_stop();
     admind_router_free(ctx.router);
 
     if (hotstate_ready) {

@@ -36,8 +36,9 @@ static void ngx_http_quotalane_orphan_reply(void *data, redisReply *reply);
 
 /*
  * ZADD XX (renew, expiry > 0) or ZREM (release) of the request in the
- * key's and the account's lease sets; fire-and-forget, pipelined with
- * whatever else is queued.
+ * key's and the account's lease sets and in the set of all leases (which
+ * admind audits for requests that never reported); fire-and-forget,
+ * pipelined with whatever else is queued.
  */
 static void
 ngx_http_quotalane_lease_send(ngx_http_quotalane_holder_t *h,
@@ -48,7 +49,6 @@ ngx_http_quotalane_lease_send(ngx_http_quotalane_holder_t *h,
     const char  *argv[5];
     size_t       argvlen[5];
     ngx_uint_t   i, n;
-    ngx_str_t   *id;
 
     if (h->prefix.len + sizeof("kconc:") + ngx_max(h->key_id.len,
                                                    h->account_id.len)
@@ -77,11 +77,19 @@ ngx_http_quotalane_lease_send(ngx_http_quotalane_holder_t *h,
     argvlen[0] = 4;
     argv[1] = (const char *) set;
 
-    for (i = 0; i < 2; i++) {
-        id = (i == 0) ? &h->key_id : &h->account_id;
-        argvlen[1] = ngx_sprintf(set, "%V%s%V", &h->prefix,
-                                 (i == 0) ? "kconc:" : "aconc:", id)
-                     - set;
+    for (i = 0; i < 3; i++) {
+        switch (i) {
+        case 0:
+            argvlen[1] = ngx_sprintf(set, "%Vkconc:%V", &h->prefix,
+                                     &h->key_id) - set;
+            break;
+        case 1:
+            argvlen[1] = ngx_sprintf(set, "%Vaconc:%V", &h->prefix,
+                                     &h->account_id) - set;
+            break;
+        default:
+            argvlen[1] = ngx_sprintf(set, "%Vleases", &h->prefix) - set;
+        }
 
         (void) ngx_http_quotalane_redis_send(n, argv, argvlen, NULL, NULL);
     }

@@ -115,6 +115,13 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       offsetof(ngx_http_quotalane_main_conf_t, lease_time),
       NULL },
 
+    { ngx_string("quotalane_usage_drain_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, usage_drain_timeout),
+      NULL },
+
     { ngx_string("quotalane_session_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -263,6 +270,7 @@ ngx_http_quotalane_create_main_conf(ngx_conf_t *cf)
     qmcf->redis_fail = NGX_CONF_UNSET_UINT;
     qmcf->key_cache_size = NGX_CONF_UNSET_SIZE;
     qmcf->lease_time = NGX_CONF_UNSET_MSEC;
+    qmcf->usage_drain_timeout = NGX_CONF_UNSET_MSEC;
     qmcf->session_ttl = NGX_CONF_UNSET;
     qmcf->cooldown_rate_limit = NGX_CONF_UNSET_MSEC;
     qmcf->cooldown_overloaded = NGX_CONF_UNSET_MSEC;
@@ -306,6 +314,7 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(qmcf->redis_fail,
                              NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED);
     ngx_conf_init_msec_value(qmcf->lease_time, 60000);
+    ngx_conf_init_msec_value(qmcf->usage_drain_timeout, 10000);
     ngx_conf_init_value(qmcf->session_ttl, 3600);
     ngx_conf_init_msec_value(qmcf->cooldown_rate_limit, 60000);
     ngx_conf_init_msec_value(qmcf->cooldown_overloaded, 600000);
@@ -688,7 +697,7 @@ ngx_http_quotalane_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    ngx_http_quotalane_usage_init_process();
+    ngx_http_quotalane_usage_init_process(qmcf);
 
     return ngx_http_quotalane_redis_init_process(cycle, &qmcf->redis);
 }

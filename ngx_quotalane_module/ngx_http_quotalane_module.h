@@ -45,6 +45,7 @@ typedef struct {
     ngx_str_t                          pricing_file;
     ql_pricing_t                      *pricing;
     ngx_msec_t                         lease_time;
+    ngx_msec_t                         usage_drain_timeout;
     time_t                             session_ttl;
 
     ngx_msec_t                         cooldown_rate_limit;
@@ -238,7 +239,8 @@ ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
 
 /* usage: body filter, pricing, the record at the log phase */
 ngx_int_t ngx_http_quotalane_usage_init(ngx_conf_t *cf);
-void ngx_http_quotalane_usage_init_process(void);
+void ngx_http_quotalane_usage_init_process(
+    ngx_http_quotalane_main_conf_t *qmcf);
 void ngx_http_quotalane_usage_exit_process(void);
 void ngx_http_quotalane_usage_start(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);

@@ -126,10 +126,15 @@ ngx_http_quotalane_redis_init_process(ngx_cycle_t *cycle,
     ngx_queue_init(&rc->ops);
     rc->send_next = ngx_queue_sentinel(&rc->ops);
 
+    /*
+     * Not cancelable: the timer is set only while operations are in
+     * flight, and a worker shutting down (reload) must wait for their
+     * replies, or their timeout: a request waiting on Redis gets its
+     * answer, a usage record sent is known to be stored.
+     */
     rc->timer.handler = ngx_http_quotalane_redis_timer_handler;
     rc->timer.data = rc;
     rc->timer.log = cycle->log;
-    rc->timer.cancelable = 1;
 
     ngx_http_quotalane_redis = rc;
 
@@ -794,7 +799,7 @@ ngx_http_quotalane_redis_dispatch(ngx_http_quotalane_redis_client_t *rc,
         }
 
         freeReplyObject(reply);
-        return NGX_OK;
+        goto done;
     }
 
     if (op->script != NULL
@@ -827,6 +832,8 @@ ngx_http_quotalane_redis_dispatch(ngx_http_quotalane_redis_client_t *rc,
 
     freeReplyObject(reply);
     ngx_http_quotalane_redis_op_free(op);
+
+done:
 
     if (ngx_queue_empty(&rc->ops) && rc->timer.timer_set) {
         ngx_del_timer(&rc->timer);

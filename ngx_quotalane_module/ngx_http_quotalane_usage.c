@@ -18,6 +18,12 @@
 #define NGX_HTTP_QUOTALANE_PENDING_MAX    100000
 #define NGX_HTTP_QUOTALANE_RETRY_INTERVAL 1000
 
+/* the record's fields start here in usage.lua's arguments */
+#define NGX_HTTP_QUOTALANE_RECORD_ARG     13
+
+/* a dump line must fit one error log line (NGX_MAX_ERROR_STR) */
+#define NGX_HTTP_QUOTALANE_DUMP_MAX       1800
+
 
 typedef struct {
     const char                *argv[NGX_HTTP_QUOTALANE_USAGE_ARGS];
@@ -52,6 +58,8 @@ static void ngx_http_quotalane_usage_keep(ngx_http_request_t *r,
     ngx_http_quotalane_record_t *rec);
 static void ngx_http_quotalane_usage_reply(void *data, redisReply *reply);
 static void ngx_http_quotalane_usage_retry(ngx_event_t *ev);
+static void ngx_http_quotalane_usage_arm(void);
+static void ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -59,6 +67,11 @@ static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 static ngx_queue_t   ngx_http_quotalane_pending;
 static ngx_uint_t    ngx_http_quotalane_npending;
 static ngx_event_t   ngx_http_quotalane_retry_timer;
+
+/* a worker shutting down retries its records this long, then dumps them */
+static ngx_msec_t    ngx_http_quotalane_drain_timeout;
+static ngx_msec_t    ngx_http_quotalane_drain_start;
+static ngx_uint_t    ngx_http_quotalane_draining;
 
 
 ngx_int_t
@@ -438,8 +451,6 @@ ngx_http_quotalane_usage_keep(ngx_http_request_t *r,
 static void
 ngx_http_quotalane_usage_pend(ngx_http_quotalane_pending_t *pr)
 {
-    ngx_event_t  *ev = &ngx_http_quotalane_retry_timer;
-
     if (ngx_http_quotalane_npending >= NGX_HTTP_QUOTALANE_PENDING_MAX) {
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
                       "quotalane: usage record of %*s lost: %ui records "
@@ -452,12 +463,46 @@ ngx_http_quotalane_usage_pend(ngx_http_quotalane_pending_t *pr)
     ngx_queue_insert_tail(&ngx_http_quotalane_pending, &pr->queue);
     ngx_http_quotalane_npending++;
 
-    if (!ev->timer_set) {
-        ev->handler = ngx_http_quotalane_usage_retry;
-        ev->log = ngx_cycle->log;
-        ev->cancelable = 1;
-        ngx_add_timer(ev, NGX_HTTP_QUOTALANE_RETRY_INTERVAL);
+    ngx_http_quotalane_usage_arm();
+}
+
+
+/*
+ * The retry timer is not cancelable: a worker shutting down (reload,
+ * quit) stays until its records are in Redis, or until the drain timeout
+ * has passed; what is left then is dumped at exit.
+ */
+static void
+ngx_http_quotalane_usage_arm(void)
+{
+    ngx_event_t  *ev = &ngx_http_quotalane_retry_timer;
+
+    if (ev->timer_set || ngx_queue_empty(&ngx_http_quotalane_pending)) {
+        return;
     }
+
+    if (ngx_exiting) {
+        if (!ngx_http_quotalane_draining) {
+            ngx_http_quotalane_draining = 1;
+            ngx_http_quotalane_drain_start = ngx_current_msec;
+
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "quotalane: %ui usage records wait for Redis, "
+                          "retrying for up to %Mms before exit",
+                          ngx_http_quotalane_npending,
+                          ngx_http_quotalane_drain_timeout);
+        }
+
+        if (ngx_current_msec - ngx_http_quotalane_drain_start
+            >= ngx_http_quotalane_drain_timeout)
+        {
+            return;
+        }
+    }
+
+    ev->handler = ngx_http_quotalane_usage_retry;
+    ev->log = ngx_cycle->log;
+    ngx_add_timer(ev, NGX_HTTP_QUOTALANE_RETRY_INTERVAL);
 }
 
 
@@ -530,28 +575,29 @@ ngx_http_quotalane_usage_retry(ngx_event_t *ev)
         ngx_http_quotalane_npending--;
     }
 
-    if (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
-        ngx_add_timer(ev, NGX_HTTP_QUOTALANE_RETRY_INTERVAL);
-    }
+    ngx_http_quotalane_usage_arm();
 }
 
 
 void
-ngx_http_quotalane_usage_init_process(void)
+ngx_http_quotalane_usage_init_process(ngx_http_quotalane_main_conf_t *qmcf)
 {
     ngx_queue_init(&ngx_http_quotalane_pending);
     ngx_http_quotalane_npending = 0;
+    ngx_http_quotalane_drain_timeout = qmcf->usage_drain_timeout;
+    ngx_http_quotalane_draining = 0;
 }
 
 
 /*
- * Worker exit with records still waiting for Redis: they go to the error
- * log in full, so none is lost without a trace.
+ * Worker exit with records still waiting for Redis (it was down for the
+ * whole drain timeout, or a fast shutdown): each goes to the error log
+ * as one JSON object, which `admind --replay-usage` sends to the usage
+ * stream again (stored once: admind inserts by request id).
  */
 void
 ngx_http_quotalane_usage_exit_process(void)
 {
-    int                            i;
     ngx_queue_t                   *q;
     ngx_http_quotalane_pending_t  *pr;
 
@@ -568,14 +614,62 @@ ngx_http_quotalane_usage_exit_process(void)
         ngx_queue_remove(q);
         pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
 
-        for (i = 13; i + 1 < pr->argc; i += 2) {
-            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                          "quotalane: unsent usage %*s %*s=%*s",
-                          (size_t) 32, pr->request_id,
-                          pr->argvlen[i], pr->argv[i],
-                          pr->argvlen[i + 1], pr->argv[i + 1]);
-        }
+        ngx_http_quotalane_usage_dump(pr);
 
         ngx_free(pr);
     }
+}
+
+
+/* `quotalane: unsent usage {"request_id":"...",...}` */
+static void
+ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
+{
+    int      i;
+    u_char  *json, *p;
+    size_t   len;
+
+    len = sizeof("{}");
+    for (i = NGX_HTTP_QUOTALANE_RECORD_ARG; i + 1 < pr->argc; i += 2) {
+        len += sizeof("\"\":\"\",") - 1
+               + pr->argvlen[i] + pr->argvlen[i + 1]
+               + ngx_escape_json(NULL, (u_char *) pr->argv[i],
+                                 pr->argvlen[i])
+               + ngx_escape_json(NULL, (u_char *) pr->argv[i + 1],
+                                 pr->argvlen[i + 1]);
+    }
+
+    json = (len <= NGX_HTTP_QUOTALANE_DUMP_MAX)
+           ? ngx_alloc(len, ngx_cycle->log) : NULL;
+
+    if (json == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "quotalane: usage record of %*s lost: %uz bytes "
+                      "cannot be dumped", (size_t) 32, pr->request_id, len);
+        return;
+    }
+
+    p = json;
+    *p++ = '{';
+
+    for (i = NGX_HTTP_QUOTALANE_RECORD_ARG; i + 1 < pr->argc; i += 2) {
+        if (i > NGX_HTTP_QUOTALANE_RECORD_ARG) {
+            *p++ = ',';
+        }
+
+        *p++ = '"';
+        p = (u_char *) ngx_escape_json(p, (u_char *) pr->argv[i],
+                                       pr->argvlen[i]);
+        p = ngx_cpymem(p, "\":\"", 3);
+        p = (u_char *) ngx_escape_json(p, (u_char *) pr->argv[i + 1],
+                                       pr->argvlen[i + 1]);
+        *p++ = '"';
+    }
+
+    *p++ = '}';
+
+    ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                  "quotalane: unsent usage %*s", p - json, json);
+
+    ngx_free(json);
 }

@@ -308,6 +308,10 @@ end
 local expiry = now + lease_ms
 local akey = prefix .. 'account:' .. best.id
 
+-- every request holds one here until its usage record (usage.lua) or its
+-- end gives it back: one left to expire never reported (admind audits)
+redis.call('ZADD', prefix .. 'leases', expiry, request_id)
+
 if key_conc_limit > 0 then
     redis.call('ZADD', kconc, expiry, request_id)
     redis.call('PEXPIRE', kconc, lease_ms * 2)

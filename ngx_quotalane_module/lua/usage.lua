@@ -25,6 +25,7 @@ end
 
 local id = redis.call('XADD', KEYS[1], '*', unpack(record))
 
+redis.call('ZREM', p .. 'leases', ARGV[12])
 redis.call('ZREM', p .. 'kconc:' .. key, ARGV[12])
 if account ~= '' and account ~= '0' then
     redis.call('ZREM', p .. 'aconc:' .. account, ARGV[12])
