@@ -309,8 +309,8 @@ is(count_in($ERROR_LOG, qr/unsent usage/), 0,
        . "+ leases without record ($lost)");
     is(count_in("$dir/log/admind.log", qr/lease without record/), $HANGING,
        'admind logs each, with its request id');
-    ok(QL::Stack::file_has("$dir/log/admind.log",
-                           qr/lease without record.*"requestId":"[0-9a-f]{32}"/),
+    my $named = qr/lease without record.*"requestId":"[0-9a-f]{32}"/;
+    ok(QL::Stack::file_has("$dir/log/admind.log", $named),
        'the log line names the request id');
     is($stack->sql_root('SELECT COUNT(*) FROM lease_lapses') + 0,
        $lapsed + $HANGING, 'stored in lease_lapses');
@@ -352,8 +352,19 @@ is(count_in($ERROR_LOG, qr/unsent usage/), 0,
     like($out, qr/replayed 1 usage records/, 'and replays the one record');
     is(wait_rows($rows + 1), $rows + 1, 'the replayed record is stored');
 
+    # again, from a file that also holds a line cut short
+    my ($line) = grep { /unsent usage/ } do {
+        open my $fh, '<', $ERROR_LOG or die $!;
+        <$fh>;
+    };
+    my $dump = "$dir/tmp/dump.log";
+    (my $cut = $line) =~ s/,"ts_ms".*//s;
+    QL::Stack::write_file($dump, $line . $cut . "\n");
+    $replay[-1] = $dump;
     $out = `@replay 2>>$dir/log/replay.log`;
-    is($? >> 8, 0, 'replaying again succeeds');
+    is($? >> 8, 1, 'a line that is not a whole record fails the replay');
+    like($out, qr/replayed 1 usage records .*, 1 failed/,
+         'after replaying the good one');
     wait_consumed();
     is(count_rows(), $rows + 1, 'and stores nothing twice');
     is($stack->sql_root("SELECT output_tokens, status FROM usage_records "
