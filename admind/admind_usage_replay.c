@@ -6,6 +6,8 @@
  * there like any other record.
  */
 
+#define _GNU_SOURCE     /* memmem */
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +22,28 @@
 #define ADMIND_REPLAY_MARK  "quotalane: unsent usage "
 
 
-/* a dumped record: a JSON object of strings with a request id */
-static json_t *
-admind_replay_parse(const char *text, size_t len, char *err, size_t errlen)
+int
+admind_usage_replay_line(const char *line, size_t len, json_t **record,
+    char *err, size_t errlen)
 {
     json_t        *obj, *v;
-    const char    *rid, *name;
+    const char    *p, *rid, *name;
     json_error_t   jerr;
 
-    /* the object ends the line: whatever nginx appends is not ours */
-    obj = json_loadb(text, len, JSON_DISABLE_EOF_CHECK, &jerr);
+    *record = NULL;
+
+    p = memmem(line, len, ADMIND_REPLAY_MARK, sizeof(ADMIND_REPLAY_MARK) - 1);
+    if (p == NULL) {
+        return ADMIND_DECLINED;
+    }
+
+    p += sizeof(ADMIND_REPLAY_MARK) - 1;
+
+    /* the object ends the record: whatever nginx appends is not ours */
+    obj = json_loadb(p, line + len - p, JSON_DISABLE_EOF_CHECK, &jerr);
     if (obj == NULL) {
         snprintf(err, errlen, "not JSON: %s", jerr.text);
-        return NULL;
+        return ADMIND_ERROR;
     }
 
     if (!json_is_object(obj)) {
@@ -53,12 +64,14 @@ admind_replay_parse(const char *text, size_t len, char *err, size_t errlen)
         goto failed;
     }
 
-    return obj;
+    *record = obj;
+
+    return ADMIND_OK;
 
 failed:
 
     json_decref(obj);
-    return NULL;
+    return ADMIND_ERROR;
 }
 
 
@@ -106,8 +119,9 @@ admind_replay_send(const char *stream, json_t *obj, char *err,
 int
 admind_usage_replay(const admind_conf_t *conf, const char *path)
 {
+    int             rc;
     FILE           *f;
-    char           *line, *p, err[ADMIND_ERRLEN], stream[512];
+    char           *line, err[ADMIND_ERRLEN], stream[512];
     size_t          cap;
     ssize_t         n;
     json_t         *obj;
@@ -132,16 +146,13 @@ admind_usage_replay(const admind_conf_t *conf, const char *path)
     while ((n = getline(&line, &cap, f)) != -1) {
         lineno++;
 
-        p = strstr(line, ADMIND_REPLAY_MARK);
-        if (p == NULL) {
+        rc = admind_usage_replay_line(line, (size_t) n, &obj, err,
+                                      sizeof(err));
+        if (rc == ADMIND_DECLINED) {
             continue;
         }
 
-        p += sizeof(ADMIND_REPLAY_MARK) - 1;
-
-        obj = admind_replay_parse(p, (size_t) (line + n - p), err,
-                                  sizeof(err));
-        if (obj == NULL) {
+        if (rc != ADMIND_OK) {
             admind_log(ADMIND_LOG_ERROR, "dumped usage record not "
                        "replayable", "line", json_integer(lineno),
                        "error", admind_log_str(err), NULL);

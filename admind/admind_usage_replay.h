@@ -14,11 +14,22 @@
 #define _ADMIND_USAGE_REPLAY_H_INCLUDED_
 
 
+#include <jansson.h>
+
 #include "admind.h"
 
 
 /* an exit status: 0 all replayed, 1 some lines or Redis failed */
 int admind_usage_replay(const admind_conf_t *conf, const char *path);
+
+/*
+ * One line of the dump: ADMIND_OK with *record (a JSON object of string
+ * fields with a request_id; json_decref() it), ADMIND_DECLINED for a
+ * line that holds no record, ADMIND_ERROR with err for a record that is
+ * not whole or well-formed.
+ */
+int admind_usage_replay_line(const char *line, size_t len, json_t **record,
+    char *err, size_t errlen);
 
 
 #endif /* _ADMIND_USAGE_REPLAY_H_INCLUDED_ */
