@@ -37,11 +37,11 @@ static unsigned              admind_la_stopping;
 
 
 static long long
-admind_la_now_ms(void)
+admind_la_ms(clockid_t clock)
 {
     struct timespec  ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(clock, &ts);
 
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -91,7 +91,7 @@ admind_lease_audit_run(const admind_conf_t *conf, MYSQL *mysql,
 
     *lapsed = 0;
 
-    now = admind_la_now_ms();
+    now = admind_la_ms(CLOCK_REALTIME);
     snprintf(key, sizeof(key), "%sleases", conf->redis_prefix);
 
     reply = admind_redis_command(err, errlen,
@@ -214,27 +214,57 @@ admind_la_wait(long long ms)
 }
 
 
+/*
+ * One tick.  While Redis was unreachable, leases expired under records
+ * the workers still hold and send within seconds of Redis coming back:
+ * nothing is judged before Redis has been up for the grace.
+ */
+static int
+admind_la_tick(long long *up_since, char *err, size_t errlen)
+{
+    MYSQL          *mysql;
+    unsigned long   lapsed;
+
+    if (admind_redis_ping(err, errlen) != ADMIND_OK) {
+        *up_since = -1;
+        return ADMIND_ERROR;
+    }
+
+    if (*up_since < 0) {
+        *up_since = admind_la_ms(CLOCK_MONOTONIC);
+    }
+
+    if (admind_la_ms(CLOCK_MONOTONIC) - *up_since
+        < (long long) admind_la_conf->lease_audit_grace_ms)
+    {
+        return ADMIND_OK;
+    }
+
+    mysql = admind_db_get(err, errlen);
+    if (mysql == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    return admind_lease_audit_run(admind_la_conf, mysql, &lapsed, err,
+                                  errlen);
+}
+
+
 static void *
 admind_la_loop(void *data)
 {
-    int             failing;
-    char            err[ADMIND_ERRLEN];
-    MYSQL          *mysql;
-    unsigned long   lapsed;
+    int         failing;
+    char        err[ADMIND_ERRLEN];
+    long long   up_since;
 
     (void) data;
 
     failing = 0;
+    up_since = -1;
 
     while (!admind_la_wait(admind_la_conf->lease_audit_interval_ms)) {
 
-        mysql = admind_db_get(err, sizeof(err));
-
-        if (mysql == NULL
-            || admind_lease_audit_run(admind_la_conf, mysql, &lapsed, err,
-                                      sizeof(err))
-               != ADMIND_OK)
-        {
+        if (admind_la_tick(&up_since, err, sizeof(err)) != ADMIND_OK) {
             if (!failing) {
                 admind_log(ADMIND_LOG_WARN, "lease audit failed; retried "
                            "every interval",
