@@ -5,7 +5,9 @@
  * <redis_prefix>leases that expired more than lease_audit_grace_ms ago
  * (their request never sent its usage record: the nginx worker died) and
  * stores each in lease_lapses, with a log line naming the request id; a
- * record stored later removes the row again.
+ * record stored later removes the row again.  Nothing is judged before
+ * Redis has been reachable for the grace (records held back by an outage
+ * come first).
  */
 
 #ifndef _ADMIND_LEASE_AUDIT_H_INCLUDED_
