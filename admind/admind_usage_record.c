@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ql_utf8.h"
 #include "admind_usage_record.h"
 
 
@@ -108,57 +109,6 @@ admind_usage_number(const char *p, size_t len, unsigned long long *v)
 }
 
 
-/* the length of the UTF-8 sequence at p, 0 if it is not a valid one */
-static size_t
-admind_usage_utf8(const unsigned char *p, size_t len)
-{
-    size_t    n, i;
-    unsigned  c, min;
-
-    if (p[0] < 0x80) {
-        return 1;
-    }
-
-    if ((p[0] & 0xe0) == 0xc0) {
-        n = 2;
-        c = p[0] & 0x1f;
-        min = 0x80;
-
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        n = 3;
-        c = p[0] & 0x0f;
-        min = 0x800;
-
-    } else if ((p[0] & 0xf8) == 0xf0) {
-        n = 4;
-        c = p[0] & 0x07;
-        min = 0x10000;
-
-    } else {
-        return 0;
-    }
-
-    if (len < n) {
-        return 0;
-    }
-
-    for (i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-
-    /* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
-    if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff) {
-        return 0;
-    }
-
-    return n;
-}
-
-
 /* valid UTF-8 of at most ADMIND_USAGE_MODEL_CHARS characters */
 static void
 admind_usage_model(admind_usage_record_t *rec, const char *p, size_t len)
@@ -171,7 +121,7 @@ admind_usage_model(admind_usage_record_t *rec, const char *p, size_t len)
     chars = 0;
 
     for (i = 0; i < len && chars < ADMIND_USAGE_MODEL_CHARS; chars++) {
-        n = admind_usage_utf8(s + i, len - i);
+        n = ql_utf8_char(s + i, len - i);
 
         if (n == 0) {
             rec->model[rec->model_len++] = '?';

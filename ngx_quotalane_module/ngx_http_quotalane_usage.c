@@ -11,6 +11,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ql_utf8.h"
 #include "ngx_http_quotalane_module.h"
 
 
@@ -21,8 +22,13 @@
 /* the record's fields start here in usage.lua's arguments */
 #define NGX_HTTP_QUOTALANE_RECORD_ARG     13
 
-/* a dump line must fit one error log line (NGX_MAX_ERROR_STR) */
+/*
+ * A dump line must fit one error log line (NGX_MAX_ERROR_STR); a value is
+ * dumped as at most this many characters, what admind keeps of a model
+ * (every other field is shorter).
+ */
 #define NGX_HTTP_QUOTALANE_DUMP_MAX       1800
+#define NGX_HTTP_QUOTALANE_DUMP_CHARS     128
 
 
 typedef struct {
@@ -621,6 +627,51 @@ ngx_http_quotalane_usage_exit_process(void)
 }
 
 
+/*
+ * A string as the dump writes it: at most NGX_HTTP_QUOTALANE_DUMP_CHARS
+ * characters, a byte that starts no valid UTF-8 character as '?' (both
+ * as admind stores a model), JSON-escaped.  With dst NULL, only counts.
+ * Returns its length.
+ */
+static size_t
+ngx_http_quotalane_dump_str(u_char *dst, u_char *src, size_t len)
+{
+    u_char      *p, *last, *c;
+    size_t       n, size;
+    ngx_uint_t   chars;
+
+    static u_char  bad = '?';
+
+    size = 0;
+    last = src + len;
+
+    for (p = src, chars = 0;
+         p < last && chars < NGX_HTTP_QUOTALANE_DUMP_CHARS;
+         chars++)
+    {
+        n = ql_utf8_char(p, last - p);
+
+        if (n == 0) {
+            c = &bad;
+            n = 1;
+            p++;
+
+        } else {
+            c = p;
+            p += n;
+        }
+
+        size += n + ngx_escape_json(NULL, c, n);
+
+        if (dst) {
+            dst = (u_char *) ngx_escape_json(dst, c, n);
+        }
+    }
+
+    return size;
+}
+
+
 /* `quotalane: unsent usage {"request_id":"...",...}` */
 static void
 ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
@@ -632,20 +683,22 @@ ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
     len = sizeof("{}");
     for (i = NGX_HTTP_QUOTALANE_RECORD_ARG; i + 1 < pr->argc; i += 2) {
         len += sizeof("\"\":\"\",") - 1
-               + pr->argvlen[i] + pr->argvlen[i + 1]
-               + ngx_escape_json(NULL, (u_char *) pr->argv[i],
-                                 pr->argvlen[i])
-               + ngx_escape_json(NULL, (u_char *) pr->argv[i + 1],
-                                 pr->argvlen[i + 1]);
+               + ngx_http_quotalane_dump_str(NULL, (u_char *) pr->argv[i],
+                                             pr->argvlen[i])
+               + ngx_http_quotalane_dump_str(NULL,
+                                             (u_char *) pr->argv[i + 1],
+                                             pr->argvlen[i + 1]);
     }
 
+    /* the record has a bounded number of fields: a guard for new ones */
     json = (len <= NGX_HTTP_QUOTALANE_DUMP_MAX)
            ? ngx_alloc(len, ngx_cycle->log) : NULL;
 
     if (json == NULL) {
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
                       "quotalane: usage record of %*s lost: %uz bytes "
-                      "cannot be dumped", (size_t) 32, pr->request_id, len);
+                      "cannot be dumped (its lease will be counted "
+                      "without record)", (size_t) 32, pr->request_id, len);
         return;
     }
 
@@ -658,11 +711,11 @@ ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
         }
 
         *p++ = '"';
-        p = (u_char *) ngx_escape_json(p, (u_char *) pr->argv[i],
-                                       pr->argvlen[i]);
+        p += ngx_http_quotalane_dump_str(p, (u_char *) pr->argv[i],
+                                         pr->argvlen[i]);
         p = ngx_cpymem(p, "\":\"", 3);
-        p = (u_char *) ngx_escape_json(p, (u_char *) pr->argv[i + 1],
-                                       pr->argvlen[i + 1]);
+        p += ngx_http_quotalane_dump_str(p, (u_char *) pr->argv[i + 1],
+                                         pr->argvlen[i + 1]);
         *p++ = '"';
     }
 

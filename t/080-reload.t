@@ -325,7 +325,10 @@ is(count_in($ERROR_LOG, qr/unsent usage/), 0,
     wait_consumed();
     my $rows = count_rows();
 
-    my $c = post_in_child(mock => 'first_byte_ms=1500');
+    # a model that needs JSON escapes and is not ASCII
+    my $model = "claude \"r\xc3\xa9load\"\\";
+    my $c = post_in_child(mock => 'first_byte_ms=1500',
+                          body => { %$body, model => $model });
     $stack->wait_for('the request at the upstream', 30, sub {
         mock_inflight() == 1;
     });
@@ -367,9 +370,10 @@ is(count_in($ERROR_LOG, qr/unsent usage/), 0,
          'after replaying the good one');
     wait_consumed();
     is(count_rows(), $rows + 1, 'and stores nothing twice');
-    is($stack->sql_root("SELECT output_tokens, status FROM usage_records "
-                        . "ORDER BY id DESC LIMIT 1"), "3\t200\n",
-       'the replayed row has the request\'s usage');
+    is($stack->sql_root("SELECT output_tokens, status, HEX(model) FROM "
+                        . "usage_records ORDER BY id DESC LIMIT 1"),
+       "3\t200\t" . uc(unpack('H*', $model)) . "\n",
+       'the replayed row has the request\'s usage and model');
 }
 
 is(count_in($ERROR_LOG, qr/open socket .* left in connection/), 0,
