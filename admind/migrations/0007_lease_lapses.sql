@@ -1,4 +1,4 @@
--- QuotaLane schema v5: leases that lapsed without a usage record.
+-- QuotaLane schema v7: leases that lapsed without a usage record.
 --
 -- Every request the gateway admits holds a lease in <redis_prefix>leases
 -- (member = request id, score = expiry ms) until its usage record gives
