@@ -200,6 +200,7 @@ ngx_http_quotalane_redis_available(void)
 static ngx_int_t
 ngx_http_quotalane_redis_connect(ngx_http_quotalane_redis_client_t *rc)
 {
+    int                                n;
     u_char                             dbbuf[NGX_INT_T_LEN];
     ngx_int_t                          rv;
     ngx_uint_t                         i;
@@ -248,11 +249,19 @@ ngx_http_quotalane_redis_connect(ngx_http_quotalane_redis_client_t *rc)
 
     /* session set-up goes first in the pipeline */
     if (conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
-        if (ngx_http_quotalane_redis_queue_internal(rc, 2, argv, argvlen)
+        n = 0;
+        argv[n] = "AUTH";
+        argvlen[n++] = 4;
+
+        if (conf->user.len) {
+            argv[n] = (const char *) conf->user.data;
+            argvlen[n++] = conf->user.len;
+        }
+
+        argv[n] = (const char *) conf->password.data;
+        argvlen[n++] = conf->password.len;
+
+        if (ngx_http_quotalane_redis_queue_internal(rc, n, argv, argvlen)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -516,8 +525,14 @@ ngx_http_quotalane_redis_eval(ngx_http_quotalane_redis_script_t *script,
     argvlen = (size_t *) (argv + argc);
     p = (u_char *) (argvlen + argc);
 
-    argv[0] = "EVALSHA";
-    argvlen[0] = 7;
+    if (script->readonly) {
+        argv[0] = "EVALSHA_RO";
+        argvlen[0] = 10;
+
+    } else {
+        argv[0] = "EVALSHA";
+        argvlen[0] = 7;
+    }
     argv[1] = (const char *) script->sha1;
     argvlen[1] = sizeof(script->sha1);
     argv[2] = (const char *) p;
@@ -743,8 +758,14 @@ ngx_http_quotalane_redis_reformat_as_eval(ngx_http_quotalane_redis_op_t *op)
     op->cmd = NULL;
     op->cmd_len = 0;
 
-    op->args[0] = "EVAL";
-    op->argslen[0] = 4;
+    if (op->script->readonly) {
+        op->args[0] = "EVAL_RO";
+        op->argslen[0] = 7;
+
+    } else {
+        op->args[0] = "EVAL";
+        op->argslen[0] = 4;
+    }
     op->args[1] = (const char *) op->script->body.data;
     op->argslen[1] = op->script->body.len;
     op->script = NULL;
