@@ -178,13 +178,15 @@ start_nginx() {
 }
 
 write_env() {
+    local redis_pw
+    redis_pw=$(cat "$run/redis-admin.password")
     (umask 077 && cat > "$run/env" <<EOF
 GATEWAY_URL=http://127.0.0.1:$gateway_port
 ADMIN_URL=http://127.0.0.1:$admin_port
 ADMIN_USER=admin
 ADMIN_PASSWORD=$(cat "$run/admin_password")
 MOCK_URL=http://127.0.0.1:$mock_port
-REDIS_URL=redis://quotalane-admin:$(cat "$run/redis-admin.password")@127.0.0.1:$redis_port
+REDIS_URL=redis://quotalane-admin:$redis_pw@127.0.0.1:$redis_port
 EOF
     )
     chmod 600 "$run/env"
