@@ -308,14 +308,12 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         const char                          *name;
         ngx_str_t                           *body;
         ngx_http_quotalane_redis_script_t  **slot;
-        ngx_uint_t                           readonly;
     } scripts[] = {
-        { "key", &ngx_http_quotalane_key_lua, &qmcf->key_script, 1 },
-        { "select", &ngx_http_quotalane_select_lua, &qmcf->select_script,
-          0 },
+        { "key", &ngx_http_quotalane_key_lua, &qmcf->key_script },
+        { "select", &ngx_http_quotalane_select_lua, &qmcf->select_script },
         { "feedback", &ngx_http_quotalane_feedback_lua,
-          &qmcf->feedback_script, 0 },
-        { "usage", &ngx_http_quotalane_usage_lua, &qmcf->usage_script, 0 },
+          &qmcf->feedback_script },
+        { "usage", &ngx_http_quotalane_usage_lua, &qmcf->usage_script },
     };
 
     ngx_conf_init_value(qmcf->redis.db, 0);
@@ -401,7 +399,6 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         script->name.data = (u_char *) scripts[i].name;
         script->name.len = ngx_strlen(scripts[i].name);
         script->body = *scripts[i].body;
-        script->readonly = scripts[i].readonly;
         ngx_http_quotalane_redis_script_init(script);
         *scripts[i].slot = script;
     }

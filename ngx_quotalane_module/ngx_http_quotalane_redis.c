@@ -525,14 +525,8 @@ ngx_http_quotalane_redis_eval(ngx_http_quotalane_redis_script_t *script,
     argvlen = (size_t *) (argv + argc);
     p = (u_char *) (argvlen + argc);
 
-    if (script->readonly) {
-        argv[0] = "EVALSHA_RO";
-        argvlen[0] = 10;
-
-    } else {
-        argv[0] = "EVALSHA";
-        argvlen[0] = 7;
-    }
+    argv[0] = "EVALSHA";
+    argvlen[0] = 7;
     argv[1] = (const char *) script->sha1;
     argvlen[1] = sizeof(script->sha1);
     argv[2] = (const char *) p;
@@ -758,14 +752,8 @@ ngx_http_quotalane_redis_reformat_as_eval(ngx_http_quotalane_redis_op_t *op)
     op->cmd = NULL;
     op->cmd_len = 0;
 
-    if (op->script->readonly) {
-        op->args[0] = "EVAL_RO";
-        op->argslen[0] = 7;
-
-    } else {
-        op->args[0] = "EVAL";
-        op->argslen[0] = 4;
-    }
+    op->args[0] = "EVAL";
+    op->argslen[0] = 4;
     op->args[1] = (const char *) op->script->body.data;
     op->argslen[1] = op->script->body.len;
     op->script = NULL;

@@ -23,17 +23,11 @@ typedef void (*ngx_http_quotalane_redis_handler_pt)(void *data,
     redisReply *reply);
 
 
-/*
- * A Lua script the client keeps loaded (EVALSHA, EVAL on NOSCRIPT).  A
- * readonly one is sent as EVALSHA_RO: Redis then checks its KEYS for
- * read access only, so the module's ACL user may have no write access
- * to them (key records).
- */
+/* A Lua script the client keeps loaded (EVALSHA, EVAL on NOSCRIPT). */
 typedef struct {
     ngx_str_t                  name;
     ngx_str_t                  body;
     u_char                     sha1[40];
-    unsigned                   readonly:1;
 } ngx_http_quotalane_redis_script_t;
 
 

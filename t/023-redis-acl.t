@@ -68,7 +68,7 @@ like(gw('HSET', "${P}key:" . ('0' x 64), 'id', '999'), qr/^NOPERM/,
      'gateway: cannot forge a key record');
 like(gw('EVAL', "return redis.call('HSET', KEYS[1], 'id', '999')", 1,
         "${P}key:" . ('0' x 64)),
-     qr/NOPERM/, 'gateway: nor from a script (KEYS checked)');
+     qr/NOPERM|can't access/, 'gateway: nor from a script');
 like(gw('EVAL', "return redis.call('HSET', '${P}key:' .. ARGV[1], "
         . "'id', '999')", 0, '0' x 64),
      qr/NOPERM|can't access/,
@@ -82,6 +82,12 @@ like(gw('XRANGE', "${P}usage:dead", '-', '+'), qr/^NOPERM/,
      'gateway: cannot read the dead letters');
 like(gw('SADD', "${P}accounts:claude", '999'), qr/^NOPERM/,
      'gateway: cannot add an account to a pool');
+like(gw('EXPIRE', "${P}accounts:claude", '1'), qr/^NOPERM/,
+     'gateway: cannot make a pool expire');
+like(gw('SET', "${P}synced", '1'), qr/^NOPERM/,
+     'gateway: cannot fake the sync marker');
+like(gw('HINCRBY', "${P}krate:1:1", 'req', '1'), qr/^\d+$/,
+     'gateway: writes its runtime counters');
 for my $cmd ([ 'FLUSHALL' ], [ 'FLUSHDB' ], [ 'CONFIG', 'GET', 'dir' ],
              [ 'KEYS', '*' ], [ 'SCRIPT', 'FLUSH' ], [ 'DEBUG', 'SLEEP', '0' ],
              [ 'ACL', 'LIST' ], [ 'SHUTDOWN' ], [ 'DEL', "${P}synced" ])
