@@ -104,8 +104,14 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "redis", admind_conf_set_redis, admind_conf_off(redis),
       0, 0, "127.0.0.1:6379", 1 },
 
+    { "redis_user", admind_conf_set_str, admind_conf_off(redis_user),
+      0, 0, "", 1 },
+
     { "redis_password", admind_conf_set_str,
       admind_conf_off(redis_password), 0, 0, "", 1 },
+
+    { "redis_password_file", admind_conf_set_str,
+      admind_conf_off(redis_password_file), 0, 0, "", 1 },
 
     { "redis_db", admind_conf_set_uint, admind_conf_off(redis_db),
       0, 1000000, "0", 0 },
@@ -847,6 +853,20 @@ admind_conf_check(admind_conf_t *conf, char *err, size_t errlen)
     if (conf->db_password[0] && conf->db_password_file[0]) {
         admind_conf_err(err, errlen, "db_password and db_password_file are "
                         "both set; keep one");
+        return ADMIND_ERROR;
+    }
+
+    if (conf->redis_password[0] && conf->redis_password_file[0]) {
+        admind_conf_err(err, errlen, "redis_password and redis_password_file "
+                        "are both set; keep one");
+        return ADMIND_ERROR;
+    }
+
+    if (conf->redis_user[0] && conf->redis_password[0] == '\0'
+        && conf->redis_password_file[0] == '\0')
+    {
+        admind_conf_err(err, errlen, "redis_user needs redis_password_file "
+                        "(or redis_password)");
         return ADMIND_ERROR;
     }
 

@@ -29,7 +29,9 @@ struct admind_conf_s {
     unsigned             db_read_timeout;
     unsigned             db_write_timeout;
     char                *redis;
+    char                *redis_user;
     char                *redis_password;
+    char                *redis_password_file;
     unsigned             redis_db;
     unsigned             redis_timeout_ms;
     char                *redis_prefix;

@@ -162,12 +162,23 @@ failed:
 
 static int
 admind_load_secrets(admind_ctx_t *ctx, const admind_conf_t *conf,
-    char **db_password)
+    char **db_password, char **redis_password)
 {
     char    err[ADMIND_ERRLEN];
     size_t  len;
 
     *db_password = NULL;
+    *redis_password = NULL;
+
+    if (conf->redis_password_file[0]
+        && admind_secret_read_line(conf->redis_password_file,
+                                   redis_password, &len, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_ERROR, "cannot read redis_password_file",
+                   "error", admind_log_str(err), NULL);
+        return ADMIND_ERROR;
+    }
 
     if (conf->db_password_file[0]
         && admind_secret_read_line(conf->db_password_file, db_password,
@@ -267,7 +278,7 @@ main(int argc, char **argv)
 {
     int             c, sig, rc, migrate_only, db_ready, redis_ready;
     int             hotstate_ready;
-    char            err[ADMIND_ERRLEN], *db_password;
+    char            err[ADMIND_ERRLEN], *db_password, *redis_password;
     const char     *file, *listen, *replay;
     admind_ctx_t    ctx;
     admind_conf_t   conf;
@@ -330,6 +341,7 @@ main(int argc, char **argv)
 
     memset(&ctx, 0, sizeof(ctx));
     db_password = NULL;
+    redis_password = NULL;
     db_ready = 0;
     redis_ready = 0;
     hotstate_ready = 0;
@@ -343,29 +355,30 @@ main(int argc, char **argv)
     ctx.conf = &conf;
     admind_log_set_level(conf.log_level);
 
-    /* a one-shot command: Redis only, no database, no server */
-    if (replay != NULL) {
-        if (admind_redis_init(&conf) != ADMIND_OK) {
-            admind_log(ADMIND_LOG_ERROR, "redis client init failed", NULL);
-            admind_conf_free(&conf);
-            return ADMIND_EXIT_FAILURE;
-        }
-
-        rc = admind_usage_replay(&conf, replay);
-
-        admind_redis_shutdown();
-        admind_conf_free(&conf);
-
-        return rc;
-    }
-
     admind_log(ADMIND_LOG_INFO, "starting",
                "version", json_string(ADMIND_VERSION),
                "config", admind_log_str(file),
                "pid", json_integer(getpid()), NULL);
 
-    if (admind_load_secrets(&ctx, &conf, &db_password) != ADMIND_OK) {
+    if (admind_load_secrets(&ctx, &conf, &db_password, &redis_password)
+        != ADMIND_OK)
+    {
         rc = ADMIND_EXIT_CONFIG;
+        goto done;
+    }
+
+    /* a one-shot command: Redis only, no database, no server */
+    if (replay != NULL) {
+        if (admind_redis_init(&conf, redis_password ? redis_password
+                                                    : conf.redis_password)
+            != ADMIND_OK)
+        {
+            admind_log(ADMIND_LOG_ERROR, "redis client init failed", NULL);
+            goto done;
+        }
+
+        redis_ready = 1;
+        rc = admind_usage_replay(&conf, replay);
         goto done;
     }
 
@@ -411,9 +424,17 @@ main(int argc, char **argv)
         goto done;
     }
 
-    if (admind_redis_init(&conf) != ADMIND_OK) {
+    if (admind_redis_init(&conf, redis_password ? redis_password
+                                                : conf.redis_password)
+        != ADMIND_OK)
+    {
         admind_log(ADMIND_LOG_ERROR, "redis client init failed", NULL);
         goto done;
+    }
+
+    if (redis_password != NULL) {
+        admind_secret_free(redis_password, strlen(redis_password));
+        redis_password = NULL;
     }
 
     redis_ready = 1;
@@ -539,6 +560,10 @@ done:
 
     if (db_password != NULL) {
         admind_secret_free(db_password, strlen(db_password));
+    }
+
+    if (redis_password != NULL) {
+        admind_secret_free(redis_password, strlen(redis_password));
     }
 
     admind_secret_free(ctx.jwt_secret, ctx.jwt_secret_len);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "admind_config.h"
 #include "admind_log.h"
@@ -19,8 +20,21 @@
 
 
 static const admind_conf_t  *admind_redis_conf;
+static char                 *admind_redis_password;
 static pthread_key_t         admind_redis_key;
 static unsigned              admind_redis_key_created;
+
+
+static void
+admind_redis_forget_password(void)
+{
+    if (admind_redis_password != NULL) {
+        OPENSSL_cleanse(admind_redis_password,
+                        strlen(admind_redis_password));
+        free(admind_redis_password);
+        admind_redis_password = NULL;
+    }
+}
 
 
 static void
@@ -33,9 +47,15 @@ admind_redis_free(void *data)
 
 
 int
-admind_redis_init(const admind_conf_t *conf)
+admind_redis_init(const admind_conf_t *conf, const char *password)
 {
+    admind_redis_password = strdup(password ? password : "");
+    if (admind_redis_password == NULL) {
+        return ADMIND_ERROR;
+    }
+
     if (pthread_key_create(&admind_redis_key, admind_redis_free) != 0) {
+        admind_redis_forget_password();
         return ADMIND_ERROR;
     }
 
@@ -54,6 +74,8 @@ admind_redis_shutdown(void)
         pthread_key_delete(admind_redis_key);
         admind_redis_key_created = 0;
     }
+
+    admind_redis_forget_password();
 }
 
 
@@ -143,9 +165,13 @@ admind_redis_get(char *err, size_t errlen)
         return NULL;
     }
 
-    if (conf->redis_password[0]
-        && admind_redis_setup(c, "AUTH", err, errlen, "AUTH %s",
-                              conf->redis_password)
+    /* an ACL user (Redis 6+) or the legacy requirepass password */
+    if (admind_redis_password[0]
+        && (conf->redis_user[0]
+            ? admind_redis_setup(c, "AUTH", err, errlen, "AUTH %s %s",
+                                 conf->redis_user, admind_redis_password)
+            : admind_redis_setup(c, "AUTH", err, errlen, "AUTH %s",
+                                 admind_redis_password))
            != ADMIND_OK)
     {
         redisFree(c);

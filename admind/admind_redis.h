@@ -11,8 +11,8 @@
 #include "admind.h"
 
 
-/* before any thread starts */
-int admind_redis_init(const admind_conf_t *conf);
+/* before any thread starts; the password (AUTH) is copied */
+int admind_redis_init(const admind_conf_t *conf, const char *password);
 void admind_redis_shutdown(void);
 
 /* the calling thread's connection (AUTH and SELECT done), opened lazily */

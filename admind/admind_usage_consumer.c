@@ -4,9 +4,10 @@
  * One loop, one thing at a time: the own pending list while it is not
  * empty (at startup and after any failure, since a failed batch stays
  * pending), a claim round when one is due, else a blocking read of new
- * records.  Each batch is: parse, INSERT and COMMIT, then one MULTI of
- * the dead letters, XACK and XDEL.  A crash anywhere in between leaves
- * the records pending, to be delivered again and stored once.
+ * records.  Each batch is: parse, check its keys and accounts against
+ * MySQL, INSERT and COMMIT, then one MULTI of the dead letters, XACK and
+ * XDEL.  A crash anywhere in between leaves the records pending, to be
+ * delivered again and stored once.
  */
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "admind_redis.h"
 #include "admind_usage_record.h"
 #include "admind_usage_store.h"
+#include "admind_usage_known.h"
 #include "admind_usage_consumer.h"
 
 
@@ -444,6 +446,9 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
         mysql = admind_db_get(err, errlen);
 
         if (mysql == NULL
+            || admind_usage_known_check(mysql, uc->rows, entries->elements,
+                                        err, errlen)
+               != ADMIND_OK
             || admind_usage_store(mysql, uc->rows, entries->elements,
                                   &stored, err, errlen)
                != ADMIND_OK)

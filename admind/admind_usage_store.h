@@ -20,7 +20,7 @@
 typedef struct {
     admind_usage_record_t   rec;
 
-    /* set by admind_usage_store() for a row MySQL refused on its data */
+    /* a row refused: by the parser, admind_usage_known_check() or MySQL */
     unsigned                rejected:1;
     char                    why[128];
 } admind_usage_row_t;

@@ -17,6 +17,8 @@ static char *ngx_http_quotalane_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_quotalane_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_quotalane_redis_password_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_quotalane_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_quotalane_key_cache(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -45,11 +47,25 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       0,
       NULL },
 
+    { ngx_string("quotalane_redis_user"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_quotalane_main_conf_t, redis.user),
+      NULL },
+
     { ngx_string("quotalane_redis_password"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_quotalane_main_conf_t, redis.password),
+      NULL },
+
+    { ngx_string("quotalane_redis_password_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_quotalane_redis_password_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("quotalane_redis_db"),
@@ -340,6 +356,14 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         qmcf->redis.addr = &qmcf->redis_url->addrs[0];
     }
 
+    if (qmcf->redis.user.len && qmcf->redis.password.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"quotalane_redis_user\" requires "
+                           "\"quotalane_redis_password_file\" or "
+                           "\"quotalane_redis_password\"");
+        return NGX_CONF_ERROR;
+    }
+
     if (qmcf->key_cache_size == NGX_CONF_UNSET_SIZE) {
         ngx_str_set(&name, "quotalane_keys");
         qmcf->key_cache_size = 4 * 1024 * 1024;
@@ -620,6 +644,122 @@ ngx_http_quotalane_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     qmcf->redis_url = u;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * quotalane_redis_password_file /path: the first line of the file, read
+ * now by the master (workers may not be able to read it), so that the
+ * password stays out of nginx.conf.
+ */
+static char *
+ngx_http_quotalane_redis_password_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_quotalane_main_conf_t  *qmcf = conf;
+
+    u_char           *buf;
+    size_t            len, size;
+    ssize_t           n;
+    ngx_str_t        *value, path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (qmcf->redis.password.data != NULL) {
+        return "is duplicate (or \"quotalane_redis_password\" is set)";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "cannot open redis password file \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = NULL;
+    size = 0;
+    n = NGX_ERROR;
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", &path);
+        goto done;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_QUOTALANE_SECRET_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "redis password file \"%V\" is larger than %d "
+                           "bytes", &path, NGX_HTTP_QUOTALANE_SECRET_MAX);
+        goto done;
+    }
+
+    if (fi.st_mode & S_IROTH) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "redis password file \"%V\" is readable by all "
+                           "users", &path);
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    buf = ngx_pnalloc(cf->pool, size + 1);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    n = ngx_read_file(&file, buf, size, 0);
+    if (n == NGX_ERROR) {
+        goto done;
+    }
+
+    /* "echo secret > file" adds a newline that is no part of the secret */
+    len = (size_t) n;
+
+    if (len && buf[len - 1] == LF) {
+        len--;
+        if (len && buf[len - 1] == CR) {
+            len--;
+        }
+    }
+
+    if (len == 0 || ngx_strlchr(buf, buf + len, LF) != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "redis password file \"%V\" must hold one "
+                           "non-empty line", &path);
+        n = NGX_ERROR;
+        goto done;
+    }
+
+    buf[len] = '\0';
+    qmcf->redis.password.data = buf;
+    qmcf->redis.password.len = len;
+
+done:
+
+    if (ngx_close_file(file.fd) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
+                      ngx_close_file_n " \"%V\" failed", &path);
+    }
+
+    if (n == NGX_ERROR) {
+        if (buf != NULL) {
+            ngx_explicit_memzero(buf, size);
+        }
+
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

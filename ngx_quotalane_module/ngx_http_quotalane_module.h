@@ -22,6 +22,9 @@
 #define NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED  0
 #define NGX_HTTP_QUOTALANE_REDIS_FAIL_CACHE   1
 
+/* a password file larger than this is not a password file */
+#define NGX_HTTP_QUOTALANE_SECRET_MAX         4096
+
 
 typedef struct {
     ngx_http_quotalane_redis_conf_t    redis;

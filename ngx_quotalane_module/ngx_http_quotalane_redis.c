@@ -205,6 +205,7 @@ ngx_http_quotalane_redis_available(void)
 static ngx_int_t
 ngx_http_quotalane_redis_connect(ngx_http_quotalane_redis_client_t *rc)
 {
+    int                                n;
     u_char                             dbbuf[NGX_INT_T_LEN];
     ngx_int_t                          rv;
     ngx_uint_t                         i;
@@ -253,11 +254,19 @@ ngx_http_quotalane_redis_connect(ngx_http_quotalane_redis_client_t *rc)
 
     /* session set-up goes first in the pipeline */
     if (conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
-        if (ngx_http_quotalane_redis_queue_internal(rc, 2, argv, argvlen)
+        n = 0;
+        argv[n] = "AUTH";
+        argvlen[n++] = 4;
+
+        if (conf->user.len) {
+            argv[n] = (const char *) conf->user.data;
+            argvlen[n++] = conf->user.len;
+        }
+
+        argv[n] = (const char *) conf->password.data;
+        argvlen[n++] = conf->password.len;
+
+        if (ngx_http_quotalane_redis_queue_internal(rc, n, argv, argvlen)
             != NGX_OK)
         {
             return NGX_ERROR;

@@ -33,6 +33,7 @@ typedef struct {
 
 typedef struct {
     ngx_addr_t                *addr;
+    ngx_str_t                  user;      /* ACL user, or none: "default" */
     ngx_str_t                  password;
     ngx_int_t                  db;
     ngx_msec_t                 timeout;

@@ -47,14 +47,41 @@ secret() {
     fi
 }
 
+# The ACL users of conf/redis-acl.conf, each with a password in
+# var/run/redis-<role>.password; redis.conf holds only their SHA-256.
+redis_conf() {
+    local role
+    for role in gateway admind admin; do
+        secret "redis-$role.password" 16
+    done
+    (umask 077 &&
+     PREFIX='ql:{main}:' \
+     GATEWAY_PASSWORD_HASH=$(sha256 "$run/redis-gateway.password") \
+     ADMIND_PASSWORD_HASH=$(sha256 "$run/redis-admind.password") \
+     ADMIN_PASSWORD_HASH=$(sha256 "$run/redis-admin.password") \
+        perl -pe 's/\@([A-Z_]+)\@/exists $ENV{$1} ? $ENV{$1}
+                  : die "no value for $1\n"/ge' \
+        "$repo/conf/redis-acl.conf" > "$run/redis.conf")
+}
+
+sha256() {
+    sha256sum < "$1" | cut -d' ' -f1
+}
+
+redis_admin_cli() {
+    REDISCLI_AUTH=$(cat "$run/redis-admin.password") \
+        redis-cli -p "$redis_port" --user quotalane-admin "$@"
+}
+
 start_redis() {
     alive redis && return 0
     mkdir -p "$data/redis"
-    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$data/redis" \
-        --appendonly yes --save '' --daemonize yes \
+    redis_conf
+    redis-server "$run/redis.conf" --port "$redis_port" --bind 127.0.0.1 \
+        --dir "$data/redis" --appendonly yes --save '' --daemonize yes \
         --pidfile "$run/redis.pid" --logfile "$log/redis.log"
-    wait_until 10 redis redis-cli -p "$redis_port" ping
-    say "redis on 127.0.0.1:$redis_port"
+    wait_until 10 redis redis_admin_cli ping
+    say "redis on 127.0.0.1:$redis_port (ACL users, default user off)"
 }
 
 mysql_root() {
@@ -110,6 +137,8 @@ db_user = quotalane
 db_password_file = $run/db_password
 db_name = quotalane
 redis = 127.0.0.1:$redis_port
+redis_user = quotalane-admind
+redis_password_file = $run/redis-admind.password
 migrations_dir = $repo/admind/migrations
 master_key_file = $run/master.key
 jwt_secret_file = $run/jwt.secret
@@ -130,6 +159,8 @@ start_nginx() {
     mkdir -p "$run/nginx-tmp"/{body,proxy,fastcgi,uwsgi,scgi}
     MODULE_PATH=$repo/build/nginx/ngx_http_quotalane_module.so \
     RUN_DIR=$run LOG_DIR=$log REDIS_ADDR=127.0.0.1:$redis_port \
+    REDIS_USER=quotalane-gateway \
+    REDIS_PASSWORD_FILE=$run/redis-gateway.password \
     MOCK_ADDR=127.0.0.1:$mock_port GATEWAY_LISTEN=127.0.0.1:$gateway_port \
     MASTER_KEY_FILE=$run/master.key CONF_DIR=$repo/conf KEY_CACHE_TTL=5s WORKERS=2 \
     EXTRA_HTTP='' EXTRA_SERVER='' \
@@ -150,13 +181,15 @@ start_nginx() {
 }
 
 write_env() {
+    local redis_pw
+    redis_pw=$(cat "$run/redis-admin.password")
     (umask 077 && cat > "$run/env" <<EOF
 GATEWAY_URL=http://127.0.0.1:$gateway_port
 ADMIN_URL=http://127.0.0.1:$admin_port
 ADMIN_USER=admin
 ADMIN_PASSWORD=$(cat "$run/admin_password")
 MOCK_URL=http://127.0.0.1:$mock_port
-REDIS_URL=redis://127.0.0.1:$redis_port
+REDIS_URL=redis://quotalane-admin:$redis_pw@127.0.0.1:$redis_port
 EOF
     )
     chmod 600 "$run/env"
@@ -189,6 +222,7 @@ start)
     need_cmd mariadb mariadb-client
     need_cmd nginx nginx
     need_cmd openssl openssl
+    need_cmd sha256sum coreutils
     need_cmd python3 python3
     mkdir -p "$run" "$log" "$data"
     chmod 700 "$run"

@@ -37,6 +37,9 @@ http {
 CONF
 }
 
+my $empty = $stack->dir . '/run/empty.password';
+QL::Stack::write_file($empty, "\n", 0600);
+
 my @bad = (
     [ 'unknown platform',
       conf_with('quotalane_redis 127.0.0.1:6379;',
@@ -79,6 +82,27 @@ my @bad = (
                 . 'quotalane_redis_fail open;',
                 'quotalane_gateway claude;'),
       qr/invalid value "open"/ ],
+    [ 'redis user without a password',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_redis_user quotalane-gateway;',
+                'quotalane_gateway claude;'),
+      qr/"quotalane_redis_user" requires "quotalane_redis_password_file"/ ],
+    [ 'redis password file missing',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_redis_password_file /nonexistent/redis.pw;',
+                'quotalane_gateway claude;'),
+      qr{cannot open redis password file "/nonexistent/redis.pw"} ],
+    [ 'redis password file empty',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . "quotalane_redis_password_file $empty;",
+                'quotalane_gateway claude;'),
+      qr/redis password file ".*" must hold one non-empty line/ ],
+    [ 'redis password twice',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_redis_password pw; '
+                . 'quotalane_redis_password_file @REDIS_PASSWORD_FILE@;',
+                'quotalane_gateway claude;'),
+      qr/"quotalane_redis_password_file" directive is duplicate/ ],
     [ 'gateway outside location',
       conf_with('quotalane_redis 127.0.0.1:6379; quotalane_gateway claude;',
                 ''),

@@ -51,6 +51,13 @@ sub _reply {
     die "redis: bad reply type $type";
 }
 
+sub _send {
+    my ($s, @cmd) = @_;
+    print $s '*' . @cmd . "\r\n"
+        . join('', map { '$' . length($_) . "\r\n$_\r\n" } @cmd);
+    return _reply($s);
+}
+
 sub redis {
     my (@cmd) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
@@ -58,9 +65,9 @@ sub redis {
                                   Proto => 'tcp', Timeout => 5)
         or die "redis connect: $!";
     binmode $s;
-    print $s '*' . @cmd . "\r\n"
-        . join('', map { '$' . length($_) . "\r\n$_\r\n" } @cmd);
-    my $r = _reply($s);
+    _send($s, 'AUTH', $stack->redis_user('admin'),
+          $stack->redis_password('admin'));
+    my $r = _send($s, @cmd);
     close $s;
     return $r;
 }

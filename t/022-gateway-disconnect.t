@@ -61,7 +61,8 @@ ok(!(grep { $_ } values %{ $stats->{inflight} || {} }),
 # While waiting on Redis: Redis sleeps, clients give up.
 my $sleeper = fork();
 if ($sleeper == 0) {
-    exec 'redis-cli', '-p', $stack->{redis_port}, 'DEBUG', 'SLEEP', '2';
+    $ENV{REDISCLI_AUTH} = $stack->redis_password('admin');
+    exec $stack->redis_cli_argv('DEBUG', 'SLEEP', '2');
 }
 sleep 0.2;
 my @waiting = map { raw_request({}, $body) } 1 .. 10;

@@ -206,7 +206,8 @@ my $vkey = $stack->make_key(userId => $user->{id});
 my $rid = QL::Stack::random_hex(16);
 $stack->redis('XADD', $STREAM, '*', 'request_id', $rid,
               'ts_ms', int(time * 1000), 'key_id', $vkey->{id},
-              'user_id', $user->{id}, 'platform', 'claude',
+              'user_id', $user->{id}, 'account_id', $account->{id},
+              'platform', 'claude',
               'model', "bad-\xff-utf8", 'input_tokens', '3',
               'cost_micros', '9', 'cost_pico', '9000000',
               'a_field_from_the_future', 'x');
@@ -230,10 +231,62 @@ is($res->{status}, 200, 'healthz 200');
 is($res->{json}{usageDead}, 2, 'healthz: usageDead');
 is($res->{json}{usageBacklog}, 0, 'healthz: usageBacklog 0');
 
+# ---- records for keys or accounts MySQL does not know are refused ----
+
+# Whoever can write the stream (here the harness's admin Redis user)
+# could bill a key that does not exist, or another user's key.
+my $other_user = $stack->make_user;
+my %forged = (
+    unknown_key       => [ key_id => 999, user_id => $user->{id},
+                           account_id => $account->{id} ],
+    key_user_mismatch => [ key_id => $vkey->{id},
+                           user_id => $other_user->{id},
+                           account_id => $account->{id} ],
+    unknown_account   => [ key_id => $vkey->{id}, user_id => $user->{id},
+                           account_id => 999 ],
+);
+my %forged_rid;
+for my $why (sort keys %forged) {
+    $forged_rid{$why} = QL::Stack::random_hex(16);
+    $stack->redis('XADD', $STREAM, '*', 'request_id', $forged_rid{$why},
+                  'ts_ms', int(time * 1000), @{ $forged{$why} },
+                  'platform', 'claude', 'model', 'claude-sonnet-4-5',
+                  'input_tokens', '1000000', 'cost_micros', '3000000');
+}
+my $good_rid = QL::Stack::random_hex(16);
+$stack->redis('XADD', $STREAM, '*', 'request_id', $good_rid,
+              'ts_ms', int(time * 1000), 'key_id', $vkey->{id},
+              'user_id', $user->{id}, 'account_id', $account->{id},
+              'platform', 'claude', 'model', 'claude-sonnet-4-5',
+              'input_tokens', '1');
+is(wait_rows("request_id = '$good_rid'", 1), 1,
+   'the genuine record behind the forged ones is stored');
+for my $why (sort keys %forged) {
+    is(count_rows("request_id = '$forged_rid{$why}'"), 0,
+       "$why: no usage row");
+}
+is(count_rows('api_key_id = 999'), 0, 'nothing stored for key id 999');
+$dead = $stack->redis('XRANGE', "${P}usage:dead", '-', '+');
+my %dead_by_rid = map { my %f = @{ $_->[1] }; ($f{request_id} // '') => \%f }
+                  @$dead;
+for my $why (sort keys %forged) {
+    my $d = $dead_by_rid{ $forged_rid{$why} } || {};
+    is($d->{dead_reason}, $why, "$why: one dead letter with the reason");
+}
+is($dead_by_rid{ $forged_rid{unknown_key} }{key_id}, '999',
+   'the dead letter keeps the record');
+is(scalar @$dead, 5, 'three more dead letters, no more');
+my $warned = qr/^(?=.*"level":"warn")(?=.*usage record refused)/m;
+ok(QL::Stack::file_has("$stack->{dir}/log/admind.log",
+                       qr/$warned(?=.*"reason":"unknown_key")/),
+   'admind logs a warning with the reason');
+is(health()->{json}{usageDead}, 5, 'healthz: usageDead counts them');
+
 # ---- a record delivered twice is stored once ----
 
 $stack->redis('XADD', $STREAM, '*', 'request_id', $rid,
               'ts_ms', int(time * 1000), 'key_id', $vkey->{id},
+              'user_id', $user->{id}, 'account_id', $account->{id},
               'input_tokens', '3');
 my $deadline = time + 10;
 sleep 0.1 while time < $deadline && (stream_state())[0] > 0;
@@ -245,11 +298,12 @@ is($stack->stop_admind, 0, 'admind stops cleanly');
 $stack->redis('XGROUP', 'DESTROY', $STREAM, 'admind');
 for my $i (1 .. 5) {
     $stack->redis('XADD', $STREAM, '*', 'request_id', "early-$i-$rid",
-                  'ts_ms', int(time * 1000), 'key_id', 999999,
+                  'ts_ms', int(time * 1000), 'key_id', $vkey->{id},
+                  'user_id', $user->{id}, 'account_id', $account->{id},
                   'input_tokens', $i);
 }
 $stack->_spawn_admind;
-is(wait_rows("api_key_id = 999999", 5), 5,
+is(wait_rows("request_id LIKE 'early-%-$rid'", 5), 5,
    'records older than the group are read (group created at 0)');
 
 # ---- 1,000 requests while MariaDB is down ----

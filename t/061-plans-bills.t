@@ -23,7 +23,7 @@ $ENV{QL_ADMIND_SUBSCRIPTION_TICK_SECONDS} = 1;
 my $stack = QL::Stack->new(key_cache_ttl => '1s');
 my $P = 'ql:{main}:';
 my $RFC3339 = qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
-$stack->make_account;
+my $account = $stack->make_account;
 
 my $body = { model => 'claude-sonnet-4-5', max_tokens => 16,
              messages => [ { role => 'user', content => 'hi' } ] };
@@ -448,7 +448,8 @@ print $lock "LOCK TABLES usage_records WRITE;\n";
 sleep 0.5;
 $stack->redis('DEL', "${P}usage");
 $stack->redis('XADD', "${P}usage", '1000-0', 'request_id', 'from-1970',
-              'ts_ms', '1000', 'user_id', $bob->{id}, 'platform', 'claude',
+              'ts_ms', '1000', 'key_id', $bkey->{id}, 'user_id', $bob->{id},
+              'account_id', $account->{id}, 'platform', 'claude',
               'model', 'claude-sonnet-4-5', 'input_tokens', '1',
               'cost_micros', '3');
 error_ok(api('POST', '/api/v1/bills/close', { month => '1970-01' }), 409,

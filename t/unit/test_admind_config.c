@@ -356,6 +356,35 @@ test_check_across_keys(void **state)
     assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
                      ADMIND_ERROR);
     assert_non_null(strstr(err, "bootstrap_admin_user"));
+
+    admind_conf_free(conf);
+    assert_int_equal(admind_conf_init(conf), ADMIND_OK);
+
+    assert_int_equal(parse(conf, "redis_password = a\n"
+                           "redis_password_file = b\n", err, sizeof(err)),
+                     ADMIND_OK);
+    assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_non_null(strstr(err, "redis_password_file"));
+
+    admind_conf_free(conf);
+    assert_int_equal(admind_conf_init(conf), ADMIND_OK);
+
+    /* an ACL user without a password would log in as nobody */
+    assert_int_equal(parse(conf, "redis_user = quotalane-admind\n", err,
+                           sizeof(err)), ADMIND_OK);
+    assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_non_null(strstr(err, "redis_user needs"));
+
+    admind_conf_free(conf);
+    assert_int_equal(admind_conf_init(conf), ADMIND_OK);
+
+    assert_int_equal(parse(conf, "redis_user = quotalane-admind\n"
+                           "redis_password_file = /x\n", err, sizeof(err)),
+                     ADMIND_OK);
+    assert_int_equal(admind_conf_check(conf, err, sizeof(err)), ADMIND_OK);
+    assert_string_equal(conf->redis_user, "quotalane-admind");
 }
 
 

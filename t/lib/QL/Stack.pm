@@ -10,6 +10,7 @@ use strict;
 use warnings;
 
 use Cwd qw(abs_path);
+use Digest::SHA qw(sha256_hex);
 use Fcntl qw(:flock);
 use File::Basename qw(dirname basename);
 use File::Path qw(make_path remove_tree);
@@ -69,6 +70,7 @@ sub new {
     # Reserved even when the mock does not run: admind allowlists exactly
     # this loopback port, and admin tests point accounts at it.
     $self->{mock_port} = free_port();
+    $self->make_redis_users;
 
     $self->start_redis   if $self->{services}{redis};
     $self->start_mariadb if $self->{services}{mariadb};
@@ -130,12 +132,44 @@ sub port_open {
     return 1;
 }
 
+# Redis runs with the ACL users of conf/redis-acl.conf: the default user
+# is off; the module, admind and the tests' own checks (the admin user)
+# each log in with a password from a 0600 file.
+our %REDIS_USERS = (gateway => 'quotalane-gateway',
+                    admind  => 'quotalane-admind',
+                    admin   => 'quotalane-admin');
+
+sub make_redis_users {
+    my ($self) = @_;
+    my %vars = (PREFIX => 'ql:{main}:');
+    for my $role (sort keys %REDIS_USERS) {
+        my $pw = random_hex(16);
+        $self->{redis_password}{$role} = $pw;
+        $self->{redis_password_file}{$role} =
+            "$self->{dir}/run/redis-$role.password";
+        write_file($self->{redis_password_file}{$role}, "$pw\n", 0600);
+        $vars{ uc($role) . '_PASSWORD_HASH' } = sha256_hex($pw);
+    }
+    open my $fh, '<', "$REPO/conf/redis-acl.conf" or die $!;
+    my $text = do { local $/; <$fh> };
+    close $fh;
+    $self->{redis_conf} = "$self->{dir}/run/redis.conf";
+    write_file($self->{redis_conf}, render_template($text, \%vars), 0600);
+}
+
+sub redis_user { $REDIS_USERS{ $_[1] } }
+sub redis_password { $_[0]{redis_password}{ $_[1] } }
+
 sub start_redis {
     my ($self) = @_;
-
     $self->{redis_port} = free_port();
+    $self->_spawn_redis;
+}
+
+sub _spawn_redis {
+    my ($self) = @_;
     $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
-        'redis-server', '--port', $self->{redis_port},
+        'redis-server', $self->{redis_conf}, '--port', $self->{redis_port},
         '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
         '--save', '', '--appendonly', 'no',
         '--enable-debug-command', 'local');
@@ -154,31 +188,43 @@ sub stop_redis {
 sub restart_redis {
     my ($self) = @_;
     $self->stop_redis;
-    $self->{redis_proc} = $self->spawn('redis', "$self->{dir}/log/redis.log",
-        'redis-server', '--port', $self->{redis_port},
-        '--bind', '127.0.0.1', '--dir', "$self->{dir}/data",
-        '--save', '', '--appendonly', 'no',
-        '--enable-debug-command', 'local');
-    $self->wait_for('redis', 10, sub {
-        port_open($self->{redis_port}) && $self->redis_cmd('PING') eq 'PONG';
-    });
+    $self->_spawn_redis;
 }
 
-# One command over a kept-open RESP connection; returns the reply (arrays
-# as array refs, errors as "ERR ..." strings).
-sub redis {
-    my ($self, @args) = @_;
-    my $s = $self->{redis_sock};
-    if (!$s || !$s->connected) {
-        $s = $self->{redis_sock} = IO::Socket::INET->new(
-            PeerAddr => '127.0.0.1', PeerPort => $self->{redis_port},
-            Proto => 'tcp') or die "redis: $!";
-        binmode $s;
+# A new RESP connection, logged in as the ACL user of $role (gateway,
+# admind, admin) unless $role is undef.
+sub redis_connect {
+    my ($self, $role) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $self->{redis_port},
+                                  Proto => 'tcp') or die "redis: $!";
+    binmode $s;
+    if (defined $role) {
+        my $ok = resp_command($s, 'AUTH', $self->redis_user($role),
+                              $self->redis_password($role));
+        die "redis: AUTH as $role: $ok\n" unless $ok eq 'OK';
     }
+    return $s;
+}
+
+# One command on a connection; returns the reply (arrays as array refs,
+# errors as "ERR ..." strings).
+sub resp_command {
+    my ($s, @args) = @_;
     my $cmd = '*' . @args . "\r\n";
     $cmd .= '$' . length($_) . "\r\n$_\r\n" for @args;
     print $s $cmd;
     return resp_read($s);
+}
+
+# One command as the admin user over a kept-open connection.
+sub redis {
+    my ($self, @args) = @_;
+    my $s = $self->{redis_sock};
+    if (!$s || !$s->connected) {
+        $s = $self->{redis_sock} = $self->redis_connect('admin');
+    }
+    return resp_command($s, @args);
 }
 
 sub resp_read {
@@ -202,12 +248,21 @@ sub resp_read {
     die "redis: bad reply $line\n";
 }
 
+# redis-cli as the admin user (the password goes by the environment,
+# not the command line): the argv, with REDISCLI_AUTH set by the caller
+# from redis_password('admin').
+sub redis_cli_argv {
+    my ($self, @args) = @_;
+    return ('redis-cli', '-h', '127.0.0.1', '-p', $self->{redis_port},
+            '--user', $self->redis_user('admin'), @args);
+}
+
 # Runs one command through redis-cli and returns its raw output.
 sub redis_cmd {
     my ($self, @args) = @_;
     my $out = '';
-    open my $fh, '-|', 'redis-cli', '-h', '127.0.0.1', '-p',
-        $self->{redis_port}, @args or return '';
+    local $ENV{REDISCLI_AUTH} = $self->redis_password('admin');
+    open my $fh, '-|', $self->redis_cli_argv(@args) or return '';
     local $/;
     $out = <$fh> // '';
     close $fh;
@@ -399,6 +454,8 @@ db_user = $self->{db_user}
 db_password_file = $dir/run/db_password
 db_name = $self->{db_name}
 redis = 127.0.0.1:$self->{redis_port}
+redis_user = @{[ $self->redis_user('admind') ]}
+redis_password_file = $self->{redis_password_file}{admind}
 migrations_dir = $REPO/admind/migrations
 master_key_file = $dir/run/master.key
 jwt_secret_file = $dir/run/jwt.secret
@@ -454,6 +511,8 @@ sub nginx_vars {
         RUN_DIR        => "$dir/run",
         LOG_DIR        => "$dir/log",
         REDIS_ADDR     => "127.0.0.1:" . ($self->{redis_port} // 6379),
+        REDIS_USER     => $self->redis_user('gateway'),
+        REDIS_PASSWORD_FILE => $self->{redis_password_file}{gateway},
         MOCK_ADDR      => "127.0.0.1:" . ($self->{mock_port} // 9),
         GATEWAY_LISTEN => "127.0.0.1:$self->{gateway_port}",
         MASTER_KEY_FILE => $self->{master_key_file},
@@ -604,8 +663,24 @@ sub admin_token {
 # Stops everything (checking sanitizer reports) and closes the test plan.
 sub finish {
     my ($self) = @_;
+    $self->check_redis_acl_log;
     $self->stop_all;
     Test::More::done_testing();
+}
+
+# Every command the module and admind sent was allowed by their ACL users
+# (conf/redis-acl.conf): Redis logs each denial, also inside scripts.
+# Tests that provoke denials on purpose clear the log (ACL LOG RESET).
+sub check_redis_acl_log {
+    my ($self) = @_;
+    my $proc = $self->{redis_proc};
+    return unless $proc && !$proc->{done};
+    my $log = eval { $self->redis('ACL', 'LOG') };
+    return unless ref $log;
+    my @denied = map { my %e = @$_; "$e{username}: $e{reason} $e{object}" }
+                 @$log;
+    Test::More::ok(!@denied, 'Redis ACL denied nothing')
+        or Test::More::diag(join("\n", @denied));
 }
 
 # Fixtures through admind's API, as an operator would make them.
@@ -643,6 +718,7 @@ sub make_account {
 # For several stacks in one file (subtests): stop and check, no plan.
 sub finish_quietly {
     my ($self) = @_;
+    $self->check_redis_acl_log;
     $self->stop_all;
 }
 
