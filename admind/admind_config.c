@@ -150,6 +150,22 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "http_threads", admind_conf_set_uint, admind_conf_off(http_threads),
       1, 256, "4", 0 },
 
+    { "http_connection_timeout", admind_conf_set_uint,
+      admind_conf_off(http_connection_timeout), 1, 3600, "15", 0 },
+
+    { "http_max_connections", admind_conf_set_uint,
+      admind_conf_off(http_max_connections), 1, 65536, "256", 0 },
+
+    { "http_max_connections_per_ip", admind_conf_set_uint,
+      admind_conf_off(http_max_connections_per_ip), 0, 65536, "32", 0 },
+
+    { "http_max_uri_bytes", admind_conf_set_size,
+      admind_conf_off(http_max_uri_bytes), 256, 1024 * 1024, "8192", 0 },
+
+    { "http_max_header_bytes", admind_conf_set_size,
+      admind_conf_off(http_max_header_bytes), 1024, 1024 * 1024, "16384",
+      0 },
+
     { "resync_check_ms", admind_conf_set_uint,
       admind_conf_off(resync_check_ms), 100, 60000, "1000", 0 },
 
@@ -894,6 +910,19 @@ admind_conf_check(admind_conf_t *conf, char *err, size_t errlen)
         && strcmp(conf->ldap_user_role, "admin") != 0)
     {
         admind_conf_err(err, errlen, "ldap_user_role must be user or admin");
+        return ADMIND_ERROR;
+    }
+
+    /* libmicrohttpd shares the limit out among its threads */
+    if (conf->http_max_connections < conf->http_threads) {
+        admind_conf_err(err, errlen, "http_max_connections must be at least "
+                        "http_threads");
+        return ADMIND_ERROR;
+    }
+
+    if (conf->http_max_uri_bytes > conf->http_max_header_bytes) {
+        admind_conf_err(err, errlen, "http_max_uri_bytes must not exceed "
+                        "http_max_header_bytes");
         return ADMIND_ERROR;
     }
 

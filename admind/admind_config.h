@@ -44,6 +44,11 @@ struct admind_conf_s {
     admind_log_level_e   log_level;
     size_t               max_body_bytes;
     unsigned             http_threads;
+    unsigned             http_connection_timeout;
+    unsigned             http_max_connections;
+    unsigned             http_max_connections_per_ip;
+    size_t               http_max_uri_bytes;
+    size_t               http_max_header_bytes;
     unsigned             resync_check_ms;
     unsigned             resync_interval_seconds;
     unsigned             usage_batch;

@@ -10,14 +10,24 @@
  * thread for at most the configured timeouts; admin traffic is light and
  * short, so a few threads are plenty.
  *
- * For each request, the first callback routes it (404/405 and oversized
- * Content-Length are answered before any body is read), later callbacks
- * collect the body up to max_body_bytes (a chunked body that grows past
- * it is dropped and answered 413 at its end), and the last one runs the
- * handler.
+ * For each request, the first callback routes it (414/431, 404/405 and
+ * oversized Content-Length are answered before any body is read), later
+ * callbacks collect the body up to max_body_bytes (a chunked body that
+ * grows past it is dropped and answered 413 at its end), and the last one
+ * runs the handler.
+ *
+ * Connection floods: at its total connection limit libmicrohttpd stops
+ * accepting, so the kernel's accept queue fills with connections nobody
+ * reads, and those whose client gave up sit there in CLOSE-WAIT until a
+ * slot frees (an idle timeout away).  So one address may hold only
+ * http_max_connections_per_ip (its surplus is accepted and closed at
+ * once), idle and half-sent requests are closed after
+ * http_connection_timeout, and the accept queue is no longer than the
+ * connection limit.
  */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +45,45 @@
 #include "admind_http.h"
 
 
-/* an idle keep-alive connection is closed after this many seconds */
-#define ADMIND_HTTP_IDLE_TIMEOUT  60
+/*
+ * libmicrohttpd's buffer per connection, in multiples of
+ * http_max_header_bytes: our own 414/431 checks must run before it is
+ * full, or it answers them itself, in HTML.  The headers themselves take
+ * about as much again in the pool as their bytes.
+ */
+#define ADMIND_HTTP_POOL_FACTOR  4
+
+/* a flood logs one line per interval, not one per refused connection */
+#define ADMIND_HTTP_REFUSED_LOG_INTERVAL  10
+
+
+static void
+admind_http_log_refused(void)
+{
+    static time_t    last;
+    static unsigned  refused;
+
+    time_t    now, prev;
+    unsigned  n;
+
+    __atomic_add_fetch(&refused, 1, __ATOMIC_RELAXED);
+
+    now = time(NULL);
+    prev = __atomic_load_n(&last, __ATOMIC_RELAXED);
+
+    if (now - prev < ADMIND_HTTP_REFUSED_LOG_INTERVAL
+        || !__atomic_compare_exchange_n(&last, &prev, now, 0,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    {
+        return;
+    }
+
+    n = __atomic_exchange_n(&refused, 0, __ATOMIC_RELAXED);
+
+    admind_log(ADMIND_LOG_WARN, "connections refused: over "
+               "http_max_connections or http_max_connections_per_ip",
+               "refused", json_integer(n), NULL);
+}
 
 
 static void
@@ -48,6 +95,11 @@ admind_http_logger(void *cls, const char *fmt, va_list ap)
     (void) cls;
 
     vsnprintf(buf, sizeof(buf), fmt, ap);
+
+    if (strncmp(buf, "Server reached connection limit", 31) == 0) {
+        admind_http_log_refused();
+        return;
+    }
 
     len = strlen(buf);
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
@@ -119,6 +171,30 @@ admind_http_remote(admind_req_t *r)
 }
 
 
+/*
+ * Called with the raw request target, before the headers are read: the
+ * request starts here so that its length is known (the access callback
+ * only sees the decoded path).
+ */
+static void *
+admind_http_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    admind_req_t  *r;
+
+    (void) connection;
+
+    r = admind_req_create(cls, "-", "-");
+    if (r == NULL) {
+        admind_log(ADMIND_LOG_ERROR, "out of memory", NULL);
+        return NULL;
+    }
+
+    r->uri_len = strlen(uri);
+
+    return r;
+}
+
+
 static enum MHD_Result
 admind_http_send(admind_req_t *r)
 {
@@ -186,6 +262,32 @@ admind_http_has_body(admind_req_t *r)
 }
 
 
+/* 414 or 431 for a request line or header block over our limits */
+static void
+admind_http_check_size(admind_ctx_t *ctx, admind_req_t *r)
+{
+    const union MHD_ConnectionInfo  *info;
+
+    if (r->uri_len > ctx->conf->http_max_uri_bytes) {
+        admind_resp_error(r, 414, "uri_too_long",
+                          "the request URI exceeds %zu bytes",
+                          ctx->conf->http_max_uri_bytes);
+        return;
+    }
+
+    info = MHD_get_connection_info(r->connection,
+                                   MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+
+    if (info != NULL
+        && info->header_size > ctx->conf->http_max_header_bytes)
+    {
+        admind_resp_error(r, 431, "headers_too_large",
+                          "the request headers exceed %zu bytes",
+                          ctx->conf->http_max_header_bytes);
+    }
+}
+
+
 static enum MHD_Result
 admind_http_first(admind_ctx_t *ctx, admind_req_t *r)
 {
@@ -197,7 +299,11 @@ admind_http_first(admind_ctx_t *ctx, admind_req_t *r)
     admind_http_request_id(r);
     admind_http_remote(r);
 
-    rc = admind_router_match(ctx->router, r->method, r->path, &r->match);
+    admind_http_check_size(ctx, r);
+
+    rc = r->status ? 0
+                   : admind_router_match(ctx->router, r->method, r->path,
+                                         &r->match);
 
     if (rc == 404) {
         /* not "not_found": clients can tell a wrong path from a gone id */
@@ -260,14 +366,17 @@ admind_http_access(void *cls, struct MHD_Connection *connection,
     r = *con_cls;
 
     if (r == NULL) {
-        r = admind_req_create(ctx, method, url);
-        if (r == NULL) {
+        /* admind_http_uri() ran out of memory */
+        return MHD_NO;
+    }
+
+    if (r->connection == NULL) {
+        if (admind_req_set_target(r, method, url) != ADMIND_OK) {
             admind_log(ADMIND_LOG_ERROR, "out of memory", NULL);
             return MHD_NO;
         }
 
         r->connection = connection;
-        *con_cls = r;
 
         return admind_http_first(ctx, r);
     }
@@ -341,6 +450,16 @@ admind_http_completed(void *cls, struct MHD_Connection *connection,
 
     r = *con_cls;
     if (r == NULL) {
+        return;
+    }
+
+    if (r->connection == NULL) {
+        /* libmicrohttpd refused it before our callback (or it was cut) */
+        admind_log(ADMIND_LOG_INFO, "request ended before its headers were "
+                   "complete", "uri_bytes",
+                   json_integer((json_int_t) r->uri_len), NULL);
+        admind_req_free(r);
+        *con_cls = NULL;
         return;
     }
 
@@ -431,8 +550,19 @@ admind_http_start(admind_ctx_t *ctx, char *err, size_t errlen)
                          MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                          MHD_OPTION_THREAD_POOL_SIZE,
                          (unsigned int) conf->http_threads,
+                         MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned int) conf->http_max_connections,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                         (unsigned int) conf->http_max_connections_per_ip,
+                         MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                         (unsigned int) conf->http_max_connections,
                          MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned int) ADMIND_HTTP_IDLE_TIMEOUT,
+                         (unsigned int) conf->http_connection_timeout,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         (size_t) ADMIND_HTTP_POOL_FACTOR
+                         * conf->http_max_header_bytes,
+                         MHD_OPTION_URI_LOG_CALLBACK,
+                         admind_http_uri, ctx,
                          MHD_OPTION_NOTIFY_COMPLETED,
                          admind_http_completed, ctx,
                          MHD_OPTION_UNESCAPE_CALLBACK,

@@ -39,6 +39,29 @@ admind_req_create(admind_ctx_t *ctx, const char *method, const char *path)
 }
 
 
+int
+admind_req_set_target(admind_req_t *r, const char *method, const char *path)
+{
+    char  *m, *p;
+
+    m = strdup(method);
+    p = strdup(path);
+
+    if (m == NULL || p == NULL) {
+        free(m);
+        free(p);
+        return ADMIND_ERROR;
+    }
+
+    free(r->method);
+    free(r->path);
+    r->method = m;
+    r->path = p;
+
+    return ADMIND_OK;
+}
+
+
 void
 admind_req_free(admind_req_t *r)
 {

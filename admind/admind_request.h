@@ -35,6 +35,7 @@ struct admind_req_s {
 
     char                    *method;
     char                    *path;
+    size_t                   uri_len;       /* raw, with the query */
     char                     id[ADMIND_REQ_ID_LEN + 1];
     char                     remote[64];
     struct timespec          start;
@@ -72,6 +73,10 @@ struct admind_req_s {
 admind_req_t *admind_req_create(admind_ctx_t *ctx, const char *method,
     const char *path);
 void admind_req_free(admind_req_t *r);
+
+/* method and path, once libmicrohttpd has parsed them */
+int admind_req_set_target(admind_req_t *r, const char *method,
+    const char *path);
 
 /* ADMIND_DECLINED when the body would grow past max */
 int admind_req_append_body(admind_req_t *r, const char *data, size_t len,

@@ -70,6 +70,11 @@ test_defaults(void **state)
     assert_int_equal(conf->log_level, ADMIND_LOG_INFO);
     assert_int_equal(conf->max_body_bytes, 1024 * 1024);
     assert_int_equal(conf->http_threads, 4);
+    assert_int_equal(conf->http_connection_timeout, 15);
+    assert_int_equal(conf->http_max_connections, 256);
+    assert_int_equal(conf->http_max_connections_per_ip, 32);
+    assert_int_equal(conf->http_max_uri_bytes, 8192);
+    assert_int_equal(conf->http_max_header_bytes, 16384);
 
     assert_int_equal(admind_conf_check(conf, err, sizeof(err)), ADMIND_OK);
     assert_string_equal(conf->listen_host, "127.0.0.1");
@@ -191,6 +196,10 @@ test_bad_values(void **state)
         "max_body_bytes = 1025m\n",
         "max_body_bytes = k\n",
         "http_threads = 0\n",
+        "http_connection_timeout = 0\n",
+        "http_max_connections = 0\n",
+        "http_max_uri_bytes = 100\n",
+        "http_max_header_bytes = 2m\n",
         "listen = 8081\n",
         "listen = :8081\n",
         "listen = host:\n",
@@ -366,6 +375,15 @@ test_check_across_keys(void **state)
     assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
                      ADMIND_ERROR);
     assert_non_null(strstr(err, "redis_password_file"));
+    admind_conf_free(conf);
+    assert_int_equal(admind_conf_init(conf), ADMIND_OK);
+
+    assert_int_equal(parse(conf, "http_threads = 8\n"
+                           "http_max_connections = 4\n", err, sizeof(err)),
+                     ADMIND_OK);
+    assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_non_null(strstr(err, "http_max_connections"));
 
     admind_conf_free(conf);
     assert_int_equal(admind_conf_init(conf), ADMIND_OK);
@@ -385,6 +403,14 @@ test_check_across_keys(void **state)
                      ADMIND_OK);
     assert_int_equal(admind_conf_check(conf, err, sizeof(err)), ADMIND_OK);
     assert_string_equal(conf->redis_user, "quotalane-admind");
+    admind_conf_free(conf);
+    assert_int_equal(admind_conf_init(conf), ADMIND_OK);
+
+    assert_int_equal(parse(conf, "http_max_uri_bytes = 32k\n", err,
+                           sizeof(err)), ADMIND_OK);
+    assert_int_equal(admind_conf_check(conf, err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_non_null(strstr(err, "http_max_uri_bytes"));
 }
 
 

@@ -34,6 +34,7 @@ sub repo { $REPO }
 #   nginx_conf => template path (default conf/nginx.conf.in)
 #   nginx_http => extra text placed in the http block (via @EXTRA_HTTP@)
 #   nginx_server => extra text placed in the server block (@EXTRA_SERVER@)
+#   admind_conf => extra "key = value" lines for admind.conf
 sub new {
     my ($class, %opt) = @_;
 
@@ -466,6 +467,11 @@ log_level = debug
 # address), and nothing else on loopback or private networks
 outbound_allow = 127.0.0.1:$self->{mock_port}, [::1]:$self->{mock_port}
 CONF
+    if (defined $self->{opt}{admind_conf}) {
+        open my $fh, '>>', "$dir/admind.conf" or die $!;
+        print $fh "$self->{opt}{admind_conf}\n";
+        close $fh;
+    }
 
     $self->_spawn_admind;
 }
