@@ -14,6 +14,11 @@
 #include "ngx_http_quotalane_module.h"
 
 
+/* r->main->limit_*_status values (ngx_http_limit_{conn,req}_module.c) */
+#define NGX_HTTP_QUOTALANE_LIMIT_CONN_REJECTED  2
+#define NGX_HTTP_QUOTALANE_LIMIT_REQ_REJECTED   3
+
+
 static ngx_http_quotalane_ctx_t *ngx_http_quotalane_ctx_create(
     ngx_http_request_t *r, ngx_http_quotalane_loc_conf_t *qlcf);
 static void ngx_http_quotalane_cleanup(void *data);
@@ -55,6 +60,22 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
             ctx = ngx_http_quotalane_ctx_create(r, qlcf);
             if (ctx == NULL) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            /*
+             * Refused by limit_conn or limit_req, whose 429 or 503
+             * error_page brought here to the failover location: that
+             * must not admit it.
+             */
+            if (r->main->limit_conn_status
+                == NGX_HTTP_QUOTALANE_LIMIT_CONN_REJECTED
+                || r->main->limit_req_status
+                   == NGX_HTTP_QUOTALANE_LIMIT_REQ_REJECTED)
+            {
+                return ngx_http_quotalane_send_error(r, ctx,
+                           QL_ERR_RATE_LIMIT,
+                           "Too many requests from your address at once; "
+                           "try again shortly.");
             }
 
         } else if (ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {

@@ -229,6 +229,13 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       0,
       NULL },
 
+    { ngx_string("quotalane_error"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_quotalane_error_page,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -552,6 +559,7 @@ ngx_http_quotalane_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     qlcf->platform = NULL;
+     *     qlcf->error_platform = NULL;
      */
 
     qlcf->body_limit = NGX_CONF_UNSET_SIZE;

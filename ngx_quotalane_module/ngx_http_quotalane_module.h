@@ -69,6 +69,9 @@ typedef struct {
     /* NULL when the gateway is off in this location */
     const ql_platform_t               *platform;
     size_t                             body_limit;
+
+    /* quotalane_error: the shape nginx's own errors are answered in */
+    const ql_platform_t               *error_platform;
 } ngx_http_quotalane_loc_conf_t;
 
 
@@ -269,6 +272,14 @@ void ngx_http_quotalane_lease_orphan(ngx_http_request_t *r,
 ngx_int_t ngx_http_quotalane_send_error(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ql_error_kind_t kind,
     const char *message);
+
+/* sends it; returns what a content handler returns */
+ngx_int_t ngx_http_quotalane_error_output(ngx_http_request_t *r,
+    const ql_platform_t *platform, ngx_uint_t status, ql_error_kind_t kind,
+    const char *message, ngx_uint_t retry_after);
+
+char *ngx_http_quotalane_error_page(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -11,6 +11,8 @@
 #include "ngx_http_quotalane_module.h"
 
 
+static ngx_int_t ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
@@ -31,7 +33,10 @@ static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
 
 static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
 
-    ngx_http_quotalane_str_var("quotalane_platform", platform_name),
+    { ngx_string("quotalane_platform"), NULL,
+      ngx_http_quotalane_platform_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
     ngx_http_quotalane_str_var("quotalane_request_id", request_id_str),
     ngx_http_quotalane_str_var("quotalane_key_id", key.id),
     ngx_http_quotalane_str_var("quotalane_user_id", key.user_id),
@@ -89,6 +94,40 @@ ngx_http_quotalane_set_value(ngx_http_variable_value_t *v, u_char *data,
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
+}
+
+
+/*
+ * The request's platform, else the gateway location's: error_page names
+ * its target with it also for errors raised before the access phase
+ * (client_max_body_size).
+ */
+static ngx_int_t
+ngx_http_quotalane_platform_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_quotalane_ctx_t       *ctx;
+    ngx_http_quotalane_loc_conf_t  *qlcf;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
+
+    if (ctx != NULL) {
+        ngx_http_quotalane_set_value(v, ctx->platform_name.data,
+                                     ctx->platform_name.len);
+        return NGX_OK;
+    }
+
+    qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
+
+    if (qlcf->platform == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_quotalane_set_value(v, (u_char *) qlcf->platform->name,
+                                 ngx_strlen(qlcf->platform->name));
+
+    return NGX_OK;
 }
 
 

@@ -38,10 +38,14 @@ static const ql_error_row_t  ql_errors[QL_ERR_COUNT] = {
         "invalid_request_error", "not_found", "NOT_FOUND" },
     [QL_ERR_REQUEST_TOO_LARGE] = { 413, "request_too_large",
         "invalid_request_error", "request_too_large", "INVALID_ARGUMENT" },
+    [QL_ERR_URI_TOO_LONG] = { 414, "invalid_request_error",
+        "invalid_request_error", "uri_too_long", "INVALID_ARGUMENT" },
     [QL_ERR_RATE_LIMIT] = { 429, "rate_limit_error",
         "rate_limit_error", "rate_limit_exceeded", "RESOURCE_EXHAUSTED" },
     [QL_ERR_API] = { 500, "api_error",
         "server_error", "server_error", "INTERNAL" },
+    [QL_ERR_NOT_IMPLEMENTED] = { 501, "invalid_request_error",
+        "invalid_request_error", "not_implemented", "UNIMPLEMENTED" },
     [QL_ERR_UNAVAILABLE] = { 503, "api_error",
         "server_error", "service_unavailable", "UNAVAILABLE" },
     [QL_ERR_OVERLOADED] = { 529, "overloaded_error",
@@ -94,6 +98,54 @@ ql_error_status(ql_error_kind_t kind)
     }
 
     return ql_errors[kind].status;
+}
+
+
+typedef struct {
+    unsigned          status;
+    ql_error_kind_t   kind;
+    const char       *message;
+} ql_status_row_t;
+
+
+/* nginx's own error statuses (494 to 497 are its names for kinds of 400) */
+static const ql_status_row_t  ql_statuses[] = {
+    { 400, QL_ERR_INVALID_REQUEST, "The request is malformed." },
+    { 404, QL_ERR_NOT_FOUND, "Not found." },
+    { 413, QL_ERR_REQUEST_TOO_LARGE, "Request body is too large." },
+    { 414, QL_ERR_URI_TOO_LONG, "Request URI is too long." },
+    { 429, QL_ERR_RATE_LIMIT,
+      "Too many requests from your address at once; try again shortly." },
+    { 494, QL_ERR_INVALID_REQUEST, "Request headers are too large." },
+    { 495, QL_ERR_INVALID_REQUEST, "The client certificate is invalid." },
+    { 496, QL_ERR_INVALID_REQUEST, "A client certificate is required." },
+    { 497, QL_ERR_INVALID_REQUEST, "Plain HTTP was sent to an HTTPS port." },
+    { 501, QL_ERR_NOT_IMPLEMENTED,
+      "The request's Transfer-Encoding is not supported." },
+    { 503, QL_ERR_UNAVAILABLE, "The service is unavailable; try again "
+      "shortly." },
+};
+
+
+ql_error_kind_t
+ql_error_kind_by_status(unsigned status, const char **message)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(ql_statuses) / sizeof(ql_statuses[0]); i++) {
+        if (ql_statuses[i].status == status) {
+            *message = ql_statuses[i].message;
+            return ql_statuses[i].kind;
+        }
+    }
+
+    if (status >= 400 && status < 500) {
+        *message = "The request was refused.";
+        return QL_ERR_INVALID_REQUEST;
+    }
+
+    *message = "The request failed.";
+    return QL_ERR_API;
 }
 
 

@@ -31,8 +31,10 @@ typedef enum {
     QL_ERR_PERMISSION,
     QL_ERR_NOT_FOUND,
     QL_ERR_REQUEST_TOO_LARGE,
+    QL_ERR_URI_TOO_LONG,
     QL_ERR_RATE_LIMIT,
     QL_ERR_API,
+    QL_ERR_NOT_IMPLEMENTED,
     QL_ERR_UNAVAILABLE,
     QL_ERR_OVERLOADED,
     QL_ERR_METHOD_NOT_ALLOWED,
@@ -54,6 +56,15 @@ const char *ql_platform_names(void);
 
 /* HTTP status that goes with an error kind. */
 unsigned ql_error_status(ql_error_kind_t kind);
+
+/*
+ * The kind and a message for an error status nginx itself answers (bad
+ * framing, header or body too large, a limit_conn refusal), so that
+ * error_page can answer it in the platform's shape.  Statuses without an
+ * own row get the generic kind of their class.
+ */
+ql_error_kind_t ql_error_kind_by_status(unsigned status,
+    const char **message);
 
 /*
  * Writes the platform's error JSON for kind and message into buf.
