@@ -2,8 +2,9 @@
  * `quotalane_error <platform>`: a content handler that answers nginx's
  * own errors (bad framing, header or body too large, a limit_conn
  * refusal) in the platform's error JSON instead of nginx's HTML.  Meant
- * for a named location that error_page sends those statuses to; reached
- * without an error it answers 404.
+ * for an internal location that error_page sends those statuses to (a
+ * URI, not a named location: a request whose request line was refused
+ * has no URI to take there); reached without an error it answers 404.
  */
 
 #include <ngx_config.h>
@@ -26,13 +27,6 @@ ngx_http_quotalane_error_page_handler(ngx_http_request_t *r)
     status = r->err_status ? r->err_status : NGX_HTTP_NOT_FOUND;
 
     kind = ql_error_kind_by_status(status, &message);
-
-    /* 494..497 are nginx's internal names; the client gets 400 */
-    if (status >= NGX_HTTP_REQUEST_HEADER_TOO_LARGE
-        && status <= NGX_HTTP_TO_HTTPS)
-    {
-        status = NGX_HTTP_BAD_REQUEST;
-    }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;

@@ -108,18 +108,18 @@ typedef struct {
 } ql_status_row_t;
 
 
-/* nginx's own error statuses (494 to 497 are its names for kinds of 400) */
+/*
+ * nginx's own error statuses.  error_page turns its 494 (header too
+ * large) into 400 before we see it, hence one message for both.
+ */
 static const ql_status_row_t  ql_statuses[] = {
-    { 400, QL_ERR_INVALID_REQUEST, "The request is malformed." },
+    { 400, QL_ERR_INVALID_REQUEST,
+      "The request is malformed or its headers are too large." },
     { 404, QL_ERR_NOT_FOUND, "Not found." },
     { 413, QL_ERR_REQUEST_TOO_LARGE, "Request body is too large." },
     { 414, QL_ERR_URI_TOO_LONG, "Request URI is too long." },
     { 429, QL_ERR_RATE_LIMIT,
       "Too many requests from your address at once; try again shortly." },
-    { 494, QL_ERR_INVALID_REQUEST, "Request headers are too large." },
-    { 495, QL_ERR_INVALID_REQUEST, "The client certificate is invalid." },
-    { 496, QL_ERR_INVALID_REQUEST, "A client certificate is required." },
-    { 497, QL_ERR_INVALID_REQUEST, "Plain HTTP was sent to an HTTPS port." },
     { 501, QL_ERR_NOT_IMPLEMENTED,
       "The request's Transfer-Encoding is not supported." },
     { 503, QL_ERR_UNAVAILABLE, "The service is unavailable; try again "
