@@ -12,18 +12,27 @@
 #include "ql_session.h"
 
 
-/* The whole body in one buffer; parts in a temp file are read back. */
+/*
+ * The whole body in one buffer.  It is all in memory: the configuration
+ * check makes client_body_buffer_size hold the largest body accepted, so
+ * no blocking read of a temp file ever happens here.
+ */
 static ngx_int_t
 ngx_http_quotalane_body_flatten(ngx_http_request_t *r, ngx_str_t *body)
 {
     u_char       *p;
     off_t         len;
-    ssize_t       n;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     len = 0;
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->in_file) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "quotalane: request body in a temp file");
+            return NGX_ERROR;
+        }
+
         len += ngx_buf_size(cl->buf);
     }
 
@@ -36,17 +45,6 @@ ngx_http_quotalane_body_flatten(ngx_http_request_t *r, ngx_str_t *body)
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
-
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                              b->file_pos);
-            if (n != b->file_last - b->file_pos) {
-                return NGX_ERROR;
-            }
-            p += n;
-            continue;
-        }
-
         p = ngx_cpymem(p, b->pos, b->last - b->pos);
     }
 

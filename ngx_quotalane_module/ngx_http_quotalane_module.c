@@ -568,6 +568,52 @@ ngx_http_quotalane_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * The body is read whole into memory: one nginx spilled to a temp file
+ * would have to be read back with a blocking disk read in the worker.
+ * So the buffer must hold the largest body the location accepts (nginx
+ * allocates only what Content-Length needs).  The core module's settings
+ * are merged before ours.
+ */
+static ngx_int_t
+ngx_http_quotalane_check_body_buffer(ngx_conf_t *cf,
+    ngx_http_quotalane_loc_conf_t *conf)
+{
+    size_t                     limit;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->client_body_in_file_only) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"client_body_in_file_only\" cannot be used "
+                           "with \"quotalane_gateway\"");
+        return NGX_ERROR;
+    }
+
+    limit = conf->body_limit;
+
+    if (clcf->client_max_body_size
+        && (size_t) clcf->client_max_body_size < limit)
+    {
+        limit = (size_t) clcf->client_max_body_size;
+    }
+
+    if (clcf->client_body_buffer_size < limit) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"client_body_buffer_size\" %uz is smaller "
+                           "than the largest body this gateway accepts, "
+                           "%uz (the smaller of \"quotalane_body_limit\" "
+                           "and \"client_max_body_size\"): bodies would be "
+                           "read back from temp files with blocking reads",
+                           clcf->client_body_buffer_size, limit);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static char *
 ngx_http_quotalane_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
@@ -585,6 +631,10 @@ ngx_http_quotalane_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->platform == NULL) {
         return NGX_CONF_OK;
+    }
+
+    if (ngx_http_quotalane_check_body_buffer(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     qmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_quotalane_module);

@@ -27,6 +27,7 @@ error_log \@LOG_DIR\@/error.log;
 events {}
 http {
     client_body_temp_path \@RUN_DIR\@/nginx-tmp;
+    client_body_buffer_size 32m;
     quotalane_master_key_file $key_file;
     $http
     server {
@@ -103,6 +104,20 @@ my @bad = (
                 . 'quotalane_redis_password_file @REDIS_PASSWORD_FILE@;',
                 'quotalane_gateway claude;'),
       qr/"quotalane_redis_password_file" directive is duplicate/ ],
+    [ 'body buffer smaller than the body limit',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude; client_body_buffer_size 1m; '
+                . 'client_max_body_size 2m;'),
+      qr/"client_body_buffer_size" 1048576 is smaller .* accepts, 2097152 / ],
+    [ 'body buffer smaller than quotalane_body_limit',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude; quotalane_body_limit 8m; '
+                . 'client_body_buffer_size 1m; client_max_body_size 0;'),
+      qr/"client_body_buffer_size" 1048576 is smaller .* 8388608/ ],
+    [ 'body in file only',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway claude; client_body_in_file_only on;'),
+      qr/"client_body_in_file_only" cannot be used with "quotalane_gateway"/ ],
     [ 'gateway outside location',
       conf_with('quotalane_redis 127.0.0.1:6379; quotalane_gateway claude;',
                 ''),
@@ -115,6 +130,11 @@ for my $case (@bad) {
     ok(!$ok, "$name: nginx -t fails");
     like($out, $want, "$name: message says why");
 }
+
+my ($fits, $why) = $stack->nginx_test_config(
+    conf_with('quotalane_redis 127.0.0.1:6379;', 'quotalane_gateway claude; '
+              . 'client_body_buffer_size 1m; client_max_body_size 1m;'));
+ok($fits, 'a buffer as large as client_max_body_size will do') or diag $why;
 
 for my $addr ('127.0.0.1:6379', 'unix:/tmp/redis.sock', '[::1]:6379') {
     my ($ok, $out) = $stack->nginx_test_config(
