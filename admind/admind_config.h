@@ -13,7 +13,7 @@
 
 #define ADMIND_CONF_ENV_PREFIX  "QL_ADMIND_"
 #define ADMIND_CONF_HOST_MAX    256
-#define ADMIND_CONF_MAX_KEYS    48
+#define ADMIND_CONF_MAX_KEYS    64
 
 
 struct admind_conf_s {

@@ -113,7 +113,10 @@ $res = raw($g, "GET /nowhere HTTP/1.1\r\nHost: x\r\n"
 anthropic_ok($res, 404, 'not_found_error', qr/Not found/,
              'an unknown path: 404');
 
-$res = raw($g, $post . "content-length: 2\r\nConnection: close\r\n\r\n{}");
+my $good = '{"model":"claude-sonnet-4-5","max_tokens":8,'
+         . '"messages":[{"role":"user","content":"hi"}]}';
+$res = raw($g, $post . "content-length: " . length($good)
+           . "\r\nConnection: close\r\n\r\n$good");
 is($res->{status}, 200, 'a good request still goes through');
 
 # ---- admind: {"error":{"code","message"}} ----
