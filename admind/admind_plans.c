@@ -294,7 +294,9 @@ static const admind_writer_t  admind_plans_writer = {
 static int
 admind_plans_create(admind_req_t *r)
 {
-    admind_plans_op_t  p = { NULL, NULL };
+    admind_plans_op_t  p;
+
+    memset(&p, 0, sizeof(p));
 
     return admind_writer_create(r, &admind_plans_writer, &p);
 }
@@ -303,7 +305,9 @@ admind_plans_create(admind_req_t *r)
 static int
 admind_plans_update(admind_req_t *r)
 {
-    admind_plans_op_t  p = { NULL, NULL };
+    admind_plans_op_t  p;
+
+    memset(&p, 0, sizeof(p));
 
     return admind_writer_update(r, &admind_plans_writer, &p);
 }
@@ -312,7 +316,9 @@ admind_plans_update(admind_req_t *r)
 static int
 admind_plans_delete(admind_req_t *r)
 {
-    admind_plans_op_t  p = { NULL, NULL };
+    admind_plans_op_t  p;
+
+    memset(&p, 0, sizeof(p));
 
     return admind_writer_delete(r, &admind_plans_writer, &p);
 }

@@ -354,6 +354,8 @@ admind_subscriptions_create(admind_req_t *r)
 {
     admind_subscriptions_op_t  s;
 
+    memset(&s, 0, sizeof(s));
+
     return admind_writer_create(r, &admind_subscriptions_writer, &s);
 }
 
@@ -362,6 +364,8 @@ static int
 admind_subscriptions_update(admind_req_t *r)
 {
     admind_subscriptions_op_t  s;
+
+    memset(&s, 0, sizeof(s));
 
     return admind_writer_update(r, &admind_subscriptions_writer, &s);
 }

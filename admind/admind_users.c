@@ -413,7 +413,9 @@ static const admind_writer_t  admind_users_writer = {
 static int
 admind_users_create(admind_req_t *r)
 {
-    admind_users_op_t  u = { "", NULL };
+    admind_users_op_t  u;
+
+    memset(&u, 0, sizeof(u));
 
     return admind_writer_create(r, &admind_users_writer, &u);
 }
@@ -422,7 +424,9 @@ admind_users_create(admind_req_t *r)
 static int
 admind_users_update(admind_req_t *r)
 {
-    admind_users_op_t  u = { "", NULL };
+    admind_users_op_t  u;
+
+    memset(&u, 0, sizeof(u));
 
     return admind_writer_update(r, &admind_users_writer, &u);
 }
@@ -431,7 +435,9 @@ admind_users_update(admind_req_t *r)
 static int
 admind_users_delete(admind_req_t *r)
 {
-    admind_users_op_t  u = { "", NULL };
+    admind_users_op_t  u;
+
+    memset(&u, 0, sizeof(u));
 
     return admind_writer_delete(r, &admind_users_writer, &u);
 }
