@@ -46,18 +46,18 @@ const admind_route_t  admind_account_groups_routes[] = {
 
 /* the platform is fixed: the accounts in the group must all serve it */
 static const admind_field_t  admind_account_groups_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "platform", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE,
-      1, 32, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("platform", "platform",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE, 1,
+      32),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -70,14 +70,6 @@ static const admind_filter_t  admind_account_groups_filters[] = {
 static const admind_unique_t  admind_account_groups_uniques[] = {
     { "uk_account_groups_name", "name" },
     { NULL, NULL }
-};
-
-
-static const admind_column_t  admind_account_groups_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "platform", "platform", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -195,7 +187,7 @@ admind_account_groups_cleanup(admind_writer_op_t *op)
 
 static const admind_writer_t  admind_account_groups_writer = {
     &admind_account_groups_resource, "account_groups",
-    admind_account_groups_fields, admind_account_groups_columns, NULL,
+    admind_account_groups_fields, NULL,
     NULL, admind_account_groups_prepare, admind_account_groups_check, NULL,
     NULL, admind_account_groups_publish, admind_account_groups_cleanup
 };

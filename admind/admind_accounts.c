@@ -64,59 +64,52 @@ static const char *const  admind_accounts_statuses[] = {
 
 /*
  * The credential fields are write-only: they appear in no answer.  Each
- * is the "credential" of some row of admind_account_types.c.
+ * is the "credential" of some row of admind_account_types.c.  Type, URL
+ * and credentials have no column: the hooks store them.
  */
 static const admind_field_t  admind_accounts_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "type", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE,
-      1, 32, NULL, 0 },
-    { "platform", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "baseUrl", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 1,
-      ADMIND_BASEURL_MAX, NULL, 0 },
-    { "resolvedAddr", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "apiKey", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX,
-      NULL, 0 },
-    { "accessToken", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1,
-      ADMIND_CRED_MAX, NULL, 0 },
-    { "refreshToken", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX, NULL,
-      0 },
-    { "priority", ADMIND_FIELD_INT, 0, 0, 1000, NULL, 0 },
-    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
-    { "rpmLimit", ADMIND_FIELD_INT, 0, 0, 4294967295LL, NULL, 0 },
-    { "tpmLimit", ADMIND_FIELD_INT, 0, 0, 9223372036854775807LL, NULL, 0 },
-    { "schedulable", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
-    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_accounts_statuses, 0 },
-    { "healthScore", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "hasCredential", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "hasRefreshToken", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "credentialHint", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0,
-      NULL, 0 },
-    { "proxyUrl", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
-    { "proxyUsername", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256, NULL, 0 },
-    { "proxyPassword", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
-    { "hasProxyPassword", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0,
-      NULL, 0 },
-    { "cooldownUntil", ADMIND_FIELD_TIME,
-      ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "health", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "circuit", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_STRING("type", NULL,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE, 1,
+      32),
+    ADMIND_F_OUTPUT("platform", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("baseUrl", NULL, ADMIND_FIELD_NULLABLE, 1,
+      ADMIND_BASEURL_MAX),
+    ADMIND_F_OUTPUT("resolvedAddr", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("apiKey", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_STRING("accessToken", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_STRING("refreshToken", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_INT("priority", "priority", 0, 0, 1000),
+    ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
+    ADMIND_F_INT("rpmLimit", "rpm_limit", 0, 0, 4294967295LL),
+    ADMIND_F_INT("tpmLimit", "tpm_limit", 0, 0, 9223372036854775807LL),
+    ADMIND_F_BOOL("schedulable", "schedulable", 0),
+    ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("status", "status", 0, admind_accounts_statuses),
+    ADMIND_F_OUTPUT("healthScore", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("hasCredential", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("hasRefreshToken", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("credentialHint", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("proxyUrl", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      1, 1024),
+    ADMIND_F_STRING("proxyUsername", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256),
+    ADMIND_F_STRING("proxyPassword", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
+    ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
+    ADMIND_F_TIME("cooldownUntil", NULL,
+      ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
+    ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("circuit", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -147,21 +140,6 @@ static const admind_order_t  admind_accounts_orders[] = {
 static const admind_unique_t  admind_accounts_uniques[] = {
     { "uk_accounts_name", "name" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; type, URL and credentials are not */
-static const admind_column_t  admind_accounts_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { "priority", "priority", ADMIND_FIELD_INT },
-    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
-    { "rpmLimit", "rpm_limit", ADMIND_FIELD_INT },
-    { "tpmLimit", "tpm_limit", ADMIND_FIELD_INT },
-    { "schedulable", "schedulable", ADMIND_FIELD_BOOL },
-    { "groupId", "group_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -672,8 +650,7 @@ admind_accounts_cleanup(admind_writer_op_t *op)
 
 
 static const admind_writer_t  admind_accounts_writer = {
-    &admind_accounts_resource, "accounts", admind_accounts_fields,
-    admind_accounts_columns, NULL,
+    &admind_accounts_resource, "accounts", admind_accounts_fields, NULL,
     NULL, admind_accounts_prepare, admind_accounts_check,
     admind_accounts_write, admind_accounts_after, admind_accounts_publish,
     admind_accounts_cleanup

@@ -86,52 +86,50 @@ static const char *const  admind_api_keys_expiry_modes[] = {
 };
 
 
+/* lists, expiry and the key itself have no column: the hooks store them */
 static const admind_field_t  admind_api_keys_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "userId", ADMIND_FIELD_ID,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
-    { "key", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "keyPrefix", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "permissions", ADMIND_FIELD_STRINGS, 0, 0, 0,
-      admind_api_keys_permissions, 5 },
-    { "allowedClients", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 512,
-      NULL, 32 },
-    { "blockedModels", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 128,
-      NULL, 256 },
-    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
-    { "rateWindowSeconds", ADMIND_FIELD_INT, 0, 1, 86400, NULL, 0 },
-    { "rateLimitRequests", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT,
-      NULL, 0 },
-    { "rateLimitTokens", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT64,
-      NULL, 0 },
-    { "rateLimitCostMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "dailyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "weeklyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "weeklyResetHours", ADMIND_FIELD_INT, 0, 0, 167, NULL, 0 },
-    { "totalCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "expiresAt", ADMIND_FIELD_TIME, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "expiryMode", ADMIND_FIELD_STRING, 0, 0, 0,
-      admind_api_keys_expiry_modes, 0 },
-    { "activationDays", ADMIND_FIELD_INT, ADMIND_FIELD_NULLABLE, 1, 36500,
-      NULL, 0 },
-    { "firstUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "accountId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_api_keys_statuses, 0 },
-    { "disabledByAdmin", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "lastUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_ID("userId", "user_id",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
+    ADMIND_F_OUTPUT("key", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("keyPrefix", ADMIND_FIELD_STRING),
+    ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0, admind_api_keys_permissions,
+      5),
+    ADMIND_F_STRINGS("allowedClients", NULL, ADMIND_FIELD_LINE, 1, 512, NULL,
+      32),
+    ADMIND_F_STRINGS("blockedModels", NULL, ADMIND_FIELD_LINE, 1, 128, NULL,
+      256),
+    ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
+    ADMIND_F_INT("rateWindowSeconds", "rate_window_seconds", 0, 1, 86400),
+    ADMIND_F_INT("rateLimitRequests", "rate_limit_requests", 0, 0,
+      ADMIND_API_KEYS_MAX_INT),
+    ADMIND_F_INT("rateLimitTokens", "rate_limit_tokens", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("rateLimitCostMicros", "rate_limit_cost_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("dailyCostLimitMicros", "daily_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("weeklyCostLimitMicros", "weekly_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("weeklyResetHours", "weekly_reset_hours", 0, 0, 167),
+    ADMIND_F_INT("totalCostLimitMicros", "total_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_TIME("expiresAt", NULL, ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("expiryMode", NULL, 0, admind_api_keys_expiry_modes),
+    ADMIND_F_INT("activationDays", "activation_days", ADMIND_FIELD_NULLABLE, 1,
+      36500),
+    ADMIND_F_OUTPUT("firstUsedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_ID("accountId", "account_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("status", "status", 0, admind_api_keys_statuses),
+    ADMIND_F_OUTPUT("disabledByAdmin", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("lastUsedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -170,28 +168,6 @@ static const admind_order_t  admind_api_keys_orders[] = {
     { "lastUsedAt", "k.last_used_at" },
     { "expiresAt", "k.expires_at" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; lists, expiry and the key are not */
-static const admind_column_t  admind_api_keys_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "userId", "user_id", ADMIND_FIELD_ID },
-    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
-    { "rateWindowSeconds", "rate_window_seconds", ADMIND_FIELD_INT },
-    { "rateLimitRequests", "rate_limit_requests", ADMIND_FIELD_INT },
-    { "rateLimitTokens", "rate_limit_tokens", ADMIND_FIELD_INT },
-    { "rateLimitCostMicros", "rate_limit_cost_micros", ADMIND_FIELD_INT },
-    { "dailyCostLimitMicros", "daily_cost_limit_micros", ADMIND_FIELD_INT },
-    { "weeklyCostLimitMicros", "weekly_cost_limit_micros",
-      ADMIND_FIELD_INT },
-    { "weeklyResetHours", "weekly_reset_hours", ADMIND_FIELD_INT },
-    { "totalCostLimitMicros", "total_cost_limit_micros", ADMIND_FIELD_INT },
-    { "accountId", "account_id", ADMIND_FIELD_ID },
-    { "groupId", "group_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { "activationDays", "activation_days", ADMIND_FIELD_INT },
-    { NULL, NULL, 0 }
 };
 
 
@@ -810,8 +786,7 @@ admind_api_keys_cleanup(admind_writer_op_t *op)
 
 
 static const admind_writer_t  admind_api_keys_writer = {
-    &admind_api_keys_resource, "api_keys", admind_api_keys_fields,
-    admind_api_keys_columns, "userId",
+    &admind_api_keys_resource, "api_keys", admind_api_keys_fields, "userId",
     admind_api_keys_shape, admind_api_keys_prepare, admind_api_keys_check,
     admind_api_keys_store, admind_api_keys_after, admind_api_keys_publish,
     admind_api_keys_cleanup

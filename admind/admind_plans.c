@@ -60,22 +60,21 @@ static const char *const  admind_plans_statuses[] = {
 
 /* "limits" is checked apart: the field table has no object type */
 static const admind_field_t  admind_plans_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "quotaCostMicros", ADMIND_FIELD_INT, 0, 0, ADMIND_PLANS_MAX_INT64,
-      NULL, 0 },
-    { "period", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 0, 0,
-      admind_plans_periods, 0 },
-    { "priceMicros", ADMIND_FIELD_INT, 0, 0, ADMIND_PLANS_MAX_INT64, NULL,
-      0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_plans_statuses, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_INT("quotaCostMicros", "quota_cost_micros", 0, 0,
+      ADMIND_PLANS_MAX_INT64),
+    ADMIND_F_ENUM("period", "period", ADMIND_FIELD_REQUIRED,
+      admind_plans_periods),
+    ADMIND_F_INT("priceMicros", "price_micros", 0, 0, ADMIND_PLANS_MAX_INT64),
+    ADMIND_F_ENUM("status", "status", 0, admind_plans_statuses),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -89,17 +88,6 @@ static const admind_filter_t  admind_plans_filters[] = {
 static const admind_unique_t  admind_plans_uniques[] = {
     { "uk_plans_name", "name" },
     { NULL, NULL }
-};
-
-
-static const admind_column_t  admind_plans_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { "quotaCostMicros", "quota_cost_micros", ADMIND_FIELD_INT },
-    { "period", "period", ADMIND_FIELD_STRING },
-    { "priceMicros", "price_micros", ADMIND_FIELD_INT },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -284,8 +272,7 @@ admind_plans_cleanup(admind_writer_op_t *op)
 
 /* subscriptions keep their plan (ON DELETE RESTRICT): a delete is 409 */
 static const admind_writer_t  admind_plans_writer = {
-    &admind_plans_resource, "plans", admind_plans_fields,
-    admind_plans_columns, NULL,
+    &admind_plans_resource, "plans", admind_plans_fields, NULL,
     admind_plans_shape, admind_plans_prepare, NULL, admind_plans_write,
     NULL, admind_plans_publish, admind_plans_cleanup
 };

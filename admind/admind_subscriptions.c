@@ -54,28 +54,18 @@ static const char *const  admind_subscriptions_statuses[] = {
 
 
 static const admind_field_t  admind_subscriptions_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "userId", ADMIND_FIELD_ID,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
-    { "planId", ADMIND_FIELD_ID, ADMIND_FIELD_REQUIRED, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_subscriptions_statuses,
-      0 },
-    { "startAt", ADMIND_FIELD_TIME, 0, 0, 0, NULL, 0 },
-    { "expireAt", ADMIND_FIELD_TIME, 0, 0, 0, NULL, 0 },
-    { "autoRenew", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
-};
-
-
-static const admind_column_t  admind_subscriptions_columns[] = {
-    { "userId", "user_id", ADMIND_FIELD_ID },
-    { "planId", "plan_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { "autoRenew", "auto_renew", ADMIND_FIELD_BOOL },
-    { NULL, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ID("userId", "user_id",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
+    ADMIND_F_ID("planId", "plan_id", ADMIND_FIELD_REQUIRED),
+    ADMIND_F_ENUM("status", "status", 0, admind_subscriptions_statuses),
+    ADMIND_F_TIME("startAt", NULL, 0),
+    ADMIND_F_TIME("expireAt", NULL, 0),
+    ADMIND_F_BOOL("autoRenew", "auto_renew", 0),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -343,7 +333,7 @@ admind_subscriptions_publish(admind_writer_op_t *op)
 
 static const admind_writer_t  admind_subscriptions_writer = {
     &admind_subscriptions_resource, "subscriptions",
-    admind_subscriptions_fields, admind_subscriptions_columns, NULL,
+    admind_subscriptions_fields, NULL,
     NULL, NULL, admind_subscriptions_check, admind_subscriptions_write,
     NULL, admind_subscriptions_publish, NULL
 };

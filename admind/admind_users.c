@@ -54,26 +54,25 @@ static const char *const  admind_users_statuses[] = {
 };
 
 
+/* the fields with a column are stored as they come; the password hashed */
 static const admind_field_t  admind_users_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "username", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, ADMIND_USERNAME_MAX,
-      NULL, 0 },
-    { "email", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 3, 255, NULL, 0 },
-    { "displayName", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 0, 128, NULL, 0 },
-    { "password", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED,
-      ADMIND_USERS_PASSWORD_MIN, ADMIND_PASSWORD_MAX, NULL, 0 },
-    { "role", ADMIND_FIELD_STRING, 0, 0, 0, admind_users_roles, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_users_statuses, 0 },
-    { "lastLoginAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "authSource", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("username", "username",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, ADMIND_USERNAME_MAX),
+    ADMIND_F_STRING("email", "email", ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      3, 255),
+    ADMIND_F_STRING("displayName", "display_name",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 0, 128),
+    ADMIND_F_STRING("password", NULL, ADMIND_FIELD_REQUIRED,
+      ADMIND_USERS_PASSWORD_MIN, ADMIND_PASSWORD_MAX),
+    ADMIND_F_ENUM("role", "role", 0, admind_users_roles),
+    ADMIND_F_ENUM("status", "status", 0, admind_users_statuses),
+    ADMIND_F_OUTPUT("lastLoginAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("authSource", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -88,17 +87,6 @@ static const admind_unique_t  admind_users_uniques[] = {
     { "uk_users_username", "username" },
     { "uk_users_email", "email" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; the password is hashed first */
-static const admind_column_t  admind_users_columns[] = {
-    { "username", "username", ADMIND_FIELD_STRING },
-    { "email", "email", ADMIND_FIELD_STRING },
-    { "displayName", "display_name", ADMIND_FIELD_STRING },
-    { "role", "role", ADMIND_FIELD_STRING },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -403,8 +391,7 @@ admind_users_cleanup(admind_writer_op_t *op)
 
 
 static const admind_writer_t  admind_users_writer = {
-    &admind_users_resource, "users", admind_users_fields,
-    admind_users_columns, NULL,
+    &admind_users_resource, "users", admind_users_fields, NULL,
     NULL, admind_users_prepare, admind_users_check, admind_users_write,
     admind_users_after, admind_users_publish, admind_users_cleanup
 };

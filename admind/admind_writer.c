@@ -79,7 +79,7 @@ admind_writer_row(admind_writer_op_t *op)
     }
 
     admind_write_init(&op->w);
-    admind_write_fields(&op->w, op->body, wr->columns);
+    admind_write_fields(&op->w, op->body, wr->fields);
 
     if (wr->write != NULL && wr->write(op) != ADMIND_OK) {
         return ADMIND_ERROR;

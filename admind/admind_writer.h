@@ -7,7 +7,7 @@
  * else's), the version checked, the row written and loaded again, the
  * audit row, COMMIT, the hot state published, the answer; and on every
  * error a ROLLBACK with the right answer.  The runner does all of it; a
- * resource gives a writer: its table, field and column tables and small
+ * resource gives a writer: its table and field table, and small
  * hooks for what is its own (in the spirit of GNU Taler's
  * TEH_DB_run_transaction).
  *
@@ -44,8 +44,7 @@ typedef void (*admind_writer_done_pt)(admind_writer_op_t *op);
 typedef struct {
     const admind_resource_t  *res;
     const char               *table;    /* "plans", a constant */
-    const admind_field_t     *fields;
-    const admind_column_t    *columns;  /* stored as they come */
+    const admind_field_t     *fields;   /* with the columns (fields.h) */
 
     /*
      * Rows owned by a user (this id field, "userId"): another user's row
