@@ -112,46 +112,11 @@ admind_subscriptions_list(admind_req_t *r)
 }
 
 
+/* users see their own only: admind_resource_get() checks "userId" */
 static int
 admind_subscriptions_get(admind_req_t *r)
 {
-    int        rc;
-    char       err[ADMIND_ERRLEN];
-    MYSQL     *mysql;
-    json_t    *obj;
-    uint64_t   id;
-
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL) {
-        return r->status;
-    }
-
-    rc = admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                              &obj, err, sizeof(err));
-
-    if (rc == ADMIND_OK && r->auth.role != ADMIND_ROLE_ADMIN
-        && admind_resource_id(obj, "userId") != r->auth.id)
-    {
-        /* somebody else's is no different from none */
-        json_decref(obj);
-        rc = ADMIND_DECLINED;
-    }
-
-    if (rc == ADMIND_DECLINED) {
-        return admind_resp_error(r, 404, "not_found", "no subscription %llu",
-                                 (unsigned long long) id);
-    }
-
-    if (rc != ADMIND_OK) {
-        return admind_resource_db_error(r, &admind_subscriptions_resource,
-                                        err);
-    }
-
-    return admind_resp_json(r, 200, obj);
+    return admind_resource_get(r, &admind_subscriptions_resource);
 }
 
 
