@@ -7,9 +7,9 @@
  * else's), the version checked, the row written and loaded again, the
  * audit row, COMMIT, the hot state published, the answer; and on every
  * error a ROLLBACK with the right answer.  The runner does all of it; a
- * resource gives a writer: its table and field table, and small
- * hooks for what is its own (in the spirit of GNU Taler's
- * TEH_DB_run_transaction).
+ * resource gives a writer: its table and field table, and small hooks
+ * for what is its own (in the spirit of GNU Taler's
+ * TEH_DB_run_transaction), run in the order of admind_writer_t.
  *
  * Hooks get the operation and return ADMIND_OK to go on or ADMIND_ERROR
  * to stop: after answering the request themselves, or with op->err set
