@@ -19,6 +19,7 @@
 #include "admind_resource.h"
 #include "admind_audit.h"
 #include "admind_hotstate.h"
+#include "admind_writer.h"
 
 
 static int admind_account_groups_list(admind_req_t *r);
@@ -45,18 +46,18 @@ const admind_route_t  admind_account_groups_routes[] = {
 
 /* the platform is fixed: the accounts in the group must all serve it */
 static const admind_field_t  admind_account_groups_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "platform", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE,
-      1, 32, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("platform", "platform",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE, 1,
+      32),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -69,14 +70,6 @@ static const admind_filter_t  admind_account_groups_filters[] = {
 static const admind_unique_t  admind_account_groups_uniques[] = {
     { "uk_account_groups_name", "name" },
     { NULL, NULL }
-};
-
-
-static const admind_column_t  admind_account_groups_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "platform", "platform", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -116,266 +109,118 @@ admind_account_groups_get(admind_req_t *r)
 }
 
 
+/* the platform is one the gateway knows */
 static int
-admind_account_groups_create(admind_req_t *r)
+admind_account_groups_prepare(admind_writer_op_t *op)
 {
-    char                 err[ADMIND_ERRLEN];
-    MYSQL               *mysql;
-    json_t              *body, *after;
-    uint64_t             id;
-    const char          *platform;
-    admind_write_t       w;
-    admind_db_result_t   res;
+    const char  *platform;
 
-    body = admind_resource_body(r, admind_account_groups_fields,
-                                ADMIND_FIELDS_CREATE);
-    if (body == NULL) {
-        return r->status;
+    if (op->op != ADMIND_WRITER_CREATE) {
+        return ADMIND_OK;
     }
 
-    platform = admind_fields_str(body, "platform", "");
+    platform = admind_fields_str(op->body, "platform", "");
 
     if (ql_platform_by_name((const unsigned char *) platform,
                             strlen(platform))
         == NULL)
     {
-        json_decref(body);
-        return admind_resp_error(r, 400, "invalid_argument", "field "
-                                 "\"platform\" must be one of: %s",
-                                 ql_platform_names());
+        admind_resp_error(op->r, 400, "invalid_argument", "field "
+                          "\"platform\" must be one of: %s",
+                          ql_platform_names());
+        return ADMIND_ERROR;
     }
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        return r->status;
+    return ADMIND_OK;
+}
+
+
+/*
+ * Accounts leave a deleted group and keys bound to it lose the binding
+ * (both ON DELETE SET NULL); the keys' records must say so.
+ */
+static int
+admind_account_groups_check(admind_writer_op_t *op)
+{
+    admind_db_param_t  params[1];
+
+    if (op->op != ADMIND_WRITER_DELETE) {
+        return ADMIND_OK;
     }
 
-    after = NULL;
+    params[0] = admind_db_int((long long) op->id);
 
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_account_groups_columns);
+    return admind_db_select(op->mysql, "SELECT id FROM api_keys "
+                            "WHERE group_id = ? FOR UPDATE", params, 1,
+                            (json_t **) op->data, op->err, sizeof(op->err));
+}
 
-    if (admind_write_insert(mysql, "account_groups", &w, &res, err,
-                            sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
+
+/* an empty group has no set in Redis: only a delete publishes */
+static void
+admind_account_groups_publish(admind_writer_op_t *op)
+{
+    json_t  *keys, *key;
+    size_t   i;
+
+    if (op->op != ADMIND_WRITER_DELETE) {
+        return;
     }
 
-    id = res.insert_id;
+    admind_hotstate_group_deleted(op->id);
 
-    if (admind_resource_load(mysql, &admind_account_groups_resource, id,
-                             &after, err, sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "account_group", id, NULL,
-                              after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
+    keys = *(json_t **) op->data;
+
+    json_array_foreach(keys, i, key) {
+        admind_hotstate_key(op->mysql, admind_resource_id(key, "id"));
     }
+}
 
-    json_decref(body);
 
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
+/* the state of a write is the keys bound to a deleted group */
+static void
+admind_account_groups_cleanup(admind_writer_op_t *op)
+{
+    json_decref(*(json_t **) op->data);
+}
 
-    /* an empty group has no set in Redis: nothing to publish yet */
 
-    return admind_resp_json(r, 201, after);
+static const admind_writer_t  admind_account_groups_writer = {
+    &admind_account_groups_resource, "account_groups",
+    admind_account_groups_fields, NULL,
+    NULL, admind_account_groups_prepare, admind_account_groups_check, NULL,
+    NULL, admind_account_groups_publish, admind_account_groups_cleanup
+};
 
-failed:
 
-    admind_resource_db_error(r, &admind_account_groups_resource, err);
-    json_decref(body);
-    json_decref(after);
-    admind_resource_rollback(mysql);
+static int
+admind_account_groups_create(admind_req_t *r)
+{
+    json_t  *keys;
 
-    return r->status;
+    keys = NULL;
+
+    return admind_writer_create(r, &admind_account_groups_writer, &keys);
 }
 
 
 static int
 admind_account_groups_update(admind_req_t *r)
 {
-    int                  rc;
-    char                 err[ADMIND_ERRLEN];
-    MYSQL               *mysql;
-    json_t              *body, *before, *after;
-    uint64_t             id;
-    long long            version;
-    admind_write_t       w;
+    json_t  *keys;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    keys = NULL;
 
-    body = admind_resource_body(r, admind_account_groups_fields,
-                                ADMIND_FIELDS_UPDATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-
-    rc = admind_resource_load(mysql, &admind_account_groups_resource, id,
-                              &before, err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no account group %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (admind_resource_version(r, &admind_account_groups_resource, body,
-                                before, &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_account_groups_columns);
-
-    rc = admind_write_update_if(mysql, "account_groups", &w, id, version,
-                                err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_account_groups_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_resource_load(mysql, &admind_account_groups_resource, id,
-                                &after, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "account_group", id,
-                              before, after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(body);
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_account_groups_resource, err);
-
-undo:
-
-    json_decref(body);
-    json_decref(before);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_update(r, &admind_account_groups_writer, &keys);
 }
 
 
 static int
 admind_account_groups_delete(admind_req_t *r)
 {
-    int                 rc;
-    char                err[ADMIND_ERRLEN];
-    MYSQL              *mysql;
-    json_t             *before, *keys, *key;
-    size_t              i;
-    uint64_t            id;
-    admind_db_param_t   params[1];
+    json_t  *keys;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
     keys = NULL;
 
-    rc = admind_resource_load(mysql, &admind_account_groups_resource, id,
-                              &before, err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no account group %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    params[0] = admind_db_int((long long) id);
-
-    /*
-     * Accounts leave the group and keys bound to it lose the binding
-     * (both ON DELETE SET NULL); the keys' records must say so.
-     */
-    if (admind_db_select(mysql, "SELECT id FROM api_keys "
-                         "WHERE group_id = ? FOR UPDATE", params, 1, &keys,
-                         err, sizeof(err))
-        != ADMIND_OK
-        || admind_db_exec(mysql, "DELETE FROM account_groups WHERE id = ?",
-                          params, 1, NULL, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "delete", "account_group", id,
-                              before, NULL, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(keys);
-        return r->status;
-    }
-
-    admind_hotstate_group_deleted(id);
-
-    json_array_foreach(keys, i, key) {
-        admind_hotstate_key(mysql, admind_resource_id(key, "id"));
-    }
-
-    json_decref(keys);
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_account_groups_resource, err);
-
-undo:
-
-    json_decref(before);
-    json_decref(keys);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_delete(r, &admind_account_groups_writer, &keys);
 }

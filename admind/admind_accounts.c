@@ -28,6 +28,7 @@
 #include "admind_cred.h"
 #include "admind_account_state.h"
 #include "admind_account_proxy.h"
+#include "admind_writer.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
@@ -63,59 +64,52 @@ static const char *const  admind_accounts_statuses[] = {
 
 /*
  * The credential fields are write-only: they appear in no answer.  Each
- * is the "credential" of some row of admind_account_types.c.
+ * is the "credential" of some row of admind_account_types.c.  Type, URL
+ * and credentials have no column: the hooks store them.
  */
 static const admind_field_t  admind_accounts_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "type", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE,
-      1, 32, NULL, 0 },
-    { "platform", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "baseUrl", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 1,
-      ADMIND_BASEURL_MAX, NULL, 0 },
-    { "resolvedAddr", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "apiKey", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX,
-      NULL, 0 },
-    { "accessToken", ADMIND_FIELD_STRING, ADMIND_FIELD_LINE, 1,
-      ADMIND_CRED_MAX, NULL, 0 },
-    { "refreshToken", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX, NULL,
-      0 },
-    { "priority", ADMIND_FIELD_INT, 0, 0, 1000, NULL, 0 },
-    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
-    { "rpmLimit", ADMIND_FIELD_INT, 0, 0, 4294967295LL, NULL, 0 },
-    { "tpmLimit", ADMIND_FIELD_INT, 0, 0, 9223372036854775807LL, NULL, 0 },
-    { "schedulable", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
-    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_accounts_statuses, 0 },
-    { "healthScore", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "hasCredential", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "hasRefreshToken", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "credentialHint", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0,
-      NULL, 0 },
-    { "proxyUrl", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
-    { "proxyUsername", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256, NULL, 0 },
-    { "proxyPassword", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024, NULL, 0 },
-    { "hasProxyPassword", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0,
-      NULL, 0 },
-    { "cooldownUntil", ADMIND_FIELD_TIME,
-      ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "health", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "circuit", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_STRING("type", NULL,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE, 1,
+      32),
+    ADMIND_F_OUTPUT("platform", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("baseUrl", NULL, ADMIND_FIELD_NULLABLE, 1,
+      ADMIND_BASEURL_MAX),
+    ADMIND_F_OUTPUT("resolvedAddr", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("apiKey", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_STRING("accessToken", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_STRING("refreshToken", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_INT("priority", "priority", 0, 0, 1000),
+    ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
+    ADMIND_F_INT("rpmLimit", "rpm_limit", 0, 0, 4294967295LL),
+    ADMIND_F_INT("tpmLimit", "tpm_limit", 0, 0, 9223372036854775807LL),
+    ADMIND_F_BOOL("schedulable", "schedulable", 0),
+    ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("status", "status", 0, admind_accounts_statuses),
+    ADMIND_F_OUTPUT("healthScore", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("hasCredential", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("hasRefreshToken", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("credentialHint", ADMIND_FIELD_STRING),
+    ADMIND_F_STRING("proxyUrl", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      1, 1024),
+    ADMIND_F_STRING("proxyUsername", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256),
+    ADMIND_F_STRING("proxyPassword", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
+    ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
+    ADMIND_F_TIME("cooldownUntil", NULL,
+      ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
+    ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("circuit", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -146,21 +140,6 @@ static const admind_order_t  admind_accounts_orders[] = {
 static const admind_unique_t  admind_accounts_uniques[] = {
     { "uk_accounts_name", "name" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; type, URL and credentials are not */
-static const admind_column_t  admind_accounts_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { "priority", "priority", ADMIND_FIELD_INT },
-    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
-    { "rpmLimit", "rpm_limit", ADMIND_FIELD_INT },
-    { "tpmLimit", "tpm_limit", ADMIND_FIELD_INT },
-    { "schedulable", "schedulable", ADMIND_FIELD_BOOL },
-    { "groupId", "group_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -217,17 +196,6 @@ static int
 admind_accounts_get(admind_req_t *r)
 {
     return admind_resource_get(r, &admind_accounts_resource);
-}
-
-
-static void
-admind_accounts_wipe(json_t *body)
-{
-    const char *const  *name;
-
-    for (name = admind_accounts_secrets; *name != NULL; name++) {
-        admind_fields_wipe(body, *name);
-    }
 }
 
 
@@ -415,405 +383,310 @@ failed:
 }
 
 
-static int
-admind_accounts_create(admind_req_t *r)
-{
-    char                          err[ADMIND_ERRLEN];
+/* what the hooks of one write share */
+typedef struct {
+    const admind_account_type_t  *type;
+    const char                   *base;
+    admind_baseurl_t              url;
     char                          addr[ADMIND_BASEURL_ADDR];
     char                          proxy[ADMIND_BASEURL_ADDR];
     char                          hint[ADMIND_CRED_HINT_LEN];
-    MYSQL                        *mysql;
-    json_t                       *body, *after;
-    size_t                        cred_len, refresh_len;
-    uint64_t                      id, group;
-    const char                   *base;
-    unsigned char                *cred, *refresh;
-    admind_write_t                w;
-    admind_baseurl_t              url;
-    admind_db_result_t            res;
-    const admind_account_type_t  *t;
+    unsigned char                *cred;
+    unsigned char                *refresh;
+    size_t                        cred_len;
+    size_t                        refresh_len;
+    uint64_t                      group;
+    uint64_t                      old_group;
+    json_t                       *keys;
+} admind_accounts_op_t;
 
-    body = admind_resource_body(r, admind_accounts_fields,
-                                ADMIND_FIELDS_CREATE);
-    if (body == NULL) {
-        return r->status;
+
+/* DNS may take a while: not inside the transaction */
+static int
+admind_accounts_prepare(admind_writer_op_t *op)
+{
+    json_t                *body;
+    admind_req_t          *r;
+    admind_accounts_op_t  *a;
+
+    r = op->r;
+    body = op->body;
+    a = op->data;
+
+    switch (op->op) {
+
+    case ADMIND_WRITER_CREATE:
+        a->type = admind_accounts_type(r, admind_fields_str(body, "type",
+                                                            NULL));
+
+        if (a->type == NULL
+            || admind_accounts_check_creds(r, a->type, body,
+                                           ADMIND_FIELDS_CREATE)
+               != ADMIND_OK
+            || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        a->base = admind_fields_str(body, "baseUrl", a->type->base_url);
+        break;
+
+    case ADMIND_WRITER_UPDATE:
+        a->base = admind_fields_str(body, "baseUrl", NULL);
+        break;
+
+    case ADMIND_WRITER_DELETE:
+        return ADMIND_OK;
     }
 
-    cred = NULL;
-    refresh = NULL;
-    after = NULL;
-    mysql = NULL;
-
-    t = admind_accounts_type(r, admind_fields_str(body, "type", NULL));
-
-    if (t == NULL
-        || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_CREATE)
-           != ADMIND_OK
-        || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    /* DNS may take a while: not inside the transaction */
-    base = admind_fields_str(body, "baseUrl", t->base_url);
-
-    if (admind_accounts_url(r, base, &url, addr, sizeof(addr)) != ADMIND_OK
-        || admind_account_proxy_resolve(r, body, proxy, sizeof(proxy))
+    if (a->base != NULL
+        && admind_accounts_url(r, a->base, &a->url, a->addr,
+                               sizeof(a->addr))
            != ADMIND_OK)
     {
-        goto undo;
+        return ADMIND_ERROR;
     }
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        mysql = NULL;
-        goto undo;
+    return admind_account_proxy_resolve(r, body, a->proxy, sizeof(a->proxy));
+}
+
+
+/*
+ * The type's credentials, the group; keys bound to a deleted account
+ * lose the binding (ON DELETE SET NULL), their records must say so.
+ */
+static int
+admind_accounts_check(admind_writer_op_t *op)
+{
+    json_t                *body;
+    admind_req_t          *r;
+    admind_db_param_t      params[1];
+    admind_accounts_op_t  *a;
+
+    r = op->r;
+    body = op->body;
+    a = op->data;
+
+    switch (op->op) {
+
+    case ADMIND_WRITER_CREATE:
+        a->group = (uint64_t) admind_fields_int(body, "groupId", 0);
+        break;
+
+    case ADMIND_WRITER_UPDATE:
+        a->type = admind_accounts_type(r, json_string_value(
+                                              json_object_get(op->before,
+                                                              "type")));
+
+        if (a->type == NULL
+            || admind_accounts_check_creds(r, a->type, body,
+                                           ADMIND_FIELDS_UPDATE)
+               != ADMIND_OK
+            || admind_account_proxy_check(r, body, op->before) != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        a->old_group = admind_resource_id(op->before, "groupId");
+        a->group = a->old_group;
+
+        if (!admind_fields_has(body, "groupId")) {
+            return ADMIND_OK;
+        }
+
+        a->group = (uint64_t) admind_fields_int(body, "groupId", 0);
+        break;
+
+    case ADMIND_WRITER_DELETE:
+        params[0] = admind_db_int((long long) op->id);
+
+        return admind_db_select(op->mysql, "SELECT id FROM api_keys "
+                                "WHERE account_id = ? FOR UPDATE", params,
+                                1, &a->keys, op->err, sizeof(op->err));
     }
 
-    group = (uint64_t) admind_fields_int(body, "groupId", 0);
-
-    if (group && admind_accounts_group(r, mysql, group, t->platform)
-                 != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_accounts_columns);
-    admind_write_set(&w, "type", admind_db_str(t->type));
-    admind_write_set(&w, "platform", admind_db_str(t->platform));
-    admind_write_set(&w, "base_url", admind_db_str(url.normalized));
-    admind_write_set(&w, "upstream_addr", admind_db_str(addr));
-
-    if (admind_write_insert(mysql, "accounts", &w, &res, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    id = res.insert_id;
-
-    /* the AAD is the id, known only now */
-    admind_write_init(&w);
-
-    if (admind_accounts_seal(r, id, t, body, &w, &cred, &cred_len, &refresh,
-                             &refresh_len, hint)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    if (admind_write_update(mysql, "accounts", &w, id, err, sizeof(err))
-        != ADMIND_OK
-        || admind_account_proxy_write(r, mysql, id, body, proxy, 0, err,
-                                      sizeof(err))
-           != ADMIND_OK
-        || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
-                                err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "account", id, NULL,
-                              after, err, sizeof(err))
+    if (a->group
+        && admind_accounts_group(r, op->mysql, a->group, a->type->platform)
            != ADMIND_OK)
     {
-        goto failed;
+        return ADMIND_ERROR;
     }
 
-    admind_accounts_wipe(body);
-    json_decref(body);
-    free(cred);
-    free(refresh);
+    return ADMIND_OK;
+}
 
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
+
+/* the URL as resolved; an update's credentials (a create's wait) */
+static int
+admind_accounts_write(admind_writer_op_t *op)
+{
+    admind_req_t          *r;
+    admind_accounts_op_t  *a;
+
+    r = op->r;
+    a = op->data;
+
+    if (op->op == ADMIND_WRITER_CREATE) {
+        admind_write_set(&op->w, "type", admind_db_str(a->type->type));
+        admind_write_set(&op->w, "platform",
+                         admind_db_str(a->type->platform));
+        admind_write_set(&op->w, "base_url",
+                         admind_db_str(a->url.normalized));
+        admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
+
+        return ADMIND_OK;
     }
 
-    admind_hotstate_account(mysql, id, 0);
+    if (admind_fields_has(op->body, "baseUrl")) {
+        /* null: back to the type's default, known only now */
+        if (a->base == NULL
+            && admind_accounts_url(r, a->type->base_url, &a->url, a->addr,
+                                   sizeof(a->addr))
+               != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
 
-    return admind_resp_json(r, 201, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_accounts_resource, err);
-
-undo:
-
-    admind_accounts_wipe(body);
-    json_decref(body);
-    json_decref(after);
-    free(cred);
-    free(refresh);
-
-    if (mysql != NULL) {
-        admind_resource_rollback(mysql);
+        admind_write_set(&op->w, "base_url",
+                         admind_db_str(a->url.normalized));
+        admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
     }
 
-    return r->status;
+    return admind_accounts_seal(r, op->id, a->type, op->body, &op->w,
+                                &a->cred, &a->cred_len, &a->refresh,
+                                &a->refresh_len, a->hint);
+}
+
+
+/* the AAD of a new account's credentials is its id, known only now */
+static int
+admind_accounts_after(admind_writer_op_t *op)
+{
+    int                    empty;
+    admind_accounts_op_t  *a;
+
+    a = op->data;
+
+    if (op->op == ADMIND_WRITER_DELETE) {
+        return ADMIND_OK;
+    }
+
+    empty = op->w.n == 0;
+
+    if (op->op == ADMIND_WRITER_CREATE) {
+        admind_write_init(&op->w);
+        empty = 0;
+
+        if (admind_accounts_seal(op->r, op->id, a->type, op->body, &op->w,
+                                 &a->cred, &a->cred_len, &a->refresh,
+                                 &a->refresh_len, a->hint)
+            != ADMIND_OK
+            || admind_write_update(op->mysql, "accounts", &op->w, op->id,
+                                   op->err, sizeof(op->err))
+               != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+    }
+
+    return admind_account_proxy_write(op->r, op->mysql, op->id, op->body,
+                                      a->proxy, empty, op->err,
+                                      sizeof(op->err));
+}
+
+
+static void
+admind_accounts_publish(admind_writer_op_t *op)
+{
+    json_t                *key;
+    size_t                 i;
+    admind_accounts_op_t  *a;
+
+    a = op->data;
+
+    switch (op->op) {
+
+    case ADMIND_WRITER_CREATE:
+        admind_hotstate_account(op->mysql, op->id, 0);
+        break;
+
+    case ADMIND_WRITER_UPDATE:
+        admind_hotstate_account(op->mysql, op->id,
+                                a->group != a->old_group ? a->old_group : 0);
+        break;
+
+    case ADMIND_WRITER_DELETE:
+        admind_hotstate_account_deleted(op->id,
+                                        json_string_value(json_object_get(
+                                            op->before, "platform")),
+                                        admind_resource_id(op->before,
+                                                           "groupId"));
+
+        json_array_foreach(a->keys, i, key) {
+            admind_hotstate_key(op->mysql, admind_resource_id(key, "id"));
+        }
+
+        break;
+    }
+}
+
+
+static void
+admind_accounts_cleanup(admind_writer_op_t *op)
+{
+    const char *const     *name;
+    admind_accounts_op_t  *a;
+
+    a = op->data;
+
+    for (name = admind_accounts_secrets; *name != NULL; name++) {
+        admind_fields_wipe(op->body, *name);
+    }
+
+    free(a->cred);
+    free(a->refresh);
+    json_decref(a->keys);
+}
+
+
+static const admind_writer_t  admind_accounts_writer = {
+    &admind_accounts_resource, "accounts", admind_accounts_fields, NULL,
+    NULL, admind_accounts_prepare, admind_accounts_check,
+    admind_accounts_write, admind_accounts_after, admind_accounts_publish,
+    admind_accounts_cleanup
+};
+
+
+static int
+admind_accounts_create(admind_req_t *r)
+{
+    admind_accounts_op_t  a;
+
+    memset(&a, 0, sizeof(a));
+
+    return admind_writer_create(r, &admind_accounts_writer, &a);
 }
 
 
 static int
 admind_accounts_update(admind_req_t *r)
 {
-    int                           rc;
-    char                          err[ADMIND_ERRLEN];
-    char                          addr[ADMIND_BASEURL_ADDR];
-    char                          proxy[ADMIND_BASEURL_ADDR];
-    char                          hint[ADMIND_CRED_HINT_LEN];
-    MYSQL                        *mysql;
-    json_t                       *body, *before, *after;
-    size_t                        cred_len, refresh_len;
-    uint64_t                      id, group, old_group;
-    long long                     version;
-    const char                   *base;
-    unsigned char                *cred, *refresh;
-    admind_write_t                w;
-    admind_baseurl_t              url;
-    const admind_account_type_t  *t;
+    admind_accounts_op_t  a;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&a, 0, sizeof(a));
 
-    body = admind_resource_body(r, admind_accounts_fields,
-                                ADMIND_FIELDS_UPDATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-    cred = NULL;
-    refresh = NULL;
-    mysql = NULL;
-
-    /* DNS may take a while: not inside the transaction */
-    base = admind_fields_str(body, "baseUrl", NULL);
-
-    if ((base != NULL
-         && admind_accounts_url(r, base, &url, addr, sizeof(addr))
-            != ADMIND_OK)
-        || admind_account_proxy_resolve(r, body, proxy, sizeof(proxy))
-           != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        mysql = NULL;
-        goto undo;
-    }
-
-    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no account %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (admind_resource_version(r, &admind_accounts_resource, body, before,
-                                &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    t = admind_accounts_type(r, json_string_value(json_object_get(before,
-                                                                 "type")));
-
-    if (t == NULL
-        || admind_accounts_check_creds(r, t, body, ADMIND_FIELDS_UPDATE)
-           != ADMIND_OK
-        || admind_account_proxy_check(r, body, before) != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    old_group = admind_resource_id(before, "groupId");
-    group = old_group;
-
-    if (admind_fields_has(body, "groupId")) {
-        group = (uint64_t) admind_fields_int(body, "groupId", 0);
-
-        if (group && admind_accounts_group(r, mysql, group, t->platform)
-                     != ADMIND_OK)
-        {
-            goto undo;
-        }
-    }
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_accounts_columns);
-
-    if (admind_fields_has(body, "baseUrl")) {
-        /* null: back to the type's default, known only now */
-        if (base == NULL
-            && admind_accounts_url(r, t->base_url, &url, addr, sizeof(addr))
-               != ADMIND_OK)
-        {
-            goto undo;
-        }
-
-        admind_write_set(&w, "base_url", admind_db_str(url.normalized));
-        admind_write_set(&w, "upstream_addr", admind_db_str(addr));
-    }
-
-    if (admind_accounts_seal(r, id, t, body, &w, &cred, &cred_len, &refresh,
-                             &refresh_len, hint)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    rc = admind_write_update_if(mysql, "accounts", &w, id, version, err,
-                                sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_accounts_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_account_proxy_write(r, mysql, id, body, proxy, w.n == 0,
-                                      err, sizeof(err))
-           != ADMIND_OK
-        || admind_resource_load(mysql, &admind_accounts_resource, id, &after,
-                                err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "account", id, before,
-                              after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    admind_accounts_wipe(body);
-    json_decref(body);
-    json_decref(before);
-    free(cred);
-    free(refresh);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    admind_hotstate_account(mysql, id, group != old_group ? old_group : 0);
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_accounts_resource, err);
-
-undo:
-
-    admind_accounts_wipe(body);
-    json_decref(body);
-    json_decref(before);
-    json_decref(after);
-    free(cred);
-    free(refresh);
-
-    if (mysql != NULL) {
-        admind_resource_rollback(mysql);
-    }
-
-    return r->status;
+    return admind_writer_update(r, &admind_accounts_writer, &a);
 }
 
 
 static int
 admind_accounts_delete(admind_req_t *r)
 {
-    int                 rc;
-    char                err[ADMIND_ERRLEN], platform[33];
-    MYSQL              *mysql;
-    json_t             *before, *keys, *key;
-    size_t              i;
-    uint64_t            id, group;
-    admind_db_param_t   params[1];
+    admind_accounts_op_t  a;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&a, 0, sizeof(a));
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
-    keys = NULL;
-
-    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no account %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    params[0] = admind_db_int((long long) id);
-
-    /* keys bound to the account lose the binding (ON DELETE SET NULL) */
-    if (admind_db_select(mysql, "SELECT id FROM api_keys "
-                         "WHERE account_id = ? FOR UPDATE", params, 1,
-                         &keys, err, sizeof(err))
-        != ADMIND_OK
-        || admind_db_exec(mysql, "DELETE FROM accounts WHERE id = ?",
-                          params, 1, NULL, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "delete", "account", id, before,
-                              NULL, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    snprintf(platform, sizeof(platform), "%s",
-             json_string_value(json_object_get(before, "platform")));
-    group = admind_resource_id(before, "groupId");
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(keys);
-        return r->status;
-    }
-
-    admind_hotstate_account_deleted(id, platform, group);
-
-    json_array_foreach(keys, i, key) {
-        admind_hotstate_key(mysql, admind_resource_id(key, "id"));
-    }
-
-    json_decref(keys);
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_accounts_resource, err);
-
-undo:
-
-    json_decref(before);
-    json_decref(keys);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_delete(r, &admind_accounts_writer, &a);
 }
 
 

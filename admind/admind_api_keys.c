@@ -33,6 +33,7 @@
 #include "admind_hotstate.h"
 #include "admind_auth.h"
 #include "admind_key_policy.h"
+#include "admind_writer.h"
 
 
 /* "cr_" and 7 hex digits: enough to tell keys apart, nothing to guess */
@@ -85,52 +86,50 @@ static const char *const  admind_api_keys_expiry_modes[] = {
 };
 
 
+/* lists, expiry and the key itself have no column: the hooks store them */
 static const admind_field_t  admind_api_keys_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "userId", ADMIND_FIELD_ID,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
-    { "key", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "keyPrefix", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "permissions", ADMIND_FIELD_STRINGS, 0, 0, 0,
-      admind_api_keys_permissions, 5 },
-    { "allowedClients", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 512,
-      NULL, 32 },
-    { "blockedModels", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 128,
-      NULL, 256 },
-    { "concurrencyLimit", ADMIND_FIELD_INT, 0, 0, 100000, NULL, 0 },
-    { "rateWindowSeconds", ADMIND_FIELD_INT, 0, 1, 86400, NULL, 0 },
-    { "rateLimitRequests", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT,
-      NULL, 0 },
-    { "rateLimitTokens", ADMIND_FIELD_INT, 0, 0, ADMIND_API_KEYS_MAX_INT64,
-      NULL, 0 },
-    { "rateLimitCostMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "dailyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "weeklyCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "weeklyResetHours", ADMIND_FIELD_INT, 0, 0, 167, NULL, 0 },
-    { "totalCostLimitMicros", ADMIND_FIELD_INT, 0, 0,
-      ADMIND_API_KEYS_MAX_INT64, NULL, 0 },
-    { "expiresAt", ADMIND_FIELD_TIME, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "expiryMode", ADMIND_FIELD_STRING, 0, 0, 0,
-      admind_api_keys_expiry_modes, 0 },
-    { "activationDays", ADMIND_FIELD_INT, ADMIND_FIELD_NULLABLE, 1, 36500,
-      NULL, 0 },
-    { "firstUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "accountId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "groupId", ADMIND_FIELD_ID, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_api_keys_statuses, 0 },
-    { "disabledByAdmin", ADMIND_FIELD_BOOL, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "lastUsedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_ID("userId", "user_id",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
+    ADMIND_F_OUTPUT("key", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("keyPrefix", ADMIND_FIELD_STRING),
+    ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0, admind_api_keys_permissions,
+      5),
+    ADMIND_F_STRINGS("allowedClients", NULL, ADMIND_FIELD_LINE, 1, 512, NULL,
+      32),
+    ADMIND_F_STRINGS("blockedModels", NULL, ADMIND_FIELD_LINE, 1, 128, NULL,
+      256),
+    ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
+    ADMIND_F_INT("rateWindowSeconds", "rate_window_seconds", 0, 1, 86400),
+    ADMIND_F_INT("rateLimitRequests", "rate_limit_requests", 0, 0,
+      ADMIND_API_KEYS_MAX_INT),
+    ADMIND_F_INT("rateLimitTokens", "rate_limit_tokens", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("rateLimitCostMicros", "rate_limit_cost_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("dailyCostLimitMicros", "daily_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("weeklyCostLimitMicros", "weekly_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_INT("weeklyResetHours", "weekly_reset_hours", 0, 0, 167),
+    ADMIND_F_INT("totalCostLimitMicros", "total_cost_limit_micros", 0, 0,
+      ADMIND_API_KEYS_MAX_INT64),
+    ADMIND_F_TIME("expiresAt", NULL, ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("expiryMode", NULL, 0, admind_api_keys_expiry_modes),
+    ADMIND_F_INT("activationDays", "activation_days", ADMIND_FIELD_NULLABLE, 1,
+      36500),
+    ADMIND_F_OUTPUT("firstUsedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_ID("accountId", "account_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
+    ADMIND_F_ENUM("status", "status", 0, admind_api_keys_statuses),
+    ADMIND_F_OUTPUT("disabledByAdmin", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("lastUsedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -169,28 +168,6 @@ static const admind_order_t  admind_api_keys_orders[] = {
     { "lastUsedAt", "k.last_used_at" },
     { "expiresAt", "k.expires_at" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; lists, expiry and the key are not */
-static const admind_column_t  admind_api_keys_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "userId", "user_id", ADMIND_FIELD_ID },
-    { "concurrencyLimit", "concurrency_limit", ADMIND_FIELD_INT },
-    { "rateWindowSeconds", "rate_window_seconds", ADMIND_FIELD_INT },
-    { "rateLimitRequests", "rate_limit_requests", ADMIND_FIELD_INT },
-    { "rateLimitTokens", "rate_limit_tokens", ADMIND_FIELD_INT },
-    { "rateLimitCostMicros", "rate_limit_cost_micros", ADMIND_FIELD_INT },
-    { "dailyCostLimitMicros", "daily_cost_limit_micros", ADMIND_FIELD_INT },
-    { "weeklyCostLimitMicros", "weekly_cost_limit_micros",
-      ADMIND_FIELD_INT },
-    { "weeklyResetHours", "weekly_reset_hours", ADMIND_FIELD_INT },
-    { "totalCostLimitMicros", "total_cost_limit_micros", ADMIND_FIELD_INT },
-    { "accountId", "account_id", ADMIND_FIELD_ID },
-    { "groupId", "group_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { "activationDays", "activation_days", ADMIND_FIELD_INT },
-    { NULL, NULL, 0 }
 };
 
 
@@ -510,8 +487,6 @@ admind_api_keys_write(admind_write_t *w, json_t *body, char *texts[3],
         { "blockedModels", "blocked_models" },
     };
 
-    admind_write_fields(w, body, admind_api_keys_columns);
-
     for (i = 0; i < 3; i++) {
         texts[i] = NULL;
 
@@ -547,410 +522,6 @@ admind_api_keys_write(admind_write_t *w, json_t *body, char *texts[3],
 }
 
 
-/* a status an admin sets is one its user cannot undo */
-static void
-admind_api_keys_status_by(admind_req_t *r, admind_write_t *w, json_t *body)
-{
-    if (admind_auth_is_admin(r) && admind_fields_has(body, "status")) {
-        admind_write_set(w, "status_by_admin",
-                         admind_db_int(strcmp(admind_fields_str(body,
-                                                  "status", ""),
-                                              "disabled") == 0));
-    }
-}
-
-
-static void
-admind_api_keys_free(char *texts[3])
-{
-    free(texts[0]);
-    free(texts[1]);
-    free(texts[2]);
-}
-
-
-static int
-admind_api_keys_create(admind_req_t *r)
-{
-    int                  ffu;
-    char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
-    char                 key[QL_APIKEY_LEN + 1];
-    char                 digest[QL_APIKEY_DIGEST_HEX + 1];
-    char                *texts[3];
-    MYSQL               *mysql;
-    json_t              *body, *after;
-    uint64_t             id;
-    admind_write_t       w;
-    admind_db_result_t   res;
-
-    body = admind_req_json(r);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    /* a user's key is theirs: they need not say so */
-    if (!admind_auth_is_admin(r) && !admind_fields_has(body, "userId")) {
-        json_object_set_new(body, "userId",
-                            admind_json_int64((long long) r->auth.id));
-    }
-
-    if (admind_fields_check(r, admind_api_keys_fields, body,
-                            ADMIND_FIELDS_CREATE)
-        != ADMIND_OK
-        || admind_api_keys_user_fields(r, body, admind_api_keys_user_create)
-           != ADMIND_OK)
-    {
-        json_decref(body);
-        return r->status;
-    }
-
-    if (!admind_auth_owns(r, (uint64_t) admind_fields_int(body, "userId", 0)))
-    {
-        json_decref(body);
-        return admind_resp_error(r, 403, "forbidden", "you may create keys "
-                                 "only for yourself (userId %llu)",
-                                 (unsigned long long) r->auth.id);
-    }
-
-    if (admind_api_keys_binding(body, NULL, "accountId")
-        && admind_api_keys_binding(body, NULL, "groupId"))
-    {
-        json_decref(body);
-        return admind_resp_error(r, 400, "invalid_argument", "fields "
-                                 "\"accountId\" and \"groupId\" exclude "
-                                 "each other");
-    }
-
-    if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
-        || admind_api_keys_patterns(r, body) != ADMIND_OK
-        || admind_api_keys_expiry(r, body, NULL, &ffu) != ADMIND_OK)
-    {
-        json_decref(body);
-        return r->status;
-    }
-
-    if (ql_apikey_generate(key) != 0
-        || ql_apikey_digest((unsigned char *) key, QL_APIKEY_LEN,
-                            (unsigned char *) digest)
-           != 0)
-    {
-        json_decref(body);
-        return admind_resp_error(r, 500, "internal_error",
-                                 "cannot generate a key");
-    }
-
-    digest[QL_APIKEY_DIGEST_HEX] = '\0';
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        ql_wipe(key, sizeof(key));
-        return r->status;
-    }
-
-    after = NULL;
-    texts[0] = NULL;
-    texts[1] = NULL;
-    texts[2] = NULL;
-
-    if (admind_key_policy_create(r, mysql, body) != ADMIND_OK) {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_api_keys_write(&w, body, texts, expires);
-    admind_api_keys_status_by(r, &w, body);
-    admind_write_set(&w, "key_hash",
-                     admind_db_strn(digest, QL_APIKEY_DIGEST_HEX));
-    admind_write_set(&w, "key_prefix",
-                     admind_db_strn(key, ADMIND_API_KEYS_PREFIX_LEN));
-
-    if (admind_api_keys_refs(r, mysql, body) != ADMIND_OK) {
-        goto undo;
-    }
-
-    if (admind_write_insert(mysql, "api_keys", &w, &res, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    id = res.insert_id;
-
-    if (admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
-                             err, sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "api_key", id, NULL,
-                              after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    admind_api_keys_free(texts);
-    json_decref(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        ql_wipe(key, sizeof(key));
-        return r->status;
-    }
-
-    admind_hotstate_key(mysql, id);
-
-    /* the only time the key is shown */
-    json_object_set_new(after, "key", json_string(key));
-    ql_wipe(key, sizeof(key));
-
-    return admind_resp_json(r, 201, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_api_keys_resource, err);
-
-undo:
-
-    ql_wipe(key, sizeof(key));
-    admind_api_keys_free(texts);
-    json_decref(body);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
-}
-
-
-static int
-admind_api_keys_update(admind_req_t *r)
-{
-    int                  rc, ffu;
-    char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
-    char                *texts[3];
-    MYSQL               *mysql;
-    json_t              *body, *before, *after;
-    uint64_t             id;
-    long long            version;
-    admind_write_t       w;
-
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    body = admind_resource_body(r, admind_api_keys_fields,
-                                ADMIND_FIELDS_UPDATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    if (admind_api_keys_user_fields(r, body, admind_api_keys_user_update)
-        != ADMIND_OK
-        || admind_api_keys_permissions_given(r, body) != ADMIND_OK
-        || admind_api_keys_patterns(r, body) != ADMIND_OK)
-    {
-        json_decref(body);
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-    texts[0] = NULL;
-    texts[1] = NULL;
-    texts[2] = NULL;
-
-    rc = admind_resource_load(mysql, &admind_api_keys_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no api key %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (!admind_auth_owns(r, admind_resource_id(before, "userId"))) {
-        admind_resp_error(r, 404, "not_found", "no api key %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (admind_resource_version(r, &admind_api_keys_resource, body, before,
-                                &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    if (admind_api_keys_binding(body, before, "accountId")
-        && admind_api_keys_binding(body, before, "groupId"))
-    {
-        admind_resp_error(r, 400, "invalid_argument", "fields "
-                          "\"accountId\" and \"groupId\" exclude each "
-                          "other (set the other one to null)");
-        goto undo;
-    }
-
-    if (admind_key_policy_update(r, body, before) != ADMIND_OK
-        || admind_api_keys_refs(r, mysql, body) != ADMIND_OK
-        || admind_api_keys_expiry(r, body, before, &ffu) != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_api_keys_write(&w, body, texts, expires);
-    admind_api_keys_status_by(r, &w, body);
-
-    rc = admind_write_update_if(mysql, "api_keys", &w, id, version, err,
-                                sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_api_keys_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_api_keys_reexpire(mysql, body, id, ffu, err, sizeof(err))
-           != ADMIND_OK
-        || admind_resource_load(mysql, &admind_api_keys_resource, id, &after,
-                                err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "api_key", id, before,
-                              after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    admind_api_keys_free(texts);
-    json_decref(before);
-    json_decref(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    admind_hotstate_key(mysql, id);
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_api_keys_resource, err);
-
-undo:
-
-    admind_api_keys_free(texts);
-    json_decref(body);
-    json_decref(before);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
-}
-
-
-static int
-admind_api_keys_delete(admind_req_t *r)
-{
-    int                 rc;
-    char                err[ADMIND_ERRLEN];
-    char                digest[QL_APIKEY_DIGEST_HEX + 1];
-    MYSQL              *mysql;
-    json_t             *before, *rows;
-    uint64_t            id;
-    const char         *hash;
-    admind_db_param_t   params[1];
-
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
-    params[0] = admind_db_int((long long) id);
-
-    if (admind_db_select(mysql, "SELECT key_hash, user_id FROM api_keys "
-                         "WHERE id = ? FOR UPDATE", params, 1, &rows, err,
-                         sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    hash = json_string_value(json_object_get(json_array_get(rows, 0),
-                                             "key_hash"));
-
-    if (hash == NULL || strlen(hash) != QL_APIKEY_DIGEST_HEX) {
-        json_decref(rows);
-        admind_resp_error(r, 404, "not_found", "no api key %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (!admind_auth_owns(r, (uint64_t) json_integer_value(
-                                 json_object_get(json_array_get(rows, 0),
-                                                 "user_id"))))
-    {
-        json_decref(rows);
-        admind_resp_error(r, 404, "not_found", "no api key %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    memcpy(digest, hash, sizeof(digest));
-    json_decref(rows);
-
-    rc = admind_resource_load(mysql, &admind_api_keys_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc != ADMIND_OK
-        || admind_db_exec(mysql, "DELETE FROM api_keys WHERE id = ?",
-                          params, 1, NULL, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "delete", "api_key", id, before,
-                              NULL, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    admind_hotstate_key_deleted(digest);
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_api_keys_resource, err);
-
-undo:
-
-    json_decref(before);
-    admind_resource_rollback(mysql);
-
-    return r->status;
-}
-
-
 /* a new key and its digest; ADMIND_ERROR answered 500 */
 static int
 admind_api_keys_generate(admind_req_t *r, char key[QL_APIKEY_LEN + 1],
@@ -968,6 +539,290 @@ admind_api_keys_generate(admind_req_t *r, char key[QL_APIKEY_LEN + 1],
     digest[QL_APIKEY_DIGEST_HEX] = '\0';
 
     return ADMIND_OK;
+}
+
+
+/* the key of a create, the key hash of a delete, what a write stores */
+typedef struct {
+    int    from_first_use;
+    char   key[QL_APIKEY_LEN + 1];
+    char   digest[QL_APIKEY_DIGEST_HEX + 1];
+    char   expires[ADMIND_TIME_LEN + 1];
+    char  *texts[3];
+} admind_api_keys_op_t;
+
+
+/* a user's key is theirs: they need not say so */
+static int
+admind_api_keys_shape(admind_writer_op_t *op)
+{
+    if (op->op == ADMIND_WRITER_CREATE && !admind_auth_is_admin(op->r)
+        && !admind_fields_has(op->body, "userId"))
+    {
+        json_object_set_new(op->body, "userId",
+                            admind_json_int64((long long) op->r->auth.id));
+    }
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_api_keys_prepare(admind_writer_op_t *op)
+{
+    json_t                *body;
+    admind_req_t          *r;
+    admind_api_keys_op_t  *k;
+
+    r = op->r;
+    body = op->body;
+    k = op->data;
+
+    if (op->op == ADMIND_WRITER_DELETE) {
+        return ADMIND_OK;
+    }
+
+    if (admind_api_keys_user_fields(r, body,
+                                    op->op == ADMIND_WRITER_CREATE
+                                    ? admind_api_keys_user_create
+                                    : admind_api_keys_user_update)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    if (op->op == ADMIND_WRITER_UPDATE) {
+        if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
+            || admind_api_keys_patterns(r, body) != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        return ADMIND_OK;
+    }
+
+    if (!admind_auth_owns(r, (uint64_t) admind_fields_int(body, "userId", 0)))
+    {
+        admind_resp_error(r, 403, "forbidden", "you may create keys only "
+                          "for yourself (userId %llu)",
+                          (unsigned long long) r->auth.id);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_api_keys_binding(body, NULL, "accountId")
+        && admind_api_keys_binding(body, NULL, "groupId"))
+    {
+        admind_resp_error(r, 400, "invalid_argument", "fields "
+                          "\"accountId\" and \"groupId\" exclude each "
+                          "other");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_api_keys_permissions_given(r, body) != ADMIND_OK
+        || admind_api_keys_patterns(r, body) != ADMIND_OK
+        || admind_api_keys_expiry(r, body, NULL, &k->from_first_use)
+           != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    return admind_api_keys_generate(r, k->key, k->digest);
+}
+
+
+/* the user's policy, the referenced rows; a delete needs the key hash */
+static int
+admind_api_keys_check(admind_writer_op_t *op)
+{
+    json_t                *rows, *body;
+    const char            *hash;
+    admind_req_t          *r;
+    admind_db_param_t      params[1];
+    admind_api_keys_op_t  *k;
+
+    r = op->r;
+    body = op->body;
+    k = op->data;
+
+    switch (op->op) {
+
+    case ADMIND_WRITER_CREATE:
+        if (admind_key_policy_create(r, op->mysql, body) != ADMIND_OK) {
+            return ADMIND_ERROR;
+        }
+
+        break;
+
+    case ADMIND_WRITER_UPDATE:
+        if (admind_api_keys_binding(body, op->before, "accountId")
+            && admind_api_keys_binding(body, op->before, "groupId"))
+        {
+            admind_resp_error(r, 400, "invalid_argument", "fields "
+                              "\"accountId\" and \"groupId\" exclude each "
+                              "other (set the other one to null)");
+            return ADMIND_ERROR;
+        }
+
+        if (admind_key_policy_update(r, body, op->before) != ADMIND_OK) {
+            return ADMIND_ERROR;
+        }
+
+        break;
+
+    case ADMIND_WRITER_DELETE:
+        params[0] = admind_db_int((long long) op->id);
+
+        if (admind_db_select(op->mysql, "SELECT key_hash FROM api_keys "
+                             "WHERE id = ? FOR UPDATE", params, 1, &rows,
+                             op->err, sizeof(op->err))
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+
+        hash = json_string_value(json_object_get(json_array_get(rows, 0),
+                                                 "key_hash"));
+        snprintf(k->digest, sizeof(k->digest), "%s", hash ? hash : "");
+        json_decref(rows);
+
+        return ADMIND_OK;
+    }
+
+    if (admind_api_keys_refs(r, op->mysql, body) != ADMIND_OK) {
+        return ADMIND_ERROR;
+    }
+
+    if (op->op == ADMIND_WRITER_UPDATE) {
+        return admind_api_keys_expiry(r, body, op->before,
+                                      &k->from_first_use);
+    }
+
+    return ADMIND_OK;
+}
+
+
+/*
+ * The columns not stored as they come, the new key's hash and prefix;
+ * a status an admin sets is one its user cannot undo.
+ */
+static int
+admind_api_keys_store(admind_writer_op_t *op)
+{
+    admind_api_keys_op_t  *k;
+
+    k = op->data;
+
+    admind_api_keys_write(&op->w, op->body, k->texts, k->expires);
+
+    if (admind_auth_is_admin(op->r) && admind_fields_has(op->body, "status"))
+    {
+        admind_write_set(&op->w, "status_by_admin",
+                         admind_db_int(strcmp(admind_fields_str(op->body,
+                                                  "status", ""),
+                                              "disabled") == 0));
+    }
+
+    if (op->op == ADMIND_WRITER_CREATE) {
+        admind_write_set(&op->w, "key_hash",
+                         admind_db_strn(k->digest, QL_APIKEY_DIGEST_HEX));
+        admind_write_set(&op->w, "key_prefix",
+                         admind_db_strn(k->key, ADMIND_API_KEYS_PREFIX_LEN));
+    }
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_api_keys_after(admind_writer_op_t *op)
+{
+    admind_api_keys_op_t  *k;
+
+    k = op->data;
+
+    if (op->op != ADMIND_WRITER_UPDATE) {
+        return ADMIND_OK;
+    }
+
+    return admind_api_keys_reexpire(op->mysql, op->body, op->id,
+                                    k->from_first_use, op->err,
+                                    sizeof(op->err));
+}
+
+
+static void
+admind_api_keys_publish(admind_writer_op_t *op)
+{
+    admind_api_keys_op_t  *k;
+
+    k = op->data;
+
+    if (op->op == ADMIND_WRITER_DELETE) {
+        admind_hotstate_key_deleted(k->digest);
+        return;
+    }
+
+    admind_hotstate_key(op->mysql, op->id);
+
+    if (op->op == ADMIND_WRITER_CREATE) {
+        /* the only time the key is shown */
+        json_object_set_new(op->after, "key", json_string(k->key));
+    }
+}
+
+
+static void
+admind_api_keys_cleanup(admind_writer_op_t *op)
+{
+    admind_api_keys_op_t  *k;
+
+    k = op->data;
+
+    ql_wipe(k->key, sizeof(k->key));
+    free(k->texts[0]);
+    free(k->texts[1]);
+    free(k->texts[2]);
+}
+
+
+static const admind_writer_t  admind_api_keys_writer = {
+    &admind_api_keys_resource, "api_keys", admind_api_keys_fields, "userId",
+    admind_api_keys_shape, admind_api_keys_prepare, admind_api_keys_check,
+    admind_api_keys_store, admind_api_keys_after, admind_api_keys_publish,
+    admind_api_keys_cleanup
+};
+
+
+static int
+admind_api_keys_create(admind_req_t *r)
+{
+    admind_api_keys_op_t  k;
+
+    memset(&k, 0, sizeof(k));
+
+    return admind_writer_create(r, &admind_api_keys_writer, &k);
+}
+
+
+static int
+admind_api_keys_update(admind_req_t *r)
+{
+    admind_api_keys_op_t  k;
+
+    memset(&k, 0, sizeof(k));
+
+    return admind_writer_update(r, &admind_api_keys_writer, &k);
+}
+
+
+static int
+admind_api_keys_delete(admind_req_t *r)
+{
+    admind_api_keys_op_t  k;
+
+    memset(&k, 0, sizeof(k));
+
+    return admind_writer_delete(r, &admind_api_keys_writer, &k);
 }
 
 

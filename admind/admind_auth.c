@@ -47,11 +47,9 @@ const admind_route_t  admind_auth_routes[] = {
 
 
 static const admind_field_t  admind_auth_login_fields[] = {
-    { "username", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 1, 255, NULL,
-      0 },
-    { "password", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 1, 1024, NULL,
-      0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_STRING("username", NULL, ADMIND_FIELD_REQUIRED, 1, 255),
+    ADMIND_F_STRING("password", NULL, ADMIND_FIELD_REQUIRED, 1, 1024),
+    ADMIND_F_END
 };
 
 

@@ -50,9 +50,9 @@ const admind_route_t  admind_bills_routes[] = {
 
 
 static const admind_field_t  admind_bills_close_fields[] = {
-    { "month", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED,
-      ADMIND_BILLS_MONTH_LEN, ADMIND_BILLS_MONTH_LEN, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_STRING("month", NULL, ADMIND_FIELD_REQUIRED,
+      ADMIND_BILLS_MONTH_LEN, ADMIND_BILLS_MONTH_LEN),
+    ADMIND_F_END
 };
 
 

@@ -9,11 +9,15 @@
  * or a decimal string, as proto3 JSON parsers do.
  *
  *     static const admind_field_t  fields[] = {
- *         { "name", ADMIND_FIELD_STRING,
- *           ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
- *         { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
- *         { NULL, 0, 0, 0, 0, NULL, 0 }
+ *         ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+ *         ADMIND_F_STRING("name", "name",
+ *           ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128),
+ *         ADMIND_F_INT("rpmLimit", "rpm_limit", 0, 0, 4294967295LL),
+ *         ADMIND_F_END
  *     };
+ *
+ * A field with a column is stored as it comes (admind_write_fields());
+ * the others (NULL) are output only or stored by the resource's hooks.
  */
 
 #ifndef _ADMIND_FIELDS_H_INCLUDED_
@@ -68,7 +72,42 @@ typedef struct {
 
     /* STRINGS: the most items */
     unsigned               max_items;
+
+    /* the column the value is stored in as it comes, or NULL */
+    const char            *column;
 } admind_field_t;
+
+
+/* one declaration per field: its name, column (or NULL) and rules */
+#define ADMIND_F_STRING(name, column, flags, min, max)                       \
+    { name, ADMIND_FIELD_STRING, flags, min, max, NULL, 0, column }
+
+/* a string that is one of values (NULL terminated) */
+#define ADMIND_F_ENUM(name, column, flags, values)                           \
+    { name, ADMIND_FIELD_STRING, flags, 0, 0, values, 0, column }
+
+#define ADMIND_F_INT(name, column, flags, min, max)                          \
+    { name, ADMIND_FIELD_INT, flags, min, max, NULL, 0, column }
+
+#define ADMIND_F_ID(name, column, flags)                                     \
+    { name, ADMIND_FIELD_ID, flags, 0, 0, NULL, 0, column }
+
+#define ADMIND_F_BOOL(name, column, flags)                                   \
+    { name, ADMIND_FIELD_BOOL, flags, 0, 0, NULL, 0, column }
+
+#define ADMIND_F_TIME(name, column, flags)                                   \
+    { name, ADMIND_FIELD_TIME, flags, 0, 0, NULL, 0, column }
+
+/* items of min..max characters or one of values, at most max_items */
+#define ADMIND_F_STRINGS(name, column, flags, min, max, values, max_items)   \
+    { name, ADMIND_FIELD_STRINGS, flags, min, max, values, max_items, column }
+
+/* shown in answers, ignored in requests */
+#define ADMIND_F_OUTPUT(name, type)                                          \
+    { name, type, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0, NULL }
+
+#define ADMIND_F_END                                                         \
+    { NULL, 0, 0, 0, 0, NULL, 0, NULL }
 
 
 /*

@@ -21,6 +21,7 @@
 #include "admind_resource.h"
 #include "admind_audit.h"
 #include "admind_quota.h"
+#include "admind_writer.h"
 
 
 /* the serialized limits object may take this much */
@@ -59,22 +60,21 @@ static const char *const  admind_plans_statuses[] = {
 
 /* "limits" is checked apart: the field table has no object type */
 static const admind_field_t  admind_plans_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 128, NULL, 0 },
-    { "description", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 1024,
-      NULL, 0 },
-    { "quotaCostMicros", ADMIND_FIELD_INT, 0, 0, ADMIND_PLANS_MAX_INT64,
-      NULL, 0 },
-    { "period", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED, 0, 0,
-      admind_plans_periods, 0 },
-    { "priceMicros", ADMIND_FIELD_INT, 0, 0, ADMIND_PLANS_MAX_INT64, NULL,
-      0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_plans_statuses, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
+      1024),
+    ADMIND_F_INT("quotaCostMicros", "quota_cost_micros", 0, 0,
+      ADMIND_PLANS_MAX_INT64),
+    ADMIND_F_ENUM("period", "period", ADMIND_FIELD_REQUIRED,
+      admind_plans_periods),
+    ADMIND_F_INT("priceMicros", "price_micros", 0, 0, ADMIND_PLANS_MAX_INT64),
+    ADMIND_F_ENUM("status", "status", 0, admind_plans_statuses),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -88,17 +88,6 @@ static const admind_filter_t  admind_plans_filters[] = {
 static const admind_unique_t  admind_plans_uniques[] = {
     { "uk_plans_name", "name" },
     { NULL, NULL }
-};
-
-
-static const admind_column_t  admind_plans_columns[] = {
-    { "name", "name", ADMIND_FIELD_STRING },
-    { "description", "description", ADMIND_FIELD_STRING },
-    { "quotaCostMicros", "quota_cost_micros", ADMIND_FIELD_INT },
-    { "period", "period", ADMIND_FIELD_STRING },
-    { "priceMicros", "price_micros", ADMIND_FIELD_INT },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -138,151 +127,82 @@ admind_plans_get(admind_req_t *r)
 }
 
 
-/*
- * The body checked, "limits" taken out of it into *limits (its JSON
- * text, NULL when absent, "" for null).  NULL after answering 400.
- */
-static json_t *
-admind_plans_body(admind_req_t *r, admind_fields_mode_e mode,
-    char **limits)
+/* "limits" as given and as the JSON text stored ("" for null) */
+typedef struct {
+    json_t  *given;
+    char    *text;
+} admind_plans_op_t;
+
+
+/* "limits" is taken out of the body before the field check */
+static int
+admind_plans_shape(admind_writer_op_t *op)
 {
-    json_t  *body, *v;
+    admind_plans_op_t  *p;
 
-    *limits = NULL;
+    p = op->data;
+    p->given = json_incref(json_object_get(op->body, "limits"));
+    json_object_del(op->body, "limits");
 
-    body = admind_req_json(r);
-    if (body == NULL) {
-        return NULL;
-    }
-
-    v = json_incref(json_object_get(body, "limits"));
-    json_object_del(body, "limits");
-
-    if (admind_fields_check(r, admind_plans_fields, body, mode)
-        != ADMIND_OK)
-    {
-        json_decref(v);
-        json_decref(body);
-        return NULL;
-    }
-
-    if (v == NULL) {
-        return body;
-    }
-
-    if (json_is_null(v)) {
-        *limits = strdup("");
-
-    } else if (json_is_object(v)) {
-        *limits = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-
-        if (*limits != NULL && strlen(*limits) > ADMIND_PLANS_LIMITS_MAX) {
-            free(*limits);
-            *limits = NULL;
-            json_decref(v);
-            json_decref(body);
-            admind_resp_error(r, 400, "invalid_argument", "field \"limits\" "
-                              "must be at most %d bytes of JSON",
-                              ADMIND_PLANS_LIMITS_MAX);
-            return NULL;
-        }
-
-    } else {
-        json_decref(v);
-        json_decref(body);
-        admind_resp_error(r, 400, "invalid_argument",
-                          "field \"limits\" must be an object or null");
-        return NULL;
-    }
-
-    json_decref(v);
-
-    if (*limits == NULL) {
-        json_decref(body);
-        admind_resp_error(r, 500, "internal_error", "out of memory");
-        return NULL;
-    }
-
-    return body;
-}
-
-
-static void
-admind_plans_write(admind_write_t *w, json_t *body, const char *limits)
-{
-    admind_write_fields(w, body, admind_plans_columns);
-
-    if (limits != NULL) {
-        admind_write_set(w, "limits", limits[0] ? admind_db_str(limits)
-                                                : admind_db_null());
-    }
+    return ADMIND_OK;
 }
 
 
 static int
-admind_plans_create(admind_req_t *r)
+admind_plans_prepare(admind_writer_op_t *op)
 {
-    char                *limits, err[ADMIND_ERRLEN];
-    MYSQL               *mysql;
-    json_t              *body, *after;
-    uint64_t             id;
-    admind_write_t       w;
-    admind_db_result_t   res;
+    json_t             *v;
+    admind_plans_op_t  *p;
 
-    body = admind_plans_body(r, ADMIND_FIELDS_CREATE, &limits);
-    if (body == NULL) {
-        return r->status;
+    p = op->data;
+    v = p->given;
+
+    if (v == NULL) {
+        return ADMIND_OK;
     }
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        free(limits);
-        json_decref(body);
-        return r->status;
+    if (json_is_null(v)) {
+        p->text = strdup("");
+
+    } else if (json_is_object(v)) {
+        p->text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+        if (p->text != NULL && strlen(p->text) > ADMIND_PLANS_LIMITS_MAX) {
+            admind_resp_error(op->r, 400, "invalid_argument", "field "
+                              "\"limits\" must be at most %d bytes of JSON",
+                              ADMIND_PLANS_LIMITS_MAX);
+            return ADMIND_ERROR;
+        }
+
+    } else {
+        admind_resp_error(op->r, 400, "invalid_argument",
+                          "field \"limits\" must be an object or null");
+        return ADMIND_ERROR;
     }
 
-    after = NULL;
-
-    admind_write_init(&w);
-    admind_plans_write(&w, body, limits);
-
-    if (admind_write_insert(mysql, "plans", &w, &res, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
+    if (p->text == NULL) {
+        admind_resp_error(op->r, 500, "internal_error", "out of memory");
+        return ADMIND_ERROR;
     }
 
-    id = res.insert_id;
+    return ADMIND_OK;
+}
 
-    if (admind_resource_load(mysql, &admind_plans_resource, id, &after, err,
-                             sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "plan", id, NULL, after,
-                              err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
+
+static int
+admind_plans_write(admind_writer_op_t *op)
+{
+    admind_plans_op_t  *p;
+
+    p = op->data;
+
+    if (p->text != NULL) {
+        admind_write_set(&op->w, "limits",
+                         p->text[0] ? admind_db_str(p->text)
+                                    : admind_db_null());
     }
 
-    free(limits);
-    json_decref(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    return admind_resp_json(r, 201, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_plans_resource, err);
-    free(limits);
-    json_decref(body);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return ADMIND_OK;
 }
 
 
@@ -327,175 +247,65 @@ admind_plans_republish(MYSQL *mysql, uint64_t id)
 }
 
 
+static void
+admind_plans_publish(admind_writer_op_t *op)
+{
+    if (op->op == ADMIND_WRITER_UPDATE
+        && (admind_fields_has(op->body, "quotaCostMicros")
+            || admind_fields_has(op->body, "period")))
+    {
+        admind_plans_republish(op->mysql, op->id);
+    }
+}
+
+
+static void
+admind_plans_cleanup(admind_writer_op_t *op)
+{
+    admind_plans_op_t  *p;
+
+    p = op->data;
+    free(p->text);
+    json_decref(p->given);
+}
+
+
+/* subscriptions keep their plan (ON DELETE RESTRICT): a delete is 409 */
+static const admind_writer_t  admind_plans_writer = {
+    &admind_plans_resource, "plans", admind_plans_fields, NULL,
+    admind_plans_shape, admind_plans_prepare, NULL, admind_plans_write,
+    NULL, admind_plans_publish, admind_plans_cleanup
+};
+
+
+static int
+admind_plans_create(admind_req_t *r)
+{
+    admind_plans_op_t  p;
+
+    memset(&p, 0, sizeof(p));
+
+    return admind_writer_create(r, &admind_plans_writer, &p);
+}
+
+
 static int
 admind_plans_update(admind_req_t *r)
 {
-    int                  rc, quota_changed;
-    char                *limits, err[ADMIND_ERRLEN];
-    MYSQL               *mysql;
-    json_t              *body, *before, *after;
-    uint64_t             id;
-    long long            version;
-    admind_write_t       w;
+    admind_plans_op_t  p;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&p, 0, sizeof(p));
 
-    body = admind_plans_body(r, ADMIND_FIELDS_UPDATE, &limits);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    quota_changed = admind_fields_has(body, "quotaCostMicros")
-                    || admind_fields_has(body, "period");
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        free(limits);
-        json_decref(body);
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-
-    rc = admind_resource_load(mysql, &admind_plans_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no plan %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (admind_resource_version(r, &admind_plans_resource, body, before,
-                                &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_plans_write(&w, body, limits);
-
-    rc = admind_write_update_if(mysql, "plans", &w, id, version, err,
-                                sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_plans_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_resource_load(mysql, &admind_plans_resource, id, &after,
-                                err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "plan", id, before, after,
-                              err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    free(limits);
-    json_decref(body);
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    if (quota_changed) {
-        admind_plans_republish(mysql, id);
-    }
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_plans_resource, err);
-
-undo:
-
-    free(limits);
-    json_decref(body);
-    json_decref(before);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_update(r, &admind_plans_writer, &p);
 }
 
 
 static int
 admind_plans_delete(admind_req_t *r)
 {
-    int                 rc;
-    char                err[ADMIND_ERRLEN];
-    MYSQL              *mysql;
-    json_t             *before;
-    uint64_t            id;
-    admind_db_param_t   params[1];
+    admind_plans_op_t  p;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&p, 0, sizeof(p));
 
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
-
-    rc = admind_resource_load(mysql, &admind_plans_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no plan %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    params[0] = admind_db_int((long long) id);
-
-    /* subscriptions keep their plan (ON DELETE RESTRICT): 409 */
-    if (admind_db_exec(mysql, "DELETE FROM plans WHERE id = ?", params, 1,
-                       NULL, err, sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "delete", "plan", id, before, NULL,
-                              err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_plans_resource, err);
-
-undo:
-
-    json_decref(before);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_delete(r, &admind_plans_writer, &p);
 }

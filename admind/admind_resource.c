@@ -608,39 +608,39 @@ admind_write_set(admind_write_t *w, const char *column,
 
 void
 admind_write_fields(admind_write_t *w, json_t *body,
-    const admind_column_t *columns)
+    const admind_field_t *fields)
 {
-    const char             *s;
-    const admind_column_t  *c;
+    const char            *s;
+    const admind_field_t  *f;
 
-    for (c = columns; c->field != NULL; c++) {
-        if (!admind_fields_has(body, c->field)) {
+    for (f = fields; f->name != NULL; f++) {
+        if (f->column == NULL || !admind_fields_has(body, f->name)) {
             continue;
         }
 
-        if (admind_fields_is_null(body, c->field)) {
-            admind_write_set(w, c->column, admind_db_null());
+        if (admind_fields_is_null(body, f->name)) {
+            admind_write_set(w, f->column, admind_db_null());
             continue;
         }
 
-        switch (c->type) {
+        switch (f->type) {
 
         case ADMIND_FIELD_INT:
         case ADMIND_FIELD_ID:
-            admind_write_set(w, c->column,
-                             admind_db_int(admind_fields_int(body, c->field,
+            admind_write_set(w, f->column,
+                             admind_db_int(admind_fields_int(body, f->name,
                                                              0)));
             break;
 
         case ADMIND_FIELD_BOOL:
-            admind_write_set(w, c->column,
-                             admind_db_int(admind_fields_bool(body, c->field,
+            admind_write_set(w, f->column,
+                             admind_db_int(admind_fields_bool(body, f->name,
                                                               0)));
             break;
 
         default:
-            s = admind_fields_str(body, c->field, NULL);
-            admind_write_set(w, c->column,
+            s = admind_fields_str(body, f->name, NULL);
+            admind_write_set(w, f->column,
                              s ? admind_db_str(s) : admind_db_null());
             break;
         }

@@ -4,10 +4,11 @@
  * A resource describes how its rows look in the API once, as a SELECT
  * whose column aliases are the JSON field names (ids cast to strings,
  * times through ADMIND_SQL_TIME), plus a fixup for what SQL cannot shape
- * (JSON columns, booleans); and which request fields are stored as they
- * come, as a column table.  List and get handlers, the error mapping of
- * MySQL failures, transactions, INSERTs and partial UPDATEs are then the
- * same code for all resources.
+ * (JSON columns, booleans); request fields stored as they come name
+ * their column in the field table (admind_fields.h).  List and get
+ * handlers, the error mapping of MySQL failures, transactions, INSERTs
+ * and partial UPDATEs are then the same code for all resources; writes
+ * run through admind_writer.h.
  */
 
 #ifndef _ADMIND_RESOURCE_H_INCLUDED_
@@ -62,18 +63,6 @@ typedef struct {
     const admind_unique_t     *uniques;    /* NULL-terminated, or NULL */
     admind_resource_fixup_pt   fixup;      /* or NULL */
 } admind_resource_t;
-
-
-/*
- * A request field stored as is in a column: INSERT and UPDATE take the
- * fields present in the body (absent ones keep the column default or
- * value), null as SQL NULL.
- */
-typedef struct {
-    const char           *field;       /* "concurrencyLimit" */
-    const char           *column;      /* "concurrency_limit" */
-    admind_field_type_e   type;        /* STRING, INT, ID or BOOL */
-} admind_column_t;
 
 
 /* columns and values of one INSERT or UPDATE */
@@ -148,14 +137,14 @@ void admind_resource_rollback(MYSQL *mysql);
 
 /*
  * Values point to memory the caller keeps until the statement ran (the
- * body, local buffers).  admind_write_fields() adds the body's fields of
- * a column table.
+ * body, local buffers).  admind_write_fields() adds the body's fields
+ * that have a column, null as SQL NULL.
  */
 void admind_write_init(admind_write_t *w);
 void admind_write_set(admind_write_t *w, const char *column,
     admind_db_param_t value);
 void admind_write_fields(admind_write_t *w, json_t *body,
-    const admind_column_t *columns);
+    const admind_field_t *fields);
 
 /* "INSERT INTO table (a, b) VALUES (?, ?)" */
 int admind_write_insert(MYSQL *mysql, const char *table, admind_write_t *w,

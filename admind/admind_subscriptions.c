@@ -23,6 +23,7 @@
 #include "admind_audit.h"
 #include "admind_where.h"
 #include "admind_quota.h"
+#include "admind_writer.h"
 
 
 static int admind_subscriptions_list(admind_req_t *r);
@@ -53,28 +54,18 @@ static const char *const  admind_subscriptions_statuses[] = {
 
 
 static const admind_field_t  admind_subscriptions_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "userId", ADMIND_FIELD_ID,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
-    { "planId", ADMIND_FIELD_ID, ADMIND_FIELD_REQUIRED, 0, 0, NULL, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_subscriptions_statuses,
-      0 },
-    { "startAt", ADMIND_FIELD_TIME, 0, 0, 0, NULL, 0 },
-    { "expireAt", ADMIND_FIELD_TIME, 0, 0, 0, NULL, 0 },
-    { "autoRenew", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
-};
-
-
-static const admind_column_t  admind_subscriptions_columns[] = {
-    { "userId", "user_id", ADMIND_FIELD_ID },
-    { "planId", "plan_id", ADMIND_FIELD_ID },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { "autoRenew", "auto_renew", ADMIND_FIELD_BOOL },
-    { NULL, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ID("userId", "user_id",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
+    ADMIND_F_ID("planId", "plan_id", ADMIND_FIELD_REQUIRED),
+    ADMIND_F_ENUM("status", "status", 0, admind_subscriptions_statuses),
+    ADMIND_F_TIME("startAt", NULL, 0),
+    ADMIND_F_TIME("expireAt", NULL, 0),
+    ADMIND_F_BOOL("autoRenew", "auto_renew", 0),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -103,22 +94,6 @@ static const admind_resource_t  admind_subscriptions_resource = {
 };
 
 
-/* after a commit: a failure is repaired by the next subscription tick */
-static void
-admind_subscriptions_publish(MYSQL *mysql, uint64_t user_id)
-{
-    char  err[ADMIND_ERRLEN];
-
-    if (admind_quota_publish_user(mysql, user_id, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        admind_log(ADMIND_LOG_WARN, "quota not published; the subscription "
-                   "tick will", "user_id", json_integer((json_int_t) user_id),
-                   "error", admind_log_str(err), NULL);
-    }
-}
-
-
 static int
 admind_subscriptions_list(admind_req_t *r)
 {
@@ -137,46 +112,11 @@ admind_subscriptions_list(admind_req_t *r)
 }
 
 
+/* users see their own only: admind_resource_get() checks "userId" */
 static int
 admind_subscriptions_get(admind_req_t *r)
 {
-    int        rc;
-    char       err[ADMIND_ERRLEN];
-    MYSQL     *mysql;
-    json_t    *obj;
-    uint64_t   id;
-
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL) {
-        return r->status;
-    }
-
-    rc = admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                              &obj, err, sizeof(err));
-
-    if (rc == ADMIND_OK && r->auth.role != ADMIND_ROLE_ADMIN
-        && admind_resource_id(obj, "userId") != r->auth.id)
-    {
-        /* somebody else's is no different from none */
-        json_decref(obj);
-        rc = ADMIND_DECLINED;
-    }
-
-    if (rc == ADMIND_DECLINED) {
-        return admind_resp_error(r, 404, "not_found", "no subscription %llu",
-                                 (unsigned long long) id);
-    }
-
-    if (rc != ADMIND_OK) {
-        return admind_resource_db_error(r, &admind_subscriptions_resource,
-                                        err);
-    }
-
-    return admind_resp_json(r, 200, obj);
+    return admind_resource_get(r, &admind_subscriptions_resource);
 }
 
 
@@ -238,324 +178,156 @@ admind_subscriptions_plan(admind_req_t *r, MYSQL *mysql, uint64_t plan_id,
 }
 
 
+/* the times of a write as SQL DATETIMEs */
+typedef struct {
+    char  start[ADMIND_TIME_LEN + 1];
+    char  expire[ADMIND_TIME_LEN + 1];
+} admind_subscriptions_op_t;
+
+
+/*
+ * A new plan must be on sale (keeping the old one needs no check); a
+ * new subscription runs one plan period unless told otherwise.
+ */
+static int
+admind_subscriptions_check(admind_writer_op_t *op)
+{
+    json_t                     *body;
+    time_t                      start, expire;
+    uint64_t                    plan_id;
+    admind_period_e             period;
+    admind_subscriptions_op_t  *s;
+
+    s = op->data;
+    body = op->body;
+
+    if (op->op == ADMIND_WRITER_DELETE) {
+        return ADMIND_OK;
+    }
+
+    plan_id = (uint64_t) admind_fields_int(body, "planId", 0);
+
+    if (op->op == ADMIND_WRITER_CREATE
+        || (admind_fields_has(body, "planId")
+            && plan_id != admind_resource_id(op->before, "planId")))
+    {
+        if (admind_subscriptions_plan(op->r, op->mysql, plan_id, 1, &period)
+            != ADMIND_OK)
+        {
+            return ADMIND_ERROR;
+        }
+    }
+
+    if (op->op == ADMIND_WRITER_CREATE) {
+        start = admind_fields_time(body, "startAt", time(NULL));
+        expire = admind_fields_time(body, "expireAt",
+                                    admind_period_add(start, period, 1));
+
+    } else if (admind_time_parse(json_string_value(
+                                     json_object_get(op->before, "startAt")),
+                                 &start)
+               != ADMIND_OK
+               || admind_time_parse(json_string_value(
+                                     json_object_get(op->before,
+                                                     "expireAt")),
+                                    &expire)
+                  != ADMIND_OK)
+    {
+        snprintf(op->err, sizeof(op->err), "subscription %llu: malformed "
+                 "times", (unsigned long long) op->id);
+        return ADMIND_ERROR;
+
+    } else {
+        start = admind_fields_time(body, "startAt", start);
+        expire = admind_fields_time(body, "expireAt", expire);
+    }
+
+    if (expire == (time_t) -1 || expire <= start) {
+        admind_resp_error(op->r, 400, "invalid_argument", "field "
+                          "\"expireAt\" must be after \"startAt\"");
+        return ADMIND_ERROR;
+    }
+
+    admind_time_sql(start, s->start, sizeof(s->start));
+    admind_time_sql(expire, s->expire, sizeof(s->expire));
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_subscriptions_write(admind_writer_op_t *op)
+{
+    int                         create;
+    admind_subscriptions_op_t  *s;
+
+    s = op->data;
+    create = op->op == ADMIND_WRITER_CREATE;
+
+    if (create || admind_fields_has(op->body, "startAt")) {
+        admind_write_set(&op->w, "start_at", admind_db_str(s->start));
+    }
+
+    if (create || admind_fields_has(op->body, "expireAt")) {
+        admind_write_set(&op->w, "expire_at", admind_db_str(s->expire));
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* after a commit: a failure is repaired by the next subscription tick */
+static void
+admind_subscriptions_publish(admind_writer_op_t *op)
+{
+    char      err[ADMIND_ERRLEN];
+    uint64_t  user_id;
+
+    user_id = admind_resource_id(op->after ? op->after : op->before,
+                                 "userId");
+
+    if (admind_quota_publish_user(op->mysql, user_id, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_WARN, "quota not published; the subscription "
+                   "tick will", "user_id", json_integer((json_int_t) user_id),
+                   "error", admind_log_str(err), NULL);
+    }
+}
+
+
+static const admind_writer_t  admind_subscriptions_writer = {
+    &admind_subscriptions_resource, "subscriptions",
+    admind_subscriptions_fields, NULL,
+    NULL, NULL, admind_subscriptions_check, admind_subscriptions_write,
+    NULL, admind_subscriptions_publish, NULL
+};
+
+
 static int
 admind_subscriptions_create(admind_req_t *r)
 {
-    int                  rc;
-    char                 err[ADMIND_ERRLEN];
-    char                 start_sql[ADMIND_TIME_LEN + 1];
-    char                 expire_sql[ADMIND_TIME_LEN + 1];
-    MYSQL               *mysql;
-    json_t              *body, *after;
-    time_t               start, expire;
-    uint64_t             id, user_id;
-    admind_period_e      period;
-    admind_write_t       w;
-    admind_db_result_t   res;
+    admind_subscriptions_op_t  s;
 
-    body = admind_resource_body(r, admind_subscriptions_fields,
-                                ADMIND_FIELDS_CREATE);
-    if (body == NULL) {
-        return r->status;
-    }
+    memset(&s, 0, sizeof(s));
 
-    user_id = (uint64_t) admind_fields_int(body, "userId", 0);
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        return r->status;
-    }
-
-    after = NULL;
-
-    rc = admind_subscriptions_plan(r, mysql,
-                                   (uint64_t) admind_fields_int(body,
-                                                                "planId", 0),
-                                   1, &period);
-    if (rc != ADMIND_OK) {
-        goto undo;
-    }
-
-    start = admind_fields_time(body, "startAt", time(NULL));
-    expire = admind_fields_time(body, "expireAt",
-                                admind_period_add(start, period, 1));
-
-    if (expire == (time_t) -1 || expire <= start) {
-        admind_resp_error(r, 400, "invalid_argument", "field \"expireAt\" "
-                          "must be after \"startAt\"");
-        goto undo;
-    }
-
-    admind_time_sql(start, start_sql, sizeof(start_sql));
-    admind_time_sql(expire, expire_sql, sizeof(expire_sql));
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_subscriptions_columns);
-    admind_write_set(&w, "start_at", admind_db_str(start_sql));
-    admind_write_set(&w, "expire_at", admind_db_str(expire_sql));
-
-    if (admind_write_insert(mysql, "subscriptions", &w, &res, err,
-                            sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    id = res.insert_id;
-
-    if (admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                             &after, err, sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "subscription", id, NULL,
-                              after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    admind_subscriptions_publish(mysql, user_id);
-
-    return admind_resp_json(r, 201, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_subscriptions_resource, err);
-
-undo:
-
-    json_decref(body);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_create(r, &admind_subscriptions_writer, &s);
 }
 
 
 static int
 admind_subscriptions_update(admind_req_t *r)
 {
-    int                  rc;
-    char                 err[ADMIND_ERRLEN];
-    char                 start_sql[ADMIND_TIME_LEN + 1];
-    char                 expire_sql[ADMIND_TIME_LEN + 1];
-    MYSQL               *mysql;
-    json_t              *body, *before, *after;
-    time_t               start, expire;
-    uint64_t             id, user_id;
-    admind_period_e      period;
-    long long            version;
-    admind_write_t       w;
+    admind_subscriptions_op_t  s;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&s, 0, sizeof(s));
 
-    body = admind_resource_body(r, admind_subscriptions_fields,
-                                ADMIND_FIELDS_UPDATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        json_decref(body);
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-
-    rc = admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                              &before, err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no subscription %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (admind_resource_version(r, &admind_subscriptions_resource, body,
-                                before, &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    user_id = admind_resource_id(before, "userId");
-
-    /* a new plan must be on sale; keeping the old one needs no check */
-    if (admind_fields_has(body, "planId")
-        && (uint64_t) admind_fields_int(body, "planId", 0)
-           != admind_resource_id(before, "planId"))
-    {
-        rc = admind_subscriptions_plan(r, mysql,
-                                       (uint64_t) admind_fields_int(body,
-                                                              "planId", 0),
-                                       1, &period);
-        if (rc != ADMIND_OK) {
-            goto undo;
-        }
-    }
-
-    if (admind_time_parse(json_string_value(json_object_get(before,
-                                                            "startAt")),
-                          &start)
-        != ADMIND_OK
-        || admind_time_parse(json_string_value(json_object_get(before,
-                                                            "expireAt")),
-                             &expire)
-           != ADMIND_OK)
-    {
-        snprintf(err, sizeof(err), "subscription %llu: malformed times",
-                 (unsigned long long) id);
-        goto failed;
-    }
-
-    start = admind_fields_time(body, "startAt", start);
-    expire = admind_fields_time(body, "expireAt", expire);
-
-    if (expire <= start) {
-        admind_resp_error(r, 400, "invalid_argument", "field \"expireAt\" "
-                          "must be after \"startAt\"");
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_subscriptions_columns);
-
-    if (admind_fields_has(body, "startAt")) {
-        admind_time_sql(start, start_sql, sizeof(start_sql));
-        admind_write_set(&w, "start_at", admind_db_str(start_sql));
-    }
-
-    if (admind_fields_has(body, "expireAt")) {
-        admind_time_sql(expire, expire_sql, sizeof(expire_sql));
-        admind_write_set(&w, "expire_at", admind_db_str(expire_sql));
-    }
-
-    rc = admind_write_update_if(mysql, "subscriptions", &w, id, version, err,
-                                sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_subscriptions_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                                &after, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "subscription", id,
-                              before, after, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(body);
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    admind_subscriptions_publish(mysql, user_id);
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_subscriptions_resource, err);
-
-undo:
-
-    json_decref(body);
-    json_decref(before);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_update(r, &admind_subscriptions_writer, &s);
 }
 
 
 static int
 admind_subscriptions_delete(admind_req_t *r)
 {
-    int                 rc;
-    char                err[ADMIND_ERRLEN];
-    MYSQL              *mysql;
-    json_t             *before;
-    uint64_t            id, user_id;
-    admind_db_param_t   params[1];
-
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
-
-    rc = admind_resource_load(mysql, &admind_subscriptions_resource, id,
-                              &before, err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no subscription %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    user_id = admind_resource_id(before, "userId");
-    params[0] = admind_db_int((long long) id);
-
-    if (admind_db_exec(mysql, "DELETE FROM subscriptions WHERE id = ?",
-                       params, 1, NULL, err, sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "delete", "subscription", id,
-                              before, NULL, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    admind_subscriptions_publish(mysql, user_id);
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_subscriptions_resource, err);
-
-undo:
-
-    json_decref(before);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_delete(r, &admind_subscriptions_writer, NULL);
 }

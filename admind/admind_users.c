@@ -21,6 +21,7 @@
 #include "admind_resource.h"
 #include "admind_audit.h"
 #include "admind_hotstate.h"
+#include "admind_writer.h"
 
 
 #define ADMIND_USERS_PASSWORD_MIN  8
@@ -53,26 +54,25 @@ static const char *const  admind_users_statuses[] = {
 };
 
 
+/* the fields with a column are stored as they come; the password hashed */
 static const admind_field_t  admind_users_fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "username", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, ADMIND_USERNAME_MAX,
-      NULL, 0 },
-    { "email", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 3, 255, NULL, 0 },
-    { "displayName", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 0, 128, NULL, 0 },
-    { "password", ADMIND_FIELD_STRING, ADMIND_FIELD_REQUIRED,
-      ADMIND_USERS_PASSWORD_MIN, ADMIND_PASSWORD_MAX, NULL, 0 },
-    { "role", ADMIND_FIELD_STRING, 0, 0, 0, admind_users_roles, 0 },
-    { "status", ADMIND_FIELD_STRING, 0, 0, 0, admind_users_statuses, 0 },
-    { "lastLoginAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "createdAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "authSource", ADMIND_FIELD_STRING, ADMIND_FIELD_OUTPUT, 0, 0, NULL,
-      0 },
-    { "updatedAt", ADMIND_FIELD_TIME, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "version", ADMIND_FIELD_INT, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("username", "username",
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, ADMIND_USERNAME_MAX),
+    ADMIND_F_STRING("email", "email", ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      3, 255),
+    ADMIND_F_STRING("displayName", "display_name",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 0, 128),
+    ADMIND_F_STRING("password", NULL, ADMIND_FIELD_REQUIRED,
+      ADMIND_USERS_PASSWORD_MIN, ADMIND_PASSWORD_MAX),
+    ADMIND_F_ENUM("role", "role", 0, admind_users_roles),
+    ADMIND_F_ENUM("status", "status", 0, admind_users_statuses),
+    ADMIND_F_OUTPUT("lastLoginAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("authSource", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_END
 };
 
 
@@ -87,17 +87,6 @@ static const admind_unique_t  admind_users_uniques[] = {
     { "uk_users_username", "username" },
     { "uk_users_email", "email" },
     { NULL, NULL }
-};
-
-
-/* the fields stored as they come; the password is hashed first */
-static const admind_column_t  admind_users_columns[] = {
-    { "username", "username", ADMIND_FIELD_STRING },
-    { "email", "email", ADMIND_FIELD_STRING },
-    { "displayName", "display_name", ADMIND_FIELD_STRING },
-    { "role", "role", ADMIND_FIELD_STRING },
-    { "status", "status", ADMIND_FIELD_STRING },
-    { NULL, NULL, 0 }
 };
 
 
@@ -169,7 +158,7 @@ admind_users_me(admind_req_t *r)
 
 /* what the field table cannot say */
 static int
-admind_users_check(admind_req_t *r, json_t *body)
+admind_users_valid(admind_req_t *r, json_t *body)
 {
     const char  *s;
 
@@ -199,113 +188,11 @@ admind_users_check(admind_req_t *r, json_t *body)
 }
 
 
-static int
-admind_users_hash(admind_req_t *r, json_t *body, char *hash, size_t size)
-{
-    const char  *password;
-
-    password = admind_fields_str(body, "password", NULL);
-    if (password == NULL) {
-        hash[0] = '\0';
-        return ADMIND_OK;
-    }
-
-    if (admind_password_hash(password, strlen(password), 0, hash, size)
-        != ADMIND_OK)
-    {
-        admind_resp_error(r, 500, "internal_error", "cannot hash the "
-                          "password");
-        return ADMIND_ERROR;
-    }
-
-    return ADMIND_OK;
-}
-
-
-/* the password is wiped before the parsed body is freed */
-static void
-admind_users_release(json_t *body)
-{
-    admind_fields_wipe(body, "password");
-    json_decref(body);
-}
-
-
-static int
-admind_users_create(admind_req_t *r)
-{
-    char                 err[ADMIND_ERRLEN];
-    char                 hash[ADMIND_PASSWORD_HASH_LEN];
-    MYSQL               *mysql;
-    json_t              *body, *after;
-    uint64_t             id;
-    admind_write_t       w;
-    admind_db_result_t   res;
-
-    body = admind_resource_body(r, admind_users_fields,
-                                ADMIND_FIELDS_CREATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    /* bcrypt takes a quarter second: not inside the transaction */
-    if (admind_users_check(r, body) != ADMIND_OK
-        || admind_users_hash(r, body, hash, sizeof(hash)) != ADMIND_OK)
-    {
-        admind_users_release(body);
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        admind_users_release(body);
-        return r->status;
-    }
-
-    after = NULL;
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_users_columns);
-    admind_write_set(&w, "password_hash", admind_db_str(hash));
-
-    if (admind_write_insert(mysql, "users", &w, &res, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    id = res.insert_id;
-
-    if (admind_resource_load(mysql, &admind_users_resource, id, &after, err,
-                             sizeof(err))
-        != ADMIND_OK
-        || admind_audit_write(mysql, r, "create", "user", id, NULL, after,
-                              err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    OPENSSL_cleanse(hash, sizeof(hash));
-    admind_users_release(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    return admind_resp_json(r, 201, after);
-
-failed:
-
-    OPENSSL_cleanse(hash, sizeof(hash));
-    admind_users_release(body);
-    json_decref(after);
-    admind_resource_db_error(r, &admind_users_resource, err);
-    admind_resource_rollback(mysql);
-
-    return r->status;
-}
+/* the password's bcrypt hash, and the keys of a deleted user */
+typedef struct {
+    char     hash[ADMIND_PASSWORD_HASH_LEN];
+    json_t  *keys;
+} admind_users_op_t;
 
 
 /* 1 when the body would lock the caller out of the admin API */
@@ -329,16 +216,112 @@ admind_users_self_lockout(admind_req_t *r, uint64_t id, json_t *body)
 }
 
 
-/* 1 when field differs between the two loads of a user */
+/* bcrypt takes a quarter second: not inside the transaction */
 static int
-admind_users_changed(json_t *before, json_t *after, const char *field)
+admind_users_prepare(admind_writer_op_t *op)
+{
+    const char         *password;
+    admind_users_op_t  *u;
+
+    u = op->data;
+
+    if (op->op == ADMIND_WRITER_DELETE) {
+        if (op->id == op->r->auth.id) {
+            admind_resp_error(op->r, 400, "failed_precondition",
+                              "you cannot delete yourself");
+            return ADMIND_ERROR;
+        }
+
+        return ADMIND_OK;
+    }
+
+    if (op->op == ADMIND_WRITER_UPDATE
+        && admind_users_self_lockout(op->r, op->id, op->body))
+    {
+        admind_resp_error(op->r, 400, "failed_precondition", "you cannot "
+                          "disable yourself or drop your own admin role");
+        return ADMIND_ERROR;
+    }
+
+    if (admind_users_valid(op->r, op->body) != ADMIND_OK) {
+        return ADMIND_ERROR;
+    }
+
+    password = admind_fields_str(op->body, "password", NULL);
+
+    if (password != NULL
+        && admind_password_hash(password, strlen(password), 0, u->hash,
+                                sizeof(u->hash))
+           != ADMIND_OK)
+    {
+        admind_resp_error(op->r, 500, "internal_error", "cannot hash the "
+                          "password");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* the keys go with their owner (api_keys.user_id is ON DELETE RESTRICT) */
+static int
+admind_users_check(admind_writer_op_t *op)
+{
+    admind_users_op_t  *u;
+    admind_db_param_t   params[1];
+
+    u = op->data;
+
+    if (op->op != ADMIND_WRITER_DELETE) {
+        return ADMIND_OK;
+    }
+
+    params[0] = admind_db_int((long long) op->id);
+
+    if (admind_db_select(op->mysql, "SELECT key_hash FROM api_keys "
+                         "WHERE user_id = ? FOR UPDATE", params, 1, &u->keys,
+                         op->err, sizeof(op->err))
+        != ADMIND_OK
+        || admind_db_exec(op->mysql, "DELETE FROM api_keys WHERE user_id = ?",
+                          params, 1, NULL, op->err, sizeof(op->err))
+           != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    json_object_set_new(op->before, "deletedApiKeys",
+                        admind_json_int64((long long)
+                                          json_array_size(u->keys)));
+
+    return ADMIND_OK;
+}
+
+
+static int
+admind_users_write(admind_writer_op_t *op)
+{
+    admind_users_op_t  *u;
+
+    u = op->data;
+
+    if (u->hash[0]) {
+        admind_write_set(&op->w, "password_hash", admind_db_str(u->hash));
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* 1 when the body changes field of the user as loaded */
+static int
+admind_users_changes(admind_writer_op_t *op, const char *field)
 {
     const char  *a, *b;
 
-    a = json_string_value(json_object_get(before, field));
-    b = json_string_value(json_object_get(after, field));
+    a = admind_fields_str(op->body, field, NULL);
+    b = json_string_value(json_object_get(op->before, field));
 
-    return a == NULL || b == NULL || strcmp(a, b) != 0;
+    return a != NULL && (b == NULL || strcmp(a, b) != 0);
 }
 
 
@@ -348,246 +331,100 @@ admind_users_changed(json_t *before, json_t *after, const char *field)
  * stays as the update set it, which the answer shows.
  */
 static int
-admind_users_revoke_tokens(MYSQL *mysql, uint64_t id, int password,
-    json_t *before, json_t *after, char *err, size_t errlen)
+admind_users_after(admind_writer_op_t *op)
 {
-    admind_db_param_t  params[1];
+    admind_users_op_t  *u;
+    admind_db_param_t   params[1];
 
-    if (!password && !admind_users_changed(before, after, "status")
-        && !admind_users_changed(before, after, "role"))
+    u = op->data;
+
+    if (op->op != ADMIND_WRITER_UPDATE
+        || (!u->hash[0] && !admind_users_changes(op, "status")
+            && !admind_users_changes(op, "role")))
     {
         return ADMIND_OK;
     }
 
-    params[0] = admind_db_int((long long) id);
+    params[0] = admind_db_int((long long) op->id);
 
-    return admind_db_exec(mysql, "UPDATE users SET token_version = "
+    return admind_db_exec(op->mysql, "UPDATE users SET token_version = "
                           "token_version + 1, updated_at = updated_at "
-                          "WHERE id = ?", params, 1, NULL, err, errlen);
+                          "WHERE id = ?", params, 1, NULL, op->err,
+                          sizeof(op->err));
+}
+
+
+/* the user's keys follow its status; a deleted user's keys are gone */
+static void
+admind_users_publish(admind_writer_op_t *op)
+{
+    json_t             *key;
+    size_t              i;
+    admind_users_op_t  *u;
+
+    u = op->data;
+
+    if (op->op == ADMIND_WRITER_UPDATE && admind_users_changes(op, "status"))
+    {
+        admind_hotstate_user_keys(op->mysql, op->id);
+    }
+
+    json_array_foreach(u->keys, i, key) {
+        admind_hotstate_key_deleted(json_string_value(json_object_get(key,
+                                                           "key_hash")));
+    }
+}
+
+
+/* the password is wiped before the parsed body is freed */
+static void
+admind_users_cleanup(admind_writer_op_t *op)
+{
+    admind_users_op_t  *u;
+
+    u = op->data;
+
+    OPENSSL_cleanse(u->hash, sizeof(u->hash));
+    admind_fields_wipe(op->body, "password");
+    json_decref(u->keys);
+}
+
+
+static const admind_writer_t  admind_users_writer = {
+    &admind_users_resource, "users", admind_users_fields, NULL,
+    NULL, admind_users_prepare, admind_users_check, admind_users_write,
+    admind_users_after, admind_users_publish, admind_users_cleanup
+};
+
+
+static int
+admind_users_create(admind_req_t *r)
+{
+    admind_users_op_t  u;
+
+    memset(&u, 0, sizeof(u));
+
+    return admind_writer_create(r, &admind_users_writer, &u);
 }
 
 
 static int
 admind_users_update(admind_req_t *r)
 {
-    int                  rc, status_changed;
-    char                 err[ADMIND_ERRLEN];
-    char                 hash[ADMIND_PASSWORD_HASH_LEN];
-    MYSQL               *mysql;
-    json_t              *body, *before, *after;
-    uint64_t             id;
-    long long            version;
-    admind_write_t       w;
+    admind_users_op_t  u;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&u, 0, sizeof(u));
 
-    body = admind_resource_body(r, admind_users_fields,
-                                ADMIND_FIELDS_UPDATE);
-    if (body == NULL) {
-        return r->status;
-    }
-
-    if (admind_users_self_lockout(r, id, body)) {
-        admind_users_release(body);
-        return admind_resp_error(r, 400, "failed_precondition",
-                                 "you cannot disable yourself or drop your "
-                                 "own admin role");
-    }
-
-    if (admind_users_check(r, body) != ADMIND_OK
-        || admind_users_hash(r, body, hash, sizeof(hash)) != ADMIND_OK)
-    {
-        admind_users_release(body);
-        return r->status;
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        admind_users_release(body);
-        return r->status;
-    }
-
-    before = NULL;
-    after = NULL;
-
-    rc = admind_resource_load(mysql, &admind_users_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no user %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    if (admind_resource_version(r, &admind_users_resource, body, before,
-                                &version)
-        != ADMIND_OK)
-    {
-        goto undo;
-    }
-
-    admind_write_init(&w);
-    admind_write_fields(&w, body, admind_users_columns);
-
-    if (hash[0]) {
-        admind_write_set(&w, "password_hash", admind_db_str(hash));
-    }
-
-    rc = admind_write_update_if(mysql, "users", &w, id, version, err,
-                                sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resource_conflict(r, &admind_users_resource, id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK
-        || admind_resource_load(mysql, &admind_users_resource, id, &after,
-                                err, sizeof(err))
-           != ADMIND_OK
-        || admind_users_revoke_tokens(mysql, id, hash[0] != '\0', before,
-                                      after, err, sizeof(err))
-           != ADMIND_OK
-        || admind_audit_write(mysql, r, "update", "user", id, before, after,
-                              err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    OPENSSL_cleanse(hash, sizeof(hash));
-
-    status_changed = admind_users_changed(before, after, "status");
-
-    json_decref(before);
-    admind_users_release(body);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(after);
-        return r->status;
-    }
-
-    if (status_changed) {
-        admind_hotstate_user_keys(mysql, id);
-    }
-
-    return admind_resp_json(r, 200, after);
-
-failed:
-
-    admind_resource_db_error(r, &admind_users_resource, err);
-
-undo:
-
-    OPENSSL_cleanse(hash, sizeof(hash));
-    admind_users_release(body);
-    json_decref(before);
-    json_decref(after);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_update(r, &admind_users_writer, &u);
 }
 
 
 static int
 admind_users_delete(admind_req_t *r)
 {
-    int                 rc;
-    char                err[ADMIND_ERRLEN];
-    MYSQL              *mysql;
-    json_t             *before, *keys, *key;
-    size_t              i;
-    uint64_t            id;
-    admind_db_param_t   params[1];
+    admind_users_op_t  u;
 
-    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
-        return r->status;
-    }
+    memset(&u, 0, sizeof(u));
 
-    if (id == r->auth.id) {
-        return admind_resp_error(r, 400, "failed_precondition",
-                                 "you cannot delete yourself");
-    }
-
-    mysql = admind_resource_db(r);
-    if (mysql == NULL || admind_resource_begin(r, mysql) != ADMIND_OK) {
-        return r->status;
-    }
-
-    before = NULL;
-    keys = NULL;
-
-    rc = admind_resource_load(mysql, &admind_users_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no user %llu",
-                          (unsigned long long) id);
-        goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
-    }
-
-    params[0] = admind_db_int((long long) id);
-
-    /* the keys go with their owner (api_keys.user_id is ON DELETE RESTRICT) */
-    if (admind_db_select(mysql, "SELECT key_hash FROM api_keys "
-                         "WHERE user_id = ? FOR UPDATE", params, 1, &keys,
-                         err, sizeof(err))
-        != ADMIND_OK
-        || admind_db_exec(mysql, "DELETE FROM api_keys WHERE user_id = ?",
-                          params, 1, NULL, err, sizeof(err))
-           != ADMIND_OK
-        || admind_db_exec(mysql, "DELETE FROM users WHERE id = ?",
-                          params, 1, NULL, err, sizeof(err))
-           != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_object_set_new(before, "deletedApiKeys",
-                        admind_json_int64((long long) json_array_size(keys)));
-
-    if (admind_audit_write(mysql, r, "delete", "user", id, before, NULL,
-                           err, sizeof(err))
-        != ADMIND_OK)
-    {
-        goto failed;
-    }
-
-    json_decref(before);
-
-    if (admind_resource_commit(r, mysql) != ADMIND_OK) {
-        json_decref(keys);
-        return r->status;
-    }
-
-    json_array_foreach(keys, i, key) {
-        admind_hotstate_key_deleted(json_string_value(json_object_get(key,
-                                                           "key_hash")));
-    }
-
-    json_decref(keys);
-
-    return admind_resp_empty(r, 204);
-
-failed:
-
-    admind_resource_db_error(r, &admind_users_resource, err);
-
-undo:
-
-    json_decref(before);
-    json_decref(keys);
-    admind_resource_rollback(mysql);
-
-    return r->status;
+    return admind_writer_delete(r, &admind_users_writer, &u);
 }

@@ -20,19 +20,19 @@ static const char *const  colors[] = { "red", "green", NULL };
 
 
 static const admind_field_t  fields[] = {
-    { "id", ADMIND_FIELD_ID, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0 },
-    { "name", ADMIND_FIELD_STRING,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 5, NULL, 0 },
-    { "ownerId", ADMIND_FIELD_ID,
-      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE, 0, 0, NULL, 0 },
-    { "note", ADMIND_FIELD_STRING, ADMIND_FIELD_NULLABLE, 0, 10, NULL, 0 },
-    { "color", ADMIND_FIELD_STRING, 0, 0, 0, colors, 0 },
-    { "count", ADMIND_FIELD_INT, 0, 0, 100, NULL, 0 },
-    { "enabled", ADMIND_FIELD_BOOL, 0, 0, 0, NULL, 0 },
-    { "until", ADMIND_FIELD_TIME, ADMIND_FIELD_NULLABLE, 0, 0, NULL, 0 },
-    { "tags", ADMIND_FIELD_STRINGS, ADMIND_FIELD_LINE, 1, 3, NULL, 2 },
-    { "paints", ADMIND_FIELD_STRINGS, 0, 0, 0, colors, 3 },
-    { NULL, 0, 0, 0, 0, NULL, 0 }
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_STRING("name", NULL, ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1,
+      5),
+    ADMIND_F_ID("ownerId", NULL,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
+    ADMIND_F_STRING("note", NULL, ADMIND_FIELD_NULLABLE, 0, 10),
+    ADMIND_F_ENUM("color", NULL, 0, colors),
+    ADMIND_F_INT("count", NULL, 0, 0, 100),
+    ADMIND_F_BOOL("enabled", NULL, 0),
+    ADMIND_F_TIME("until", NULL, ADMIND_FIELD_NULLABLE),
+    ADMIND_F_STRINGS("tags", NULL, ADMIND_FIELD_LINE, 1, 3, NULL, 2),
+    ADMIND_F_STRINGS("paints", NULL, 0, 0, 0, colors, 3),
+    ADMIND_F_END
 };
 
 
