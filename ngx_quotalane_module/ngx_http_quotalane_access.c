@@ -152,7 +152,7 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
                                                      ctx->error_message);
             }
 
-            rc = ngx_http_quotalane_select_prepare(r, ctx);
+            rc = ngx_http_quotalane_upstream_prepare(r, ctx);
             if (rc == NGX_ERROR) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }

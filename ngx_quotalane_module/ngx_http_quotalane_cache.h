@@ -4,8 +4,8 @@
  * zone is full, and unknown keys are remembered briefly too.
  */
 
-#ifndef NGX_HTTP_QUOTALANE_CACHE_H
-#define NGX_HTTP_QUOTALANE_CACHE_H
+#ifndef _NGX_HTTP_QUOTALANE_CACHE_H_INCLUDED_
+#define _NGX_HTTP_QUOTALANE_CACHE_H_INCLUDED_
 
 #include <ngx_config.h>
 #include <ngx_core.h>
@@ -45,4 +45,4 @@ ngx_http_quotalane_cache_result_e ngx_http_quotalane_cache_get(
 void ngx_http_quotalane_cache_put(ngx_http_quotalane_cache_t *cache,
     u_char *digest, size_t digest_len, ngx_str_t *value);
 
-#endif /* NGX_HTTP_QUOTALANE_CACHE_H */
+#endif /* _NGX_HTTP_QUOTALANE_CACHE_H_INCLUDED_ */

@@ -137,14 +137,33 @@ ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u)
 }
 
 
+/* Sets argument i to [p, last); returns last, where the next one goes. */
+static u_char *
+ngx_http_quotalane_feedback_arg(const char **args, size_t *argslen,
+    ngx_uint_t i, u_char *p, u_char *last)
+{
+    args[i] = (const char *) p;
+    argslen[i] = last - p;
+
+    return last;
+}
+
+
+/* slots by the names feedback.lua reads them by: KEY_ACCOUNT, ARG_NOW... */
+#define ngx_http_quotalane_feedback_set(args, argslen, name, p, last)         \
+    ngx_http_quotalane_feedback_arg(args, argslen,                            \
+                                    NGX_HTTP_QUOTALANE_FEEDBACK_##name,       \
+                                    p, last)
+
+
 void
 ngx_http_quotalane_feedback(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_uint_t status, ngx_http_upstream_t *u)
 {
-    u_char                          *p, buf[6][NGX_INT64_LEN + 1];
+    u_char                          *p, *last, buf[6 * NGX_INT64_LEN];
     u_char                           key[256];
-    const char                      *args[8];
-    size_t                           argslen[8];
+    const char                      *args[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
+    size_t                           argslen[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
     ngx_uint_t                       success;
     ngx_msec_t                       now, until;
     ngx_time_t                      *tp;
@@ -194,36 +213,31 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
         return;
     }
 
-    argslen[0] = ngx_sprintf(key, "%Vaccount:%V", &qmcf->prefix,
-                             &ctx->account.id) - key;
-    args[0] = (const char *) key;
+    p = ngx_sprintf(key, "%Vaccount:%V", &qmcf->prefix, &ctx->account.id);
+    ngx_http_quotalane_feedback_set(args, argslen, KEY_ACCOUNT, key, p);
 
-    args[2] = success ? "1" : "0";
-    argslen[2] = 1;
+    p = (u_char *) (success ? "1" : "0");
+    ngx_http_quotalane_feedback_set(args, argslen, ARG_SUCCESS, p, p + 1);
 
-    p = ngx_sprintf(buf[0], "%M", now);
-    args[1] = (const char *) buf[0];
-    argslen[1] = p - buf[0];
+    p = buf;
+    last = buf + sizeof(buf);
 
-    p = ngx_sprintf(buf[1], "%M", until);
-    args[3] = (const char *) buf[1];
-    argslen[3] = p - buf[1];
-
-    p = ngx_sprintf(buf[2], "%ui", qmcf->health_penalty);
-    args[4] = (const char *) buf[2];
-    argslen[4] = p - buf[2];
-
-    p = ngx_sprintf(buf[3], "%ui", qmcf->health_recovery);
-    args[5] = (const char *) buf[3];
-    argslen[5] = p - buf[3];
-
-    p = ngx_sprintf(buf[4], "%ui", qmcf->circuit_threshold);
-    args[6] = (const char *) buf[4];
-    argslen[6] = p - buf[4];
-
-    p = ngx_sprintf(buf[5], "%M", qmcf->circuit_open_time);
-    args[7] = (const char *) buf[5];
-    argslen[7] = p - buf[5];
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_NOW, p,
+                                        ngx_slprintf(p, last, "%M", now));
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_COOL_UNTIL, p,
+                                        ngx_slprintf(p, last, "%M", until));
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_PENALTY, p,
+                                        ngx_slprintf(p, last, "%ui",
+                                                     qmcf->health_penalty));
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_RECOVERY, p,
+                                        ngx_slprintf(p, last, "%ui",
+                                                     qmcf->health_recovery));
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_THRESHOLD, p,
+                                        ngx_slprintf(p, last, "%ui",
+                                                     qmcf->circuit_threshold));
+    (void) ngx_http_quotalane_feedback_set(args, argslen, ARG_OPEN_MS, p,
+                                           ngx_slprintf(p, last, "%M",
+                                                   qmcf->circuit_open_time));
 
     if (!success) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -232,6 +246,8 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
     }
 
     /* fire-and-forget, pipelined */
-    (void) ngx_http_quotalane_redis_eval(qmcf->feedback_script, 1, 8, args,
-                                         argslen, NULL, NULL);
+    (void) ngx_http_quotalane_redis_eval(qmcf->feedback_script,
+                                         NGX_HTTP_QUOTALANE_FEEDBACK_NKEYS,
+                                         NGX_HTTP_QUOTALANE_FEEDBACK_NARGS,
+                                         args, argslen, NULL, NULL);
 }

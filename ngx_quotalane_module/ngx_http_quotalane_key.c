@@ -11,17 +11,40 @@
 #include "ql_model_rule.h"
 
 
-/* HMGET field order; the serialized record keeps it. */
+/* reply fields by the names key.lua knows them by: REPLY_ID, ... */
+#define ngx_http_quotalane_field(f, name)                                     \
+    (f)[NGX_HTTP_QUOTALANE_KEY_##name]
+
+/*
+ * The record's field names, asked in reply order (key.lua's REPLY_
+ * positions); the serialized record keeps it.
+ */
 static const char  *ngx_http_quotalane_key_fields[] = {
-    "id", "user_id", "status", "expires_at", "permissions",
-    "allowed_clients", "blocked_models", "concurrency_limit",
-    "account_id", "group_id", "rate_window", "rate_requests", "rate_tokens",
-    "rate_cost", "daily_cost_limit", "weekly_cost_limit", "weekly_reset",
-    "total_cost_limit", "quota_limit", "quota_bucket"
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_ID] = "id",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_USER_ID] = "user_id",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_STATUS] = "status",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_EXPIRES_AT] = "expires_at",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_PERMISSIONS] = "permissions",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_ALLOWED_CLIENTS] = "allowed_clients",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_BLOCKED_MODELS] = "blocked_models",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_CONCURRENCY_LIMIT] = "concurrency_limit",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_ACCOUNT_ID] = "account_id",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_GROUP_ID] = "group_id",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_RATE_WINDOW] = "rate_window",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_RATE_REQUESTS] = "rate_requests",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_RATE_TOKENS] = "rate_tokens",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_RATE_COST] = "rate_cost",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_DAILY_COST_LIMIT] = "daily_cost_limit",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_WEEKLY_COST_LIMIT] = "weekly_cost_limit",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_WEEKLY_RESET] = "weekly_reset",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_TOTAL_COST_LIMIT] = "total_cost_limit",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_QUOTA_LIMIT] = "quota_limit",
+    [NGX_HTTP_QUOTALANE_KEY_REPLY_QUOTA_BUCKET] = "quota_bucket"
 };
 
-#define NGX_HTTP_QUOTALANE_KEY_NFIELDS                                        \
-    (sizeof(ngx_http_quotalane_key_fields) / sizeof(char *))
+#define NGX_HTTP_QUOTALANE_KEY_NFIELDS  NGX_HTTP_QUOTALANE_KEY_NREPLY
+#define NGX_HTTP_QUOTALANE_KEY_NARGS                                          \
+    (NGX_HTTP_QUOTALANE_KEY_ARG_FIELDS + NGX_HTTP_QUOTALANE_KEY_NFIELDS)
 
 #define NGX_HTTP_QUOTALANE_NIL  0xffffffff
 
@@ -112,8 +135,8 @@ ngx_http_quotalane_key_fetch(ngx_http_request_t *r,
 {
     u_char                          *p;
     ngx_uint_t                       i;
-    const char                      *args[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
-    size_t                           argslen[2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS];
+    const char                      *args[NGX_HTTP_QUOTALANE_KEY_NARGS];
+    size_t                           argslen[NGX_HTTP_QUOTALANE_KEY_NARGS];
     ngx_http_quotalane_main_conf_t  *qmcf;
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
@@ -124,24 +147,29 @@ ngx_http_quotalane_key_fetch(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    args[0] = (const char *) p;
+    ngx_http_quotalane_field(args, KEY_RECORD) = (const char *) p;
     p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
     p = ngx_cpymem(p, "key:", 4);
     p = ngx_cpymem(p, ctx->digest, sizeof(ctx->digest));
-    argslen[0] = p - (u_char *) args[0];
+    ngx_http_quotalane_field(argslen, KEY_RECORD) =
+        p - (u_char *) ngx_http_quotalane_field(args, KEY_RECORD);
 
-    args[1] = (const char *) p;
+    ngx_http_quotalane_field(args, KEY_SYNCED) = (const char *) p;
     p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
     p = ngx_cpymem(p, "synced", sizeof("synced") - 1);
-    argslen[1] = p - (u_char *) args[1];
+    ngx_http_quotalane_field(argslen, KEY_SYNCED) =
+        p - (u_char *) ngx_http_quotalane_field(args, KEY_SYNCED);
 
     for (i = 0; i < NGX_HTTP_QUOTALANE_KEY_NFIELDS; i++) {
-        args[2 + i] = ngx_http_quotalane_key_fields[i];
-        argslen[2 + i] = ngx_strlen(ngx_http_quotalane_key_fields[i]);
+        args[NGX_HTTP_QUOTALANE_KEY_ARG_FIELDS + i] =
+            ngx_http_quotalane_key_fields[i];
+        argslen[NGX_HTTP_QUOTALANE_KEY_ARG_FIELDS + i] =
+            ngx_strlen(ngx_http_quotalane_key_fields[i]);
     }
 
-    ctx->op = ngx_http_quotalane_redis_eval(qmcf->key_script, 2,
-                                            2 + NGX_HTTP_QUOTALANE_KEY_NFIELDS,
+    ctx->op = ngx_http_quotalane_redis_eval(qmcf->key_script,
+                                            NGX_HTTP_QUOTALANE_KEY_NKEYS,
+                                            NGX_HTTP_QUOTALANE_KEY_NARGS,
                                             args, argslen, handler, ctx);
 
     return ctx->op ? NGX_OK : NGX_DECLINED;
@@ -176,7 +204,9 @@ ngx_http_quotalane_key_record_from_reply(ngx_pool_t *pool, redisReply *reply,
         return NGX_ERROR;
     }
 
-    if (reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (reply->element[NGX_HTTP_QUOTALANE_KEY_REPLY_ID]->type
+        != REDIS_REPLY_STRING)
+    {
         return NGX_DECLINED;
     }
 
@@ -244,29 +274,35 @@ ngx_http_quotalane_key_parse(ngx_str_t *record, ngx_http_quotalane_key_t *key)
         p += len;
     }
 
-    key->id = f[0];
-    key->user_id = f[1];
-    key->status = f[2];
-    n = ngx_atotm(f[3].data, f[3].len);
+    key->id = ngx_http_quotalane_field(f, REPLY_ID);
+    key->user_id = ngx_http_quotalane_field(f, REPLY_USER_ID);
+    key->status = ngx_http_quotalane_field(f, REPLY_STATUS);
+    n = ngx_atotm(ngx_http_quotalane_field(f, REPLY_EXPIRES_AT).data,
+                  ngx_http_quotalane_field(f, REPLY_EXPIRES_AT).len);
     key->expires_at = (n == NGX_ERROR) ? 0 : n;
-    key->permissions = f[4];
-    key->allowed_clients = f[5];
-    key->blocked_models = f[6];
-    n = ngx_atoi(f[7].data, f[7].len);
+    key->permissions = ngx_http_quotalane_field(f, REPLY_PERMISSIONS);
+    key->allowed_clients = ngx_http_quotalane_field(f, REPLY_ALLOWED_CLIENTS);
+    key->blocked_models = ngx_http_quotalane_field(f, REPLY_BLOCKED_MODELS);
+    n = ngx_atoi(ngx_http_quotalane_field(f, REPLY_CONCURRENCY_LIMIT).data,
+                 ngx_http_quotalane_field(f, REPLY_CONCURRENCY_LIMIT).len);
     key->concurrency_limit = (n == NGX_ERROR) ? 0 : n;
-    key->account_id = f[8];
-    key->group_id = f[9];
-    key->rate_window = f[10];
-    key->rate_requests = f[11];
-    key->rate_tokens = f[12];
-    key->rate_cost = f[13];
-    key->daily_cost_limit = f[14];
-    key->weekly_cost_limit = f[15];
-    n = ngx_atoi(f[16].data, f[16].len);
+    key->account_id = ngx_http_quotalane_field(f, REPLY_ACCOUNT_ID);
+    key->group_id = ngx_http_quotalane_field(f, REPLY_GROUP_ID);
+    key->rate_window = ngx_http_quotalane_field(f, REPLY_RATE_WINDOW);
+    key->rate_requests = ngx_http_quotalane_field(f, REPLY_RATE_REQUESTS);
+    key->rate_tokens = ngx_http_quotalane_field(f, REPLY_RATE_TOKENS);
+    key->rate_cost = ngx_http_quotalane_field(f, REPLY_RATE_COST);
+    key->daily_cost_limit = ngx_http_quotalane_field(f,
+                                                      REPLY_DAILY_COST_LIMIT);
+    key->weekly_cost_limit = ngx_http_quotalane_field(f,
+                                                       REPLY_WEEKLY_COST_LIMIT);
+    n = ngx_atoi(ngx_http_quotalane_field(f, REPLY_WEEKLY_RESET).data,
+                 ngx_http_quotalane_field(f, REPLY_WEEKLY_RESET).len);
     key->weekly_reset = (n == NGX_ERROR) ? 0 : n % (7 * 24);
-    key->total_cost_limit = f[17];
-    key->quota_limit = f[18];
-    key->quota_bucket = f[19];
+    key->total_cost_limit = ngx_http_quotalane_field(f,
+                                                      REPLY_TOTAL_COST_LIMIT);
+    key->quota_limit = ngx_http_quotalane_field(f, REPLY_QUOTA_LIMIT);
+    key->quota_bucket = ngx_http_quotalane_field(f, REPLY_QUOTA_BUCKET);
 
     return NGX_OK;
 }

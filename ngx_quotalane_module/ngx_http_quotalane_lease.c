@@ -241,20 +241,28 @@ ngx_http_quotalane_lease_orphan(ngx_http_request_t *r,
 static void
 ngx_http_quotalane_orphan_reply(void *data, redisReply *reply)
 {
+    redisReply                   *status, *id;
     ngx_http_quotalane_holder_t  *h = data;
 
+    /* select.lua's reply: only 'ok' took leases */
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements < 2
-        || reply->element[0]->type != REDIS_REPLY_STRING
-        || reply->element[0]->len != 2
-        || ngx_strncmp(reply->element[0]->str, "ok", 2) != 0
-        || reply->element[1]->type != REDIS_REPLY_STRING)
+        || reply->elements != NGX_HTTP_QUOTALANE_SELECT_NREPLY)
     {
         return;
     }
 
-    h->account_id.data = (u_char *) reply->element[1]->str;
-    h->account_id.len = reply->element[1]->len;
+    status = reply->element[NGX_HTTP_QUOTALANE_SELECT_REPLY_STATUS];
+    id = reply->element[NGX_HTTP_QUOTALANE_SELECT_REPLY_ID];
+
+    if (status->type != REDIS_REPLY_STRING || status->len != 2
+        || ngx_strncmp(status->str, "ok", 2) != 0
+        || id->type != REDIS_REPLY_STRING)
+    {
+        return;
+    }
+
+    h->account_id.data = (u_char *) id->str;
+    h->account_id.len = id->len;
 
     ngx_http_quotalane_lease_send(h, 0);
 }

@@ -908,4 +908,5 @@ ngx_http_quotalane_exit_process(ngx_cycle_t *cycle)
     ngx_http_quotalane_redis_exit_process();
     ngx_http_quotalane_usage_exit_process();
     ngx_http_quotalane_select_exit_process();
+    ngx_http_quotalane_credential_exit_process();
 }

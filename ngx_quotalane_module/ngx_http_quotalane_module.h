@@ -2,8 +2,8 @@
  * QuotaLane gateway module: shared declarations.
  */
 
-#ifndef NGX_HTTP_QUOTALANE_MODULE_H
-#define NGX_HTTP_QUOTALANE_MODULE_H
+#ifndef _NGX_HTTP_QUOTALANE_MODULE_H_INCLUDED_
+#define _NGX_HTTP_QUOTALANE_MODULE_H_INCLUDED_
 
 #include <ngx_config.h>
 #include <ngx_core.h>
@@ -17,6 +17,7 @@
 #include "ql_usage.h"
 #include "ngx_http_quotalane_cache.h"
 #include "ngx_http_quotalane_redis.h"
+#include "ngx_http_quotalane_scripts.h"
 
 
 #define NGX_HTTP_QUOTALANE_REDIS_FAIL_CLOSED  0
@@ -217,7 +218,7 @@ ngx_int_t ngx_http_quotalane_route_args(ngx_http_request_t *r,
 ngx_int_t ngx_http_quotalane_body_model(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 
-/* select: account pick and credential */
+/* select: the account pick (select.lua) */
 ngx_int_t ngx_http_quotalane_select(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx,
     ngx_http_quotalane_redis_handler_pt handler);
@@ -225,9 +226,16 @@ ngx_int_t ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, redisReply *reply);
 ngx_int_t ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
-ngx_int_t ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx);
 void ngx_http_quotalane_select_exit_process(void);
+
+/* credential: the picked account's secret, decrypted and cached */
+ngx_str_t *ngx_http_quotalane_credential(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+void ngx_http_quotalane_credential_exit_process(void);
+
+/* upstream: the request as the account's vendor gets it, the balancer */
+ngx_int_t ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 
 /* lease: renewal while the request runs, release when it ends */
 ngx_int_t ngx_http_quotalane_lease_start(ngx_http_request_t *r,
@@ -285,9 +293,5 @@ char *ngx_http_quotalane_upstream(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 extern ngx_module_t  ngx_http_quotalane_module;
-extern ngx_str_t     ngx_http_quotalane_key_lua;
-extern ngx_str_t     ngx_http_quotalane_select_lua;
-extern ngx_str_t     ngx_http_quotalane_feedback_lua;
-extern ngx_str_t     ngx_http_quotalane_usage_lua;
 
-#endif /* NGX_HTTP_QUOTALANE_MODULE_H */
+#endif /* _NGX_HTTP_QUOTALANE_MODULE_H_INCLUDED_ */

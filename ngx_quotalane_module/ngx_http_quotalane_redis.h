@@ -3,8 +3,8 @@
  * connection per worker; hiredis only parses replies.
  */
 
-#ifndef NGX_HTTP_QUOTALANE_REDIS_H
-#define NGX_HTTP_QUOTALANE_REDIS_H
+#ifndef _NGX_HTTP_QUOTALANE_REDIS_H_INCLUDED_
+#define _NGX_HTTP_QUOTALANE_REDIS_H_INCLUDED_
 
 #include <ngx_config.h>
 #include <ngx_core.h>
@@ -84,4 +84,4 @@ void ngx_http_quotalane_redis_durable(ngx_http_quotalane_redis_op_t *op);
 /* Whether the connection is up (for serve-from-cache decisions). */
 ngx_uint_t ngx_http_quotalane_redis_available(void);
 
-#endif /* NGX_HTTP_QUOTALANE_REDIS_H */
+#endif /* _NGX_HTTP_QUOTALANE_REDIS_H_INCLUDED_ */

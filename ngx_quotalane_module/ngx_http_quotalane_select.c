@@ -1,7 +1,9 @@
 /*
- * Account selection: one EVALSHA of the select script, then the picked
- * account's credential is decrypted (cached per worker by account id and
- * credential version) and the upstream request is prepared.
+ * Account selection: one EVALSHA of select.lua, its arguments and its
+ * reply by the names of ngx_http_quotalane_scripts.h, and the last pick
+ * per binding kept for `quotalane_redis_fail cache`.  The credential is
+ * opened in ngx_http_quotalane_credential.c, the upstream request shaped
+ * in ngx_http_quotalane_upstream.c.
  */
 
 #include <ngx_config.h>
@@ -11,71 +13,51 @@
 #include "ngx_http_quotalane_module.h"
 
 
-#define NGX_HTTP_QUOTALANE_CRED_CACHE_MAX  4096
-#define NGX_HTTP_QUOTALANE_OAUTH_BETA      "oauth-2025-04-20"
-
-
-/* Decrypted credentials, per worker: never in shared memory or logs. */
-typedef struct {
-    ngx_str_node_t             sn;       /* "id:version" */
-    ngx_str_t                  secret;
-} ngx_http_quotalane_cred_t;
-
-
-/* The select script's fields of the picked account, in reply order. */
-#define NGX_HTTP_QUOTALANE_PICK_FIELDS  10
-
+/* The picked account's reply fields (STATUS unused), per binding. */
 typedef struct {
     ngx_str_node_t             sn;       /* binding */
-    ngx_str_t                  fields[NGX_HTTP_QUOTALANE_PICK_FIELDS];
+    ngx_str_t                  fields[NGX_HTTP_QUOTALANE_SELECT_NREPLY];
 } ngx_http_quotalane_pick_t;
 
-
-static ngx_rbtree_t       ngx_http_quotalane_creds;
-static ngx_rbtree_node_t  ngx_http_quotalane_creds_sentinel;
-static ngx_uint_t         ngx_http_quotalane_ncreds;
 
 static ngx_rbtree_t       ngx_http_quotalane_picks;
 static ngx_rbtree_node_t  ngx_http_quotalane_picks_sentinel;
 
 
-#define NGX_HTTP_QUOTALANE_SELECT_KEYS  3
-#define NGX_HTTP_QUOTALANE_SELECT_ARGS  27
-
-
+/* KEYS then ARGV, each slot set by its name */
 typedef struct {
-    const char                *argv[NGX_HTTP_QUOTALANE_SELECT_ARGS];
-    size_t                     argvlen[NGX_HTTP_QUOTALANE_SELECT_ARGS];
-    int                        n;
+    const char                *argv[NGX_HTTP_QUOTALANE_SELECT_NARGS];
+    size_t                     argvlen[NGX_HTTP_QUOTALANE_SELECT_NARGS];
 } ngx_http_quotalane_args_t;
 
 
 static void
-ngx_http_quotalane_arg(ngx_http_quotalane_args_t *a, u_char *p, size_t len)
+ngx_http_quotalane_arg(ngx_http_quotalane_args_t *a, ngx_uint_t i,
+    u_char *p, size_t len)
 {
-    a->argv[a->n] = (const char *) p;
-    a->argvlen[a->n] = len;
-    a->n++;
+    a->argv[i] = p ? (const char *) p : "";
+    a->argvlen[i] = len;
 }
 
 
 /* A decimal field of the key record, "0" (no limit, no binding) if unset. */
 static void
-ngx_http_quotalane_arg_num(ngx_http_quotalane_args_t *a, ngx_str_t *s)
+ngx_http_quotalane_arg_num(ngx_http_quotalane_args_t *a, ngx_uint_t i,
+    ngx_str_t *s)
 {
     if (s->len == 0) {
-        ngx_http_quotalane_arg(a, (u_char *) "0", 1);
+        ngx_http_quotalane_arg(a, i, (u_char *) "0", 1);
         return;
     }
 
-    ngx_http_quotalane_arg(a, s->data, s->len);
+    ngx_http_quotalane_arg(a, i, s->data, s->len);
 }
 
 
-/* Formats into pool memory and adds the result as an argument. */
+/* Formats into pool memory and sets the result as argument i. */
 static ngx_int_t
-ngx_http_quotalane_arg_fmt(ngx_http_quotalane_args_t *a, ngx_pool_t *pool,
-    const char *fmt, ...)
+ngx_http_quotalane_arg_fmt(ngx_http_quotalane_args_t *a, ngx_uint_t i,
+    ngx_pool_t *pool, const char *fmt, ...)
 {
     u_char   *p, *last;
     va_list   args;
@@ -89,10 +71,20 @@ ngx_http_quotalane_arg_fmt(ngx_http_quotalane_args_t *a, ngx_pool_t *pool,
     last = ngx_vslprintf(p, p + NGX_INT64_LEN + 8, fmt, args);
     va_end(args);
 
-    ngx_http_quotalane_arg(a, p, last - p);
+    ngx_http_quotalane_arg(a, i, p, last - p);
 
     return NGX_OK;
 }
+
+
+/* slots by the names select.lua reads them by: KEY_POOL, ARG_NOW, ... */
+#define ngx_http_quotalane_set(a, name, p, len)                               \
+    ngx_http_quotalane_arg(a, NGX_HTTP_QUOTALANE_SELECT_##name, p, len)
+#define ngx_http_quotalane_set_num(a, name, s)                                \
+    ngx_http_quotalane_arg_num(a, NGX_HTTP_QUOTALANE_SELECT_##name, s)
+#define ngx_http_quotalane_set_fmt(a, name, pool, ...)                        \
+    ngx_http_quotalane_arg_fmt(a, NGX_HTTP_QUOTALANE_SELECT_##name, pool,     \
+                               __VA_ARGS__)
 
 
 ngx_msec_t
@@ -127,6 +119,7 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
     u_char                          *p, *pool_key, *key_key, *synced;
     size_t                           name_len;
     time_t                           day, week;
+    ngx_uint_t                       i;
     ngx_time_t                      *tp;
     ngx_msec_int_t                   now;
     ngx_http_quotalane_key_t        *key = &ctx->key;
@@ -164,67 +157,67 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     ngx_http_quotalane_periods(key, tp->sec, &day, &week);
 
-    a.n = 0;
+    ngx_memzero(&a, sizeof(ngx_http_quotalane_args_t));
 
-    /* KEYS, then ARGV in select.lua's order */
-    ngx_http_quotalane_arg(&a, pool_key, key_key - pool_key);
-    ngx_http_quotalane_arg(&a, key_key, synced - key_key);
-    ngx_http_quotalane_arg(&a, synced, p - synced);
-    ngx_http_quotalane_arg(&a, qmcf->prefix.data, qmcf->prefix.len);
-    ngx_http_quotalane_arg(&a, (u_char *) ctx->platform->name, name_len);
-    ngx_http_quotalane_arg_num(&a, &key->account_id);
-    ngx_http_quotalane_arg_num(&a, &key->group_id);
+    ngx_http_quotalane_set(&a, KEY_POOL, pool_key, key_key - pool_key);
+    ngx_http_quotalane_set(&a, KEY_KEY, key_key, synced - key_key);
+    ngx_http_quotalane_set(&a, KEY_SYNCED, synced, p - synced);
 
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%M", now) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    ngx_http_quotalane_set(&a, ARG_PREFIX, qmcf->prefix.data,
+                           qmcf->prefix.len);
+    ngx_http_quotalane_set(&a, ARG_PLATFORM, (u_char *) ctx->platform->name,
+                           name_len);
+    ngx_http_quotalane_set_num(&a, ARG_BOUND_ACCOUNT, &key->account_id);
+    ngx_http_quotalane_set_num(&a, ARG_BOUND_GROUP, &key->group_id);
+    ngx_http_quotalane_set(&a, ARG_REQUEST_ID, ctx->request_id,
+                           sizeof(ctx->request_id));
+    ngx_http_quotalane_set(&a, ARG_KEY_ID, key->id.data, key->id.len);
+    ngx_http_quotalane_set(&a, ARG_SESSION, ctx->session,
+                           ctx->has_session ? sizeof(ctx->session) : 0);
+    ngx_http_quotalane_set(&a, ARG_EXCLUDED, ctx->excluded.data,
+                           ctx->excluded.len);
+    ngx_http_quotalane_set_num(&a, ARG_RATE_WINDOW, &key->rate_window);
+    ngx_http_quotalane_set_num(&a, ARG_RATE_REQUESTS, &key->rate_requests);
+    ngx_http_quotalane_set_num(&a, ARG_RATE_TOKENS, &key->rate_tokens);
+    ngx_http_quotalane_set_num(&a, ARG_RATE_COST, &key->rate_cost);
+    ngx_http_quotalane_set_num(&a, ARG_DAILY_LIMIT, &key->daily_cost_limit);
+    ngx_http_quotalane_set_num(&a, ARG_WEEKLY_LIMIT, &key->weekly_cost_limit);
+    ngx_http_quotalane_set_num(&a, ARG_TOTAL_LIMIT, &key->total_cost_limit);
+    ngx_http_quotalane_set_num(&a, ARG_QUOTA_LIMIT, &key->quota_limit);
+    ngx_http_quotalane_set_num(&a, ARG_QUOTA_BUCKET, &key->quota_bucket);
+    ngx_http_quotalane_set_num(&a, ARG_USER_ID, &key->user_id);
 
-    ngx_http_quotalane_arg(&a, ctx->request_id, sizeof(ctx->request_id));
-    ngx_http_quotalane_arg(&a, key->id.data, key->id.len);
-
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%i", key->concurrency_limit)
+    if (ngx_http_quotalane_set_fmt(&a, ARG_NOW, r->pool, "%M", now)
         != NGX_OK
-        || ngx_http_quotalane_arg_fmt(&a, r->pool, "%M", qmcf->lease_time)
+        || ngx_http_quotalane_set_fmt(&a, ARG_KEY_CONC_LIMIT, r->pool, "%i",
+                                      key->concurrency_limit)
+           != NGX_OK
+        || ngx_http_quotalane_set_fmt(&a, ARG_LEASE_MS, r->pool, "%M",
+                                      qmcf->lease_time)
+           != NGX_OK
+        || ngx_http_quotalane_set_fmt(&a, ARG_SESSION_TTL, r->pool, "%T",
+                                      qmcf->session_ttl)
+           != NGX_OK
+        || ngx_http_quotalane_set_fmt(&a, ARG_DAY, r->pool, "%T", day)
+           != NGX_OK
+        || ngx_http_quotalane_set_fmt(&a, ARG_WEEK, r->pool, "%T", week)
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    ngx_http_quotalane_arg(&a, ctx->session,
-                           ctx->has_session ? sizeof(ctx->session) : 0);
-
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", qmcf->session_ttl)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
+    /* a name added to the contract but not set here */
+    for (i = 0; i < NGX_HTTP_QUOTALANE_SELECT_NARGS; i++) {
+        if (a.argv[i] == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "quotalane: select argument %ui is not set", i);
+            return NGX_ERROR;
+        }
     }
-
-    ngx_http_quotalane_arg(&a, ctx->excluded.data, ctx->excluded.len);
-    ngx_http_quotalane_arg_num(&a, &key->rate_window);
-    ngx_http_quotalane_arg_num(&a, &key->rate_requests);
-    ngx_http_quotalane_arg_num(&a, &key->rate_tokens);
-    ngx_http_quotalane_arg_num(&a, &key->rate_cost);
-    ngx_http_quotalane_arg_num(&a, &key->daily_cost_limit);
-
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", day) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_http_quotalane_arg_num(&a, &key->weekly_cost_limit);
-
-    if (ngx_http_quotalane_arg_fmt(&a, r->pool, "%T", week) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_http_quotalane_arg_num(&a, &key->total_cost_limit);
-    ngx_http_quotalane_arg_num(&a, &key->quota_limit);
-    ngx_http_quotalane_arg_num(&a, &key->quota_bucket);
-    ngx_http_quotalane_arg_num(&a, &key->user_id);
 
     ctx->op = ngx_http_quotalane_redis_eval(qmcf->select_script,
-                                            NGX_HTTP_QUOTALANE_SELECT_KEYS, a.n,
+                                            NGX_HTTP_QUOTALANE_SELECT_NKEYS,
+                                            NGX_HTTP_QUOTALANE_SELECT_NARGS,
                                             a.argv, a.argvlen, handler, ctx);
 
     return ctx->op ? NGX_OK : NGX_DECLINED;
@@ -251,11 +244,11 @@ ngx_http_quotalane_reply_str(ngx_pool_t *pool, redisReply *e, ngx_str_t *s)
 }
 
 
-static void
-ngx_http_quotalane_free_tree(ngx_rbtree_t *tree, ngx_uint_t secrets)
+void
+ngx_http_quotalane_select_exit_process(void)
 {
-    ngx_rbtree_node_t          *node;
-    ngx_http_quotalane_cred_t  *cred;
+    ngx_rbtree_t       *tree = &ngx_http_quotalane_picks;
+    ngx_rbtree_node_t  *node;
 
     if (tree->root == NULL) {
         return;
@@ -264,60 +257,54 @@ ngx_http_quotalane_free_tree(ngx_rbtree_t *tree, ngx_uint_t secrets)
     while (tree->root != tree->sentinel) {
         node = ngx_rbtree_min(tree->root, tree->sentinel);
         ngx_rbtree_delete(tree, node);
-
-        if (secrets) {
-            cred = (ngx_http_quotalane_cred_t *) node;
-            ql_wipe(cred->secret.data, cred->secret.len);
-        }
-
         ngx_free(node);
     }
 }
 
 
-/* Worker exit: decrypted credentials are wiped, not left to the OS. */
-void
-ngx_http_quotalane_select_exit_process(void)
-{
-    ngx_http_quotalane_free_tree(&ngx_http_quotalane_creds, 1);
-    ngx_http_quotalane_free_tree(&ngx_http_quotalane_picks, 0);
-    ngx_http_quotalane_ncreds = 0;
-}
+/* reply fields by the names select.lua sets them by: REPLY_ID, ... */
+#define ngx_http_quotalane_field(f, name)                                     \
+    (f)[NGX_HTTP_QUOTALANE_SELECT_##name]
 
 
-/* Fills ctx->account from the picked account's record fields. */
+/* Fills ctx->account from the picked account's reply fields. */
 static ngx_int_t
 ngx_http_quotalane_select_account(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_str_t *f)
 {
+    ngx_str_t                     *addr, *auth, *degraded;
     ngx_http_quotalane_account_t  *a = &ctx->account;
 
-    a->id = f[0];
-    a->type = f[1];
-    a->scheme = f[2];
-    a->host = f[3];
-    a->path_prefix = f[5];
-    a->auth = (f[6].len == 6 && ngx_strncmp(f[6].data, "bearer", 6) == 0)
+    addr = &ngx_http_quotalane_field(f, REPLY_ADDR);
+    auth = &ngx_http_quotalane_field(f, REPLY_AUTH);
+    degraded = &ngx_http_quotalane_field(f, REPLY_DEGRADED);
+
+    a->id = ngx_http_quotalane_field(f, REPLY_ID);
+    a->type = ngx_http_quotalane_field(f, REPLY_TYPE);
+    a->scheme = ngx_http_quotalane_field(f, REPLY_SCHEME);
+    a->host = ngx_http_quotalane_field(f, REPLY_HOST);
+    a->path_prefix = ngx_http_quotalane_field(f, REPLY_PATH_PREFIX);
+    a->auth = (auth->len == 6 && ngx_strncmp(auth->data, "bearer", 6) == 0)
               ? NGX_HTTP_QUOTALANE_AUTH_BEARER
               : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
-    a->envelope = f[7];
-    a->cred_version = f[8];
-    a->degraded = (f[9].len == 1 && f[9].data[0] == '1');
+    a->envelope = ngx_http_quotalane_field(f, REPLY_CRED);
+    a->cred_version = ngx_http_quotalane_field(f, REPLY_CRED_VERSION);
+    a->degraded = (degraded->len == 1 && degraded->data[0] == '1');
 
-    if (a->id.len == 0 || a->host.len == 0 || f[4].len == 0
+    if (a->id.len == 0 || a->host.len == 0 || addr->len == 0
         || a->envelope.len == 0
-        || ngx_parse_addr_port(r->pool, &a->addr, f[4].data, f[4].len)
+        || ngx_parse_addr_port(r->pool, &a->addr, addr->data, addr->len)
            != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "quotalane: account \"%V\" has an incomplete or bad "
-                      "record (address \"%V\")", &a->id, &f[4]);
+                      "record (address \"%V\")", &a->id, addr);
         ctx->error_kind = QL_ERR_API;
         ctx->error_message = "The picked upstream account is misconfigured.";
         return NGX_DECLINED;
     }
 
-    a->addr.name = f[4];
+    a->addr.name = *addr;
 
     return NGX_OK;
 }
@@ -374,7 +361,7 @@ ngx_http_quotalane_remember_pick(ngx_http_request_t *r,
     }
 
     size = sizeof(ngx_http_quotalane_pick_t) + name.len;
-    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
+    for (i = 0; i < NGX_HTTP_QUOTALANE_SELECT_NREPLY; i++) {
         size += f[i].len;
     }
 
@@ -385,7 +372,7 @@ ngx_http_quotalane_remember_pick(ngx_http_request_t *r,
 
     p = (u_char *) pick + sizeof(ngx_http_quotalane_pick_t);
 
-    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
+    for (i = 0; i < NGX_HTTP_QUOTALANE_SELECT_NREPLY; i++) {
         pick->fields[i].data = p;
         pick->fields[i].len = f[i].len;
         p = ngx_cpymem(p, f[i].data, f[i].len);
@@ -476,10 +463,10 @@ ngx_int_t
 ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, redisReply *reply)
 {
-    ngx_str_t                        f[NGX_HTTP_QUOTALANE_PICK_FIELDS];
+    ngx_str_t                        f[NGX_HTTP_QUOTALANE_SELECT_NREPLY];
     ngx_int_t                        rc;
     ngx_uint_t                       i;
-    redisReply                      *status;
+    redisReply                      *status, *what, *retry;
     ngx_http_quotalane_main_conf_t  *qmcf;
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
@@ -491,13 +478,15 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_STRING)
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements <= NGX_HTTP_QUOTALANE_SELECT_REPLY_STATUS
+        || reply->element[NGX_HTTP_QUOTALANE_SELECT_REPLY_STATUS]->type
+           != REDIS_REPLY_STRING)
     {
         return NGX_ERROR;
     }
 
-    status = reply->element[0];
+    status = reply->element[NGX_HTTP_QUOTALANE_SELECT_REPLY_STATUS];
 
     if (status->len == 4 && ngx_strncmp(status->str, "none", 4) == 0) {
         ctx->error_kind = QL_ERR_UNAVAILABLE;
@@ -530,36 +519,39 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    what = (reply->elements > NGX_HTTP_QUOTALANE_SELECT_LIMIT_WHAT)
+           ? reply->element[NGX_HTTP_QUOTALANE_SELECT_LIMIT_WHAT] : NULL;
+
     if (status->len == 7 && ngx_strncmp(status->str, "limited", 7) == 0
-        && reply->elements == 3
-        && reply->element[2]->type == REDIS_REPLY_INTEGER)
+        && reply->elements == NGX_HTTP_QUOTALANE_SELECT_NLIMIT)
     {
-        ctx->error_kind = QL_ERR_RATE_LIMIT;
-        ctx->error_message = ngx_http_quotalane_limit_message(
-                                 reply->element[1]);
-        ctx->retry_after = (ngx_uint_t) ngx_max(reply->element[2]->integer,
-                                                1);
-        return NGX_OK;
+        retry = reply->element[NGX_HTTP_QUOTALANE_SELECT_LIMIT_RETRY_AFTER];
+
+        if (retry->type == REDIS_REPLY_INTEGER) {
+            ctx->error_kind = QL_ERR_RATE_LIMIT;
+            ctx->error_message = ngx_http_quotalane_limit_message(what);
+            ctx->retry_after = (ngx_uint_t) ngx_max(retry->integer, 1);
+            return NGX_OK;
+        }
     }
 
+    /* a cost limit has no retry time: the reply ends before it */
     if (status->len == 5 && ngx_strncmp(status->str, "quota", 5) == 0
-        && reply->elements == 2)
+        && reply->elements == NGX_HTTP_QUOTALANE_SELECT_LIMIT_RETRY_AFTER)
     {
         ctx->error_kind = QL_ERR_BILLING;
-        ctx->error_message = ngx_http_quotalane_limit_message(
-                                 reply->element[1]);
+        ctx->error_message = ngx_http_quotalane_limit_message(what);
         return NGX_OK;
     }
 
     if (status->len != 2 || ngx_strncmp(status->str, "ok", 2) != 0
-        || reply->elements != 1 + NGX_HTTP_QUOTALANE_PICK_FIELDS)
+        || reply->elements != NGX_HTTP_QUOTALANE_SELECT_NREPLY)
     {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < NGX_HTTP_QUOTALANE_PICK_FIELDS; i++) {
-        if (ngx_http_quotalane_reply_str(r->pool, reply->element[i + 1],
-                                         &f[i])
+    for (i = 0; i < NGX_HTTP_QUOTALANE_SELECT_NREPLY; i++) {
+        if (ngx_http_quotalane_reply_str(r->pool, reply->element[i], &f[i])
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -567,7 +559,7 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     }
 
     /* the slots are ours from here on, whatever happens next */
-    ctx->account.id = f[0];
+    ctx->account.id = ngx_http_quotalane_field(f, REPLY_ID);
     if (ctx->account.id.len == 0
         || ngx_http_quotalane_lease_start(r, ctx) != NGX_OK)
     {
@@ -581,271 +573,4 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
     }
 
     return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
-}
-
-
-static ngx_str_t *
-ngx_http_quotalane_credential(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx)
-{
-    ngx_str_t  *envelope = &ctx->account.envelope;
-    ngx_str_t  *version = &ctx->account.cred_version;
-
-    u_char                          *p;
-    size_t                           len;
-    uint32_t                         hash;
-    ngx_str_t                        name;
-    ngx_http_quotalane_cred_t       *cred;
-    ngx_http_quotalane_main_conf_t  *qmcf;
-
-    if (ngx_http_quotalane_creds.root == NULL) {
-        ngx_rbtree_init(&ngx_http_quotalane_creds,
-                        &ngx_http_quotalane_creds_sentinel,
-                        ngx_str_rbtree_insert_value);
-    }
-
-    name.len = ctx->account.id.len + 1 + version->len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
-        return NULL;
-    }
-
-    p = ngx_cpymem(name.data, ctx->account.id.data, ctx->account.id.len);
-    *p++ = ':';
-    ngx_memcpy(p, version->data, version->len);
-
-    hash = ngx_crc32_short(name.data, name.len);
-
-    cred = (ngx_http_quotalane_cred_t *)
-               ngx_str_rbtree_lookup(&ngx_http_quotalane_creds, &name, hash);
-    if (cred) {
-        return &cred->secret;
-    }
-
-    if (envelope->len < QL_ENVELOPE_OVERHEAD) {
-        return NULL;
-    }
-
-    qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
-
-    len = envelope->len - QL_ENVELOPE_OVERHEAD;
-
-    cred = ngx_alloc(sizeof(ngx_http_quotalane_cred_t) + name.len + len,
-                     r->connection->log);
-    if (cred == NULL) {
-        return NULL;
-    }
-
-    cred->secret.data = (u_char *) cred + sizeof(ngx_http_quotalane_cred_t);
-    cred->sn.str.data = cred->secret.data + len;
-
-    if (ql_envelope_open(qmcf->master_key, ctx->account.id.data,
-                         ctx->account.id.len, envelope->data, envelope->len,
-                         cred->secret.data, &cred->secret.len)
-        != 0)
-    {
-        ngx_free(cred);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "quotalane: credential of account \"%V\" does not "
-                      "decrypt under the configured master key",
-                      &ctx->account.id);
-        return NULL;
-    }
-
-    /* bounded: past the cap, decrypt on every request instead */
-    if (ngx_http_quotalane_ncreds >= NGX_HTTP_QUOTALANE_CRED_CACHE_MAX) {
-        p = ngx_pnalloc(r->pool, cred->secret.len);
-        if (p == NULL) {
-            ql_wipe(cred->secret.data, cred->secret.len);
-            ngx_free(cred);
-            return NULL;
-        }
-
-        ngx_memcpy(p, cred->secret.data, cred->secret.len);
-        ctx->account.credential.data = p;
-        ctx->account.credential.len = cred->secret.len;
-        ql_wipe(cred->secret.data, cred->secret.len);
-        ngx_free(cred);
-        return &ctx->account.credential;
-    }
-
-    ngx_memcpy(cred->sn.str.data, name.data, name.len);
-    cred->sn.str.len = name.len;
-    cred->sn.node.key = hash;
-    ngx_rbtree_insert(&ngx_http_quotalane_creds, &cred->sn.node);
-    ngx_http_quotalane_ncreds++;
-
-    return &cred->secret;
-}
-
-
-/*
- * /api/v1/messages and /claude/v1/messages go upstream as /v1/messages,
- * with only the query parameters the vendor takes.
- */
-static ngx_int_t
-ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx)
-{
-    u_char     *p;
-    size_t      escape;
-    ngx_str_t   path, args;
-    ngx_str_t  *prefix = &ctx->account.path_prefix;
-
-    ngx_http_quotalane_route_path(r, &path);
-
-    if (ngx_http_quotalane_route_args(r, ctx, &args) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    escape = 2 * ngx_escape_uri(NULL, path.data, path.len, NGX_ESCAPE_URI);
-
-    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + path.len
-                                                  + escape + 1 + args.len);
-    if (ctx->upstream_uri.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
-
-    if (escape) {
-        p = (u_char *) ngx_escape_uri(p, path.data, path.len,
-                                      NGX_ESCAPE_URI);
-
-    } else {
-        p = ngx_cpymem(p, path.data, path.len);
-    }
-
-    if (args.len) {
-        *p++ = '?';
-        p = ngx_cpymem(p, args.data, args.len);
-    }
-
-    ctx->upstream_uri.len = p - ctx->upstream_uri.data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The client's anthropic-beta values, joined; OAuth accounts also need
- * the oauth beta, added once.
- */
-static ngx_int_t
-ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx)
-{
-    u_char           *p;
-    size_t            len;
-    ngx_uint_t        i, need_oauth;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    need_oauth = (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER);
-    len = need_oauth ? sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) : 0;
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == 14
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
-                                   14) == 0)
-            {
-                len += h[i].value.len + 1;
-            }
-        }
-    }
-
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->upstream_anthropic_beta.data = p;
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len != 14
-                || ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
-                                   14) != 0
-                || h[i].value.len == 0)
-            {
-                continue;
-            }
-
-            if (p != ctx->upstream_anthropic_beta.data) {
-                *p++ = ',';
-            }
-
-            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
-
-            if (ngx_strlcasestrn(h[i].value.data,
-                                 h[i].value.data + h[i].value.len,
-                                 (u_char *) NGX_HTTP_QUOTALANE_OAUTH_BETA,
-                                 sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 2))
-            {
-                need_oauth = 0;
-            }
-        }
-    }
-
-    if (need_oauth) {
-        if (p != ctx->upstream_anthropic_beta.data) {
-            *p++ = ',';
-        }
-
-        p = ngx_cpymem(p, NGX_HTTP_QUOTALANE_OAUTH_BETA,
-                       sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 1);
-    }
-
-    ctx->upstream_anthropic_beta.len = p - ctx->upstream_anthropic_beta.data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_quotalane_select_prepare(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx)
-{
-    u_char     *p;
-    ngx_str_t  *secret;
-
-    secret = ngx_http_quotalane_credential(r, ctx);
-    if (secret == NULL) {
-        ctx->error_kind = QL_ERR_API;
-        ctx->error_message = "The picked upstream account's credential "
-                             "cannot be used.";
-        return NGX_DECLINED;
-    }
-
-    ctx->account.credential = *secret;
-
-    if (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER) {
-        p = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + secret->len);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->upstream_authorization.data = p;
-        p = ngx_cpymem(p, "Bearer ", sizeof("Bearer ") - 1);
-        p = ngx_cpymem(p, secret->data, secret->len);
-        ctx->upstream_authorization.len = p - ctx->upstream_authorization.data;
-
-    } else {
-        ctx->upstream_x_api_key = *secret;
-    }
-
-    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
-        || ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
 }

@@ -1,4 +1,7 @@
 /*
+ * The upstream side of a request: what the picked account's vendor is
+ * sent (URI, Authorization or x-api-key, anthropic-beta; Host is the
+ * account's host), as values nginx.conf's proxy_set_header uses, and
  * `quotalane_upstream` in an upstream{} block: a balancer that connects to
  * the address of the account the scheduler picked for this request.  Put
  * `keepalive` after it to reuse upstream connections across requests.
@@ -9,6 +12,9 @@
 #include <ngx_http.h>
 
 #include "ngx_http_quotalane_module.h"
+
+
+#define NGX_HTTP_QUOTALANE_OAUTH_BETA      "oauth-2025-04-20"
 
 
 static ngx_int_t ngx_http_quotalane_upstream_init(ngx_conf_t *cf,
@@ -25,6 +31,184 @@ static ngx_int_t ngx_http_quotalane_upstream_set_session(
 static void ngx_http_quotalane_upstream_save_session(
     ngx_peer_connection_t *pc, void *data);
 #endif
+
+
+/*
+ * /api/v1/messages and /claude/v1/messages go upstream as /v1/messages,
+ * with only the query parameters the vendor takes.
+ */
+static ngx_int_t
+ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char     *p;
+    size_t      escape;
+    ngx_str_t   path, args;
+    ngx_str_t  *prefix = &ctx->account.path_prefix;
+
+    ngx_http_quotalane_route_path(r, &path);
+
+    if (ngx_http_quotalane_route_args(r, ctx, &args) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    escape = 2 * ngx_escape_uri(NULL, path.data, path.len, NGX_ESCAPE_URI);
+
+    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + path.len
+                                                  + escape + 1 + args.len);
+    if (ctx->upstream_uri.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
+
+    if (escape) {
+        p = (u_char *) ngx_escape_uri(p, path.data, path.len,
+                                      NGX_ESCAPE_URI);
+
+    } else {
+        p = ngx_cpymem(p, path.data, path.len);
+    }
+
+    if (args.len) {
+        *p++ = '?';
+        p = ngx_cpymem(p, args.data, args.len);
+    }
+
+    ctx->upstream_uri.len = p - ctx->upstream_uri.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's anthropic-beta values, joined; OAuth accounts also need
+ * the oauth beta, added once.
+ */
+static ngx_int_t
+ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i, need_oauth;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    need_oauth = (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER);
+    len = need_oauth ? sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) : 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == 14
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
+                                   14) == 0)
+            {
+                len += h[i].value.len + 1;
+            }
+        }
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->upstream_anthropic_beta.data = p;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len != 14
+                || ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
+                                   14) != 0
+                || h[i].value.len == 0)
+            {
+                continue;
+            }
+
+            if (p != ctx->upstream_anthropic_beta.data) {
+                *p++ = ',';
+            }
+
+            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+
+            if (ngx_strlcasestrn(h[i].value.data,
+                                 h[i].value.data + h[i].value.len,
+                                 (u_char *) NGX_HTTP_QUOTALANE_OAUTH_BETA,
+                                 sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 2))
+            {
+                need_oauth = 0;
+            }
+        }
+    }
+
+    if (need_oauth) {
+        if (p != ctx->upstream_anthropic_beta.data) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, NGX_HTTP_QUOTALANE_OAUTH_BETA,
+                       sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) - 1);
+    }
+
+    ctx->upstream_anthropic_beta.len = p - ctx->upstream_anthropic_beta.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * What goes upstream for the picked account: its credential as
+ * Authorization: Bearer (OAuth) or x-api-key, the vendor URI and the
+ * anthropic-beta header.  nginx.conf sends them with proxy_set_header
+ * ($quotalane_upstream_*); Host is the account's host.
+ */
+ngx_int_t
+ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t  *secret;
+
+    secret = ngx_http_quotalane_credential(r, ctx);
+    if (secret == NULL) {
+        ctx->error_kind = QL_ERR_API;
+        ctx->error_message = "The picked upstream account's credential "
+                             "cannot be used.";
+        return NGX_DECLINED;
+    }
+
+    ctx->account.credential = *secret;
+
+    if (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER) {
+        p = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + secret->len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->upstream_authorization.data = p;
+        p = ngx_cpymem(p, "Bearer ", sizeof("Bearer ") - 1);
+        p = ngx_cpymem(p, secret->data, secret->len);
+        ctx->upstream_authorization.len = p - ctx->upstream_authorization.data;
+
+    } else {
+        ctx->upstream_x_api_key = *secret;
+    }
+
+    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
+        || ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
 
 
 char *

@@ -19,9 +19,6 @@
 #define NGX_HTTP_QUOTALANE_PENDING_MAX    100000
 #define NGX_HTTP_QUOTALANE_RETRY_INTERVAL 1000
 
-/* the record's fields start here in usage.lua's arguments */
-#define NGX_HTTP_QUOTALANE_RECORD_ARG     13
-
 /*
  * A dump line must fit one error log line (NGX_MAX_ERROR_STR); a value is
  * dumped as at most this many characters, what admind keeps of a model
@@ -230,6 +227,42 @@ ngx_http_quotalane_usage_final(ngx_http_request_t *r,
 
 
 
+/* Sets argument i of usage.lua (a KEY_ or ARG_ position, or the record's). */
+static void
+ngx_http_quotalane_record_set(ngx_http_quotalane_record_t *rec, ngx_uint_t i,
+    u_char *value, size_t len)
+{
+    rec->argv[i] = value ? (const char *) value : "";
+    rec->argvlen[i] = value ? len : 0;
+}
+
+
+static void
+ngx_http_quotalane_record_set_num(ngx_http_quotalane_record_t *rec,
+    ngx_uint_t i, uint64_t n)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(rec->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        rec->failed = 1;
+        ngx_http_quotalane_record_set(rec, i, NULL, 0);
+        return;
+    }
+
+    ngx_http_quotalane_record_set(rec, i, p, ngx_sprintf(p, "%uL", n) - p);
+}
+
+
+/* slots by the names usage.lua reads them by: KEY_STREAM, ARG_NOW, ... */
+#define ngx_http_quotalane_set(rec, name, value, len)                         \
+    ngx_http_quotalane_record_set(rec, NGX_HTTP_QUOTALANE_USAGE_##name,       \
+                                  value, len)
+#define ngx_http_quotalane_set_num(rec, name, n)                              \
+    ngx_http_quotalane_record_set_num(rec, NGX_HTTP_QUOTALANE_USAGE_##name, n)
+
+
+/* Appends one field of the record (ARG_RECORD on). */
 static void
 ngx_http_quotalane_record_str(ngx_http_quotalane_record_t *rec,
     const char *field, u_char *value, size_t len)
@@ -239,15 +272,9 @@ ngx_http_quotalane_record_str(ngx_http_quotalane_record_t *rec,
         return;
     }
 
-    if (field) {
-        rec->argv[rec->n] = field;
-        rec->argvlen[rec->n] = ngx_strlen(field);
-        rec->n++;
-    }
-
-    rec->argv[rec->n] = value ? (const char *) value : "";
-    rec->argvlen[rec->n] = value ? len : 0;
-    rec->n++;
+    ngx_http_quotalane_record_set(rec, rec->n++, (u_char *) field,
+                                  ngx_strlen(field));
+    ngx_http_quotalane_record_set(rec, rec->n++, value, len);
 }
 
 
@@ -255,16 +282,14 @@ static void
 ngx_http_quotalane_record_num(ngx_http_quotalane_record_t *rec,
     const char *field, uint64_t n)
 {
-    u_char  *p;
-
-    p = ngx_pnalloc(rec->pool, NGX_INT64_LEN);
-    if (p == NULL) {
+    if (rec->n + 2 > NGX_HTTP_QUOTALANE_USAGE_ARGS) {
         rec->failed = 1;
         return;
     }
 
-    ngx_http_quotalane_record_str(rec, field, p,
-                                  ngx_sprintf(p, "%uL", n) - p);
+    ngx_http_quotalane_record_set(rec, rec->n++, (u_char *) field,
+                                  ngx_strlen(field));
+    ngx_http_quotalane_record_set_num(rec, rec->n++, n);
 }
 
 
@@ -313,38 +338,41 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
     ngx_memzero(&rec, sizeof(ngx_http_quotalane_record_t));
     rec.pool = r->pool;
 
-    /* KEYS[1], then usage.lua's ARGV */
-    ngx_http_quotalane_record_str(&rec, NULL, stream.data, stream.len);
-    ngx_http_quotalane_record_str(&rec, NULL, qmcf->prefix.data,
-                                  qmcf->prefix.len);
-    ngx_http_quotalane_record_str(&rec, NULL, ctx->key.id.data,
-                                  ctx->key.id.len);
-    ngx_http_quotalane_record_str(&rec, NULL, ctx->key.user_id.data,
-                                  ctx->key.user_id.len);
-    ngx_http_quotalane_record_str(&rec, NULL, ctx->account.id.data,
-                                  ctx->account.id.len);
-    ngx_http_quotalane_record_num(&rec, NULL, ctx->cost.micro);
-    ngx_http_quotalane_record_num(&rec, NULL, ctx->usage.total_tokens);
-    ngx_http_quotalane_record_num(&rec, NULL, day);
-    ngx_http_quotalane_record_num(&rec, NULL, week);
+    rec.n = NGX_HTTP_QUOTALANE_USAGE_ARG_RECORD;
+
+    ngx_http_quotalane_set(&rec, KEY_STREAM, stream.data, stream.len);
+    ngx_http_quotalane_set(&rec, ARG_PREFIX, qmcf->prefix.data,
+                           qmcf->prefix.len);
+    ngx_http_quotalane_set(&rec, ARG_KEY_ID, ctx->key.id.data,
+                           ctx->key.id.len);
+    ngx_http_quotalane_set(&rec, ARG_USER_ID, ctx->key.user_id.data,
+                           ctx->key.user_id.len);
+    ngx_http_quotalane_set(&rec, ARG_ACCOUNT_ID, ctx->account.id.data,
+                           ctx->account.id.len);
+    ngx_http_quotalane_set_num(&rec, ARG_COST, ctx->cost.micro);
+    ngx_http_quotalane_set_num(&rec, ARG_TOKENS, ctx->usage.total_tokens);
+    ngx_http_quotalane_set_num(&rec, ARG_DAY, day);
+    ngx_http_quotalane_set_num(&rec, ARG_WEEK, week);
 
     if (ctx->key.quota_bucket.len) {
-        ngx_http_quotalane_record_str(&rec, NULL, ctx->key.quota_bucket.data,
-                                      ctx->key.quota_bucket.len);
+        ngx_http_quotalane_set(&rec, ARG_QUOTA_BUCKET,
+                               ctx->key.quota_bucket.data,
+                               ctx->key.quota_bucket.len);
     } else {
-        ngx_http_quotalane_record_str(&rec, NULL, (u_char *) "0", 1);
+        ngx_http_quotalane_set(&rec, ARG_QUOTA_BUCKET, (u_char *) "0", 1);
     }
 
     if (ctx->key.rate_window.len) {
-        ngx_http_quotalane_record_str(&rec, NULL, ctx->key.rate_window.data,
-                                      ctx->key.rate_window.len);
+        ngx_http_quotalane_set(&rec, ARG_RATE_WINDOW,
+                               ctx->key.rate_window.data,
+                               ctx->key.rate_window.len);
     } else {
-        ngx_http_quotalane_record_str(&rec, NULL, (u_char *) "0", 1);
+        ngx_http_quotalane_set(&rec, ARG_RATE_WINDOW, (u_char *) "0", 1);
     }
 
-    ngx_http_quotalane_record_num(&rec, NULL, now);
-    ngx_http_quotalane_record_str(&rec, NULL, ctx->request_id,
-                                  sizeof(ctx->request_id));
+    ngx_http_quotalane_set_num(&rec, ARG_NOW, now);
+    ngx_http_quotalane_set(&rec, ARG_REQUEST_ID, ctx->request_id,
+                           sizeof(ctx->request_id));
 
     /* the record (proto/usage_record.md) */
     ngx_http_quotalane_record_str(&rec, "request_id", ctx->request_id,
@@ -518,7 +546,9 @@ ngx_http_quotalane_usage_eval(ngx_http_quotalane_pending_t *pr)
 {
     ngx_http_quotalane_redis_op_t  *op;
 
-    op = ngx_http_quotalane_redis_eval(pr->script, 1, pr->argc, pr->argv,
+    op = ngx_http_quotalane_redis_eval(pr->script,
+                                       NGX_HTTP_QUOTALANE_USAGE_NKEYS,
+                                       pr->argc, pr->argv,
                                        pr->argvlen,
                                        ngx_http_quotalane_usage_reply, pr);
     if (op == NULL) {
@@ -681,7 +711,7 @@ ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
     size_t   len;
 
     len = sizeof("{}");
-    for (i = NGX_HTTP_QUOTALANE_RECORD_ARG; i + 1 < pr->argc; i += 2) {
+    for (i = NGX_HTTP_QUOTALANE_USAGE_ARG_RECORD; i + 1 < pr->argc; i += 2) {
         len += sizeof("\"\":\"\",") - 1
                + ngx_http_quotalane_dump_str(NULL, (u_char *) pr->argv[i],
                                              pr->argvlen[i])
@@ -705,8 +735,8 @@ ngx_http_quotalane_usage_dump(ngx_http_quotalane_pending_t *pr)
     p = json;
     *p++ = '{';
 
-    for (i = NGX_HTTP_QUOTALANE_RECORD_ARG; i + 1 < pr->argc; i += 2) {
-        if (i > NGX_HTTP_QUOTALANE_RECORD_ARG) {
+    for (i = NGX_HTTP_QUOTALANE_USAGE_ARG_RECORD; i + 1 < pr->argc; i += 2) {
+        if (i > NGX_HTTP_QUOTALANE_USAGE_ARG_RECORD) {
             *p++ = ',';
         }
 

@@ -29,6 +29,7 @@ fi
 
 stamp_want=$(printf '%s\n' "$src" "${flags[*]}" "$cc_opt" \
     | cat - "$repo/config" "$repo"/ngx_quotalane_module/lua/*.lua \
+        "$repo/ngx_quotalane_module/ngx_http_quotalane_scripts.h" \
     | sha256sum | cut -c1-16)
 stamp_file=$build/.configure-stamp
 

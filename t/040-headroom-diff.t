@@ -14,11 +14,31 @@ my $repo = QL::Stack::repo();
 my $ref = "$repo/build/tools/headroom_ref";
 ok(-x $ref, 'C reference built') or BAIL_OUT('make tools first');
 
-open my $fh, '<', "$repo/ngx_quotalane_module/lua/select.lua" or die $!;
+# the script as the module runs it: its prologue names the KEYS and ARGV
+# positions (ngx_http_quotalane_scripts.h), and the call below uses them
+my $lua = "$repo/build/nginx/addon/quotalane/select.lua";
+open my $fh, '<', $lua or BAIL_OUT("$lua: $! (make module first)");
 my $script = do { local $/; <$fh> };
 close $fh;
+my %pos = $script =~ /^local ((?:KEY|ARG)_\w+) = (\d+)$/mg;
 my $sha = $stack->redis('SCRIPT', 'LOAD', $script);
 like($sha, qr/^[0-9a-f]{40}$/, 'select.lua loads');
+
+# KEYS and ARGV in the contract's order, from values given by name
+sub select_call {
+    my (%v) = @_;
+    my (@keys, @argv);
+    for my $name (keys %pos) {
+        die "select.lua wants $name, the test does not give it"
+            unless exists $v{$name};
+        my $list = $name =~ /^KEY_/ ? \@keys : \@argv;
+        $list->[$pos{$name} - 1] = $v{$name};
+    }
+    for my $name (keys %v) {
+        die "$name is not in select.lua's contract" unless $pos{$name};
+    }
+    return ('EVALSHA', $sha, scalar @keys, @keys, @argv);
+}
 
 my $seed = $ENV{QL_SEED} // time;
 srand($seed);
@@ -81,12 +101,20 @@ for my $round (1 .. $rounds) {
         $stack->redis('SET', "${prefix}atpm:$a->{id}:$minute", $a->{tpm});
     }
 
-    my $reply = $stack->redis('EVALSHA', $sha, 3,
-        "${prefix}accounts:claude", "${prefix}key:k1", "${prefix}synced",
-        $prefix, 'claude', 0, 0, $now,
-        "req$round", 1, 0, 60000, '', 3600, '', 0, 0, 0, 0, 0, 1, 0, 1, 0,
-        0, 0, 1);
-    my $lua = $reply->[0] eq 'ok' ? $reply->[1] : 0;
+    my $reply = $stack->redis(select_call(
+        KEY_POOL => "${prefix}accounts:claude",
+        KEY_KEY => "${prefix}key:k1",
+        KEY_SYNCED => "${prefix}synced",
+        ARG_PREFIX => $prefix, ARG_PLATFORM => 'claude',
+        ARG_BOUND_ACCOUNT => 0, ARG_BOUND_GROUP => 0, ARG_NOW => $now,
+        ARG_REQUEST_ID => "req$round", ARG_KEY_ID => 1,
+        ARG_KEY_CONC_LIMIT => 0, ARG_LEASE_MS => 60000, ARG_SESSION => '',
+        ARG_SESSION_TTL => 3600, ARG_EXCLUDED => '',
+        ARG_RATE_WINDOW => 0, ARG_RATE_REQUESTS => 0, ARG_RATE_TOKENS => 0,
+        ARG_RATE_COST => 0, ARG_DAILY_LIMIT => 0, ARG_DAY => 1,
+        ARG_WEEKLY_LIMIT => 0, ARG_WEEK => 1, ARG_TOTAL_LIMIT => 0,
+        ARG_QUOTA_LIMIT => 0, ARG_QUOTA_BUCKET => 0, ARG_USER_ID => 1));
+    my $picked = $reply->[0] eq 'ok' ? $reply->[1] : 0;
 
     my $pid = open2(my $out, my $in, $ref);
     print $in "$now\n";
@@ -100,10 +128,10 @@ for my $round (1 .. $rounds) {
     chomp $c;
 
     $nonempty++ if $c;
-    if ($c eq $lua) {
+    if ($c eq $picked) {
         $agree++;
     } else {
-        diag("round $round: lua picked $lua, C picked $c");
+        diag("round $round: lua picked $picked, C picked $c");
         diag(explain(\@accounts));
     }
 }

@@ -2,46 +2,66 @@
 -- the key's limits, then the Headroom pick (ql/ql_headroom.h is its C
 -- reference), then the leases.  One round trip on the request path.
 --
--- KEYS[1]  the platform's account pool set (prefix .. 'accounts:' .. platform)
--- KEYS[2]  the caller's key record (prefix .. 'key:' .. digest)
--- KEYS[3]  the marker admind sets after a full rebuild (prefix .. 'synced')
--- ARGV     see the names below; ids are decimal strings, '0' = none
+-- Positions are named in ngx_http_quotalane_scripts.h (the KEY_, ARG_,
+-- REPLY_ and LIMIT_ locals come from there):
+-- KEY_POOL    the platform's pool set (prefix .. 'accounts:' .. platform)
+-- KEY_KEY     the caller's key record (prefix .. 'key:' .. digest)
+-- KEY_SYNCED  the marker admind sets after a full rebuild (prefix .. 'synced')
+-- ARG_*       see the names below; ids are decimal strings, '0' = none
 --
--- Replies:
---   {'ok', id, type, scheme, host, addr, path_prefix, auth, cred,
---    cred_version, degraded}   degraded: '1' if health < 100 or half-open,
+-- Replies, by REPLY_ position:
+--   'ok', ID, TYPE, SCHEME, HOST, ADDR, PATH_PREFIX, AUTH, CRED,
+--   CRED_VERSION, DEGRADED     DEGRADED: '1' if health < 100 or half-open,
 --                              so the gateway reports successes back
---   {'limited', what, retry_after_seconds}   key over a rate or concurrency
---   {'quota', what}                          key or plan over a cost limit
---   {'none'}   no account serves the request
---   {'busy'}   accounts exist, none eligible now (limits, cooldowns)
---   {'revoked'}      the key was disabled, deleted or expired in admind
---   {'rebuilding'}   no key record and no `synced` marker: not a verdict
+--   'none'   no account serves the request
+--   'busy'   accounts exist, none eligible now (limits, cooldowns)
+--   'revoked'      the key was disabled, deleted or expired in admind
+--   'rebuilding'   no key record and no `synced` marker: not a verdict
+-- and by LIMIT_ position:
+--   'limited', WHAT, RETRY_AFTER (seconds)   key over a rate or concurrency
+--   'quota', WHAT                            key or plan over a cost limit
 
-local prefix         = ARGV[1]
-local platform       = ARGV[2]
-local bound_account  = ARGV[3]
-local bound_group    = ARGV[4]
-local now            = tonumber(ARGV[5])
-local request_id     = ARGV[6]
-local key_id         = ARGV[7]
-local key_conc_limit = tonumber(ARGV[8])
-local lease_ms       = tonumber(ARGV[9])
-local session        = ARGV[10]
-local session_ttl    = tonumber(ARGV[11])
-local excluded       = ARGV[12]
-local rate_window    = tonumber(ARGV[13])
-local rate_requests  = tonumber(ARGV[14])
-local rate_tokens    = tonumber(ARGV[15])
-local rate_cost      = tonumber(ARGV[16])
-local daily_limit    = tonumber(ARGV[17])
-local day_bucket     = ARGV[18]
-local weekly_limit   = tonumber(ARGV[19])
-local week_bucket    = ARGV[20]
-local total_limit    = tonumber(ARGV[21])
-local quota_limit    = tonumber(ARGV[22])
-local quota_bucket   = ARGV[23]
-local user_id        = ARGV[24]
+local prefix         = ARGV[ARG_PREFIX]
+local platform       = ARGV[ARG_PLATFORM]
+local bound_account  = ARGV[ARG_BOUND_ACCOUNT]
+local bound_group    = ARGV[ARG_BOUND_GROUP]
+local now            = tonumber(ARGV[ARG_NOW])
+local request_id     = ARGV[ARG_REQUEST_ID]
+local key_id         = ARGV[ARG_KEY_ID]
+local key_conc_limit = tonumber(ARGV[ARG_KEY_CONC_LIMIT])
+local lease_ms       = tonumber(ARGV[ARG_LEASE_MS])
+local session        = ARGV[ARG_SESSION]
+local session_ttl    = tonumber(ARGV[ARG_SESSION_TTL])
+local excluded       = ARGV[ARG_EXCLUDED]
+local rate_window    = tonumber(ARGV[ARG_RATE_WINDOW])
+local rate_requests  = tonumber(ARGV[ARG_RATE_REQUESTS])
+local rate_tokens    = tonumber(ARGV[ARG_RATE_TOKENS])
+local rate_cost      = tonumber(ARGV[ARG_RATE_COST])
+local daily_limit    = tonumber(ARGV[ARG_DAILY_LIMIT])
+local day_bucket     = ARGV[ARG_DAY]
+local weekly_limit   = tonumber(ARGV[ARG_WEEKLY_LIMIT])
+local week_bucket    = ARGV[ARG_WEEK]
+local total_limit    = tonumber(ARGV[ARG_TOTAL_LIMIT])
+local quota_limit    = tonumber(ARGV[ARG_QUOTA_LIMIT])
+local quota_bucket   = ARGV[ARG_QUOTA_BUCKET]
+local user_id        = ARGV[ARG_USER_ID]
+
+local pool = KEYS[KEY_POOL]
+
+-- replies are built by position name, never as positional literals
+local function answer(status)
+    local r = {}
+    r[REPLY_STATUS] = status
+    return r
+end
+
+local function limited(status, what, retry_after)
+    local r = {}
+    r[LIMIT_STATUS] = status
+    r[LIMIT_WHAT] = what
+    r[LIMIT_RETRY_AFTER] = retry_after
+    return r
+end
 
 local ONE = 1000000
 
@@ -54,19 +74,19 @@ end
 -- The gateway caches key records for a few seconds; their status is read
 -- again here, in the round trip every request makes anyway, so that a key
 -- disabled, deleted or expired in admind is refused on its next request.
-local krec = redis.call('HMGET', KEYS[2], 'status', 'expires_at')
+local krec = redis.call('HMGET', KEYS[KEY_KEY], 'status', 'expires_at')
 
 if not krec[1] then
-    if redis.call('EXISTS', KEYS[3]) == 0 then
-        return { 'rebuilding' }
+    if redis.call('EXISTS', KEYS[KEY_SYNCED]) == 0 then
+        return answer('rebuilding')
     end
-    return { 'revoked' }
+    return answer('revoked')
 end
 
 local key_expires = tonumber(krec[2]) or 0
 if krec[1] ~= 'active' or (key_expires > 0 and key_expires * 1000 <= now)
 then
-    return { 'revoked' }
+    return answer('revoked')
 end
 
 -- key: concurrency ---------------------------------------------------------
@@ -78,7 +98,7 @@ local kconc = prefix .. 'kconc:' .. key_id
 if key_conc_limit > 0 then
     redis.call('ZREMRANGEBYSCORE', kconc, '-inf', now)
     if redis.call('ZCARD', kconc) >= key_conc_limit then
-        return { 'limited', 'concurrency', 1 }
+        return limited('limited', 'concurrency', 1)
     end
 end
 
@@ -103,13 +123,13 @@ if rate_window > 0 then
     end
 
     if rate_requests > 0 and estimate(1) + 1 > rate_requests then
-        return { 'limited', 'requests', retry }
+        return limited('limited', 'requests', retry)
     end
     if rate_tokens > 0 and estimate(2) >= rate_tokens then
-        return { 'limited', 'tokens', retry }
+        return limited('limited', 'tokens', retry)
     end
     if rate_cost > 0 and estimate(3) >= rate_cost then
-        return { 'limited', 'cost', retry }
+        return limited('limited', 'cost', retry)
     end
 
     rate_key = prefix .. 'krate:' .. key_id .. ':' .. cur
@@ -125,21 +145,21 @@ end
 if daily_limit > 0 and
         spent(prefix .. 'kcost:' .. key_id .. ':d:' .. day_bucket)
         >= daily_limit then
-    return { 'quota', 'daily' }
+    return limited('quota', 'daily')
 end
 if weekly_limit > 0 and
         spent(prefix .. 'kcost:' .. key_id .. ':w:' .. week_bucket)
         >= weekly_limit then
-    return { 'quota', 'weekly' }
+    return limited('quota', 'weekly')
 end
 if total_limit > 0 and
         spent(prefix .. 'kcost:' .. key_id .. ':total') >= total_limit then
-    return { 'quota', 'total' }
+    return limited('quota', 'total')
 end
 if quota_limit > 0 and
         spent(prefix .. 'ucost:' .. user_id .. ':' .. quota_bucket)
         >= quota_limit then
-    return { 'quota', 'plan' }
+    return limited('quota', 'plan')
 end
 
 -- accounts ----------------------------------------------------------------
@@ -151,7 +171,7 @@ elseif bound_group ~= '0' and bound_group ~= '' then
     ids = redis.call('SMEMBERS', prefix .. 'group:' .. bound_group
                                  .. ':accounts')
 else
-    ids = redis.call('SMEMBERS', KEYS[1])
+    ids = redis.call('SMEMBERS', pool)
 end
 
 local skip = {}
@@ -207,8 +227,9 @@ local function state(id)
         inflight = 0,
         rpm = 0,
         tpm = 0,
-        record = { f[14], f[15], f[16], f[17], f[18], f[19], f[20], f[21],
-                   f[22] },
+        record = { id = f[14], type = f[15], scheme = f[16], host = f[17],
+                   addr = f[18], path_prefix = f[19], auth = f[20],
+                   cred = f[21], cred_version = f[22] },
     }
 
     if f[11] == 'open' then
@@ -279,7 +300,7 @@ if session ~= '' then
             allowed = redis.call('SISMEMBER', prefix .. 'group:'
                                  .. bound_group .. ':accounts', mapped) == 1
         else
-            allowed = redis.call('SISMEMBER', KEYS[1], mapped) == 1
+            allowed = redis.call('SISMEMBER', pool, mapped) == 1
         end
         if allowed then
             best = state(mapped)
@@ -298,9 +319,9 @@ end
 
 if best == nil then
     if #ids == 0 then
-        return { 'none' }
+        return answer('none')
     end
-    return { 'busy' }
+    return answer('busy')
 end
 
 -- leases ------------------------------------------------------------------
@@ -346,8 +367,18 @@ if session_key then
     redis.call('SET', session_key, best.id, 'EX', session_ttl)
 end
 
-local r = best.record
-local degraded = (best.health < 100 or best.half_open) and '1' or '0'
+local rec = best.record
+local reply = answer('ok')
 
-return { 'ok', r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-         degraded }
+reply[REPLY_ID] = rec.id
+reply[REPLY_TYPE] = rec.type
+reply[REPLY_SCHEME] = rec.scheme
+reply[REPLY_HOST] = rec.host
+reply[REPLY_ADDR] = rec.addr
+reply[REPLY_PATH_PREFIX] = rec.path_prefix
+reply[REPLY_AUTH] = rec.auth
+reply[REPLY_CRED] = rec.cred
+reply[REPLY_CRED_VERSION] = rec.cred_version
+reply[REPLY_DEGRADED] = (best.health < 100 or best.half_open) and '1' or '0'
+
+return reply

@@ -2,33 +2,38 @@
 -- consumes, its tokens and cost to the counters the scheduler's limits
 -- read (select.lua), and its leases back, in one atomic step.
 --
--- KEYS[1]  the usage stream (prefix .. 'usage')
--- ARGV[1]  prefix            ARGV[2]  key id       ARGV[3]  user id
--- ARGV[4]  account id        ARGV[5]  cost, micro-dollars
--- ARGV[6]  tokens (all kinds) ARGV[7]  day no       ARGV[8]  week no
--- ARGV[9]  plan quota bucket, '0' = none
--- ARGV[10] key rate window seconds, '0' = none
--- ARGV[11] now, unix ms
--- ARGV[12] request id: its concurrency leases are given back here too
--- ARGV[13..] the record: field, value, field, value, ...
+-- Positions are named in ngx_http_quotalane_scripts.h:
+-- KEY_STREAM        the usage stream (prefix .. 'usage')
+-- ARG_PREFIX        the key prefix
+-- ARG_KEY_ID, ARG_USER_ID, ARG_ACCOUNT_ID
+-- ARG_COST          cost, micro-dollars
+-- ARG_TOKENS        tokens (all kinds)
+-- ARG_DAY, ARG_WEEK the cost-limit period numbers
+-- ARG_QUOTA_BUCKET  plan quota bucket, '0' = none
+-- ARG_RATE_WINDOW   key rate window seconds, '0' = none
+-- ARG_NOW           now, unix ms
+-- ARG_REQUEST_ID    its concurrency leases are given back here too
+-- ARG_RECORD        the record, to the end: field, value, field, value, ...
 
-local p = ARGV[1]
-local key, user, account = ARGV[2], ARGV[3], ARGV[4]
-local cost = tonumber(ARGV[5]) or 0
-local tokens = tonumber(ARGV[6]) or 0
-local now = tonumber(ARGV[11])
+local p = ARGV[ARG_PREFIX]
+local key = ARGV[ARG_KEY_ID]
+local user = ARGV[ARG_USER_ID]
+local account = ARGV[ARG_ACCOUNT_ID]
+local cost = tonumber(ARGV[ARG_COST]) or 0
+local tokens = tonumber(ARGV[ARG_TOKENS]) or 0
+local day = ARGV[ARG_DAY]
+local week = ARGV[ARG_WEEK]
+local bucket = ARGV[ARG_QUOTA_BUCKET]
+local now = tonumber(ARGV[ARG_NOW])
+local request_id = ARGV[ARG_REQUEST_ID]
 
-local record = {}
-for i = 13, #ARGV do
-    record[#record + 1] = ARGV[i]
-end
+local id = redis.call('XADD', KEYS[KEY_STREAM], '*',
+                      unpack(ARGV, ARG_RECORD))
 
-local id = redis.call('XADD', KEYS[1], '*', unpack(record))
-
-redis.call('ZREM', p .. 'leases', ARGV[12])
-redis.call('ZREM', p .. 'kconc:' .. key, ARGV[12])
+redis.call('ZREM', p .. 'leases', request_id)
+redis.call('ZREM', p .. 'kconc:' .. key, request_id)
 if account ~= '' and account ~= '0' then
-    redis.call('ZREM', p .. 'aconc:' .. account, ARGV[12])
+    redis.call('ZREM', p .. 'aconc:' .. account, request_id)
 end
 
 -- a counter's expiry is set once, when its first add creates it
@@ -39,12 +44,12 @@ local function add(k, n, ttl)
 end
 
 if cost > 0 then
-    add(p .. 'kcost:' .. key .. ':d:' .. ARGV[7], cost, 3 * 86400)
-    add(p .. 'kcost:' .. key .. ':w:' .. ARGV[8], cost, 15 * 86400)
+    add(p .. 'kcost:' .. key .. ':d:' .. day, cost, 3 * 86400)
+    add(p .. 'kcost:' .. key .. ':w:' .. week, cost, 15 * 86400)
     add(p .. 'kcost:' .. key .. ':total', cost, nil)
 
-    if ARGV[9] ~= '0' and ARGV[9] ~= '' then
-        add(p .. 'ucost:' .. user .. ':' .. ARGV[9], cost, 400 * 86400)
+    if bucket ~= '0' and bucket ~= '' then
+        add(p .. 'ucost:' .. user .. ':' .. bucket, cost, 400 * 86400)
     end
 end
 
@@ -53,7 +58,7 @@ if tokens > 0 and account ~= '' and account ~= '0' then
         120)
 end
 
-local window = tonumber(ARGV[10]) or 0
+local window = tonumber(ARGV[ARG_RATE_WINDOW]) or 0
 if window > 0 and (tokens > 0 or cost > 0) then
     local rate = p .. 'krate:' .. key .. ':'
                  .. math.floor(now / (window * 1000))
