@@ -13,16 +13,20 @@ ADMIND      := $(BUILD)/admind
 PKGS        := libmicrohttpd jansson hiredis libmariadb openssl
 CC          ?= cc
 CFLAGS      ?= -O2 -g
-QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql -Iadmind \
+# admind's layers, one folder each (README, Layout); headers by name
+ADMIND_DIRS := admind $(filter-out admind/migrations, \
+                   $(patsubst %/,%,$(wildcard admind/*/)))
+QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql \
+               $(addprefix -I,$(ADMIND_DIRS)) \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljwt -lpcre2-8 \
                -lcrypt -lldap -llber -lpthread
 
 QL_SRCS     := $(wildcard ql/*.c)
 QL_HDRS     := $(wildcard ql/*.h)
-ADMIND_SRCS := $(wildcard admind/*.c)
+ADMIND_SRCS := $(wildcard $(addsuffix /*.c,$(ADMIND_DIRS)))
 ADMIND_LIB  := $(filter-out admind/admind_main.c,$(ADMIND_SRCS))
-ADMIND_HDRS := $(wildcard admind/*.h)
+ADMIND_HDRS := $(wildcard $(addsuffix /*.h,$(ADMIND_DIRS)))
 MODULE_SRCS := $(wildcard ngx_quotalane_module/*.[ch]) \
                $(wildcard ngx_quotalane_module/lua/*.lua) \
                config $(QL_SRCS) $(QL_HDRS)

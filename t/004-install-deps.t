@@ -67,7 +67,7 @@ sub comes_from_list {
 my $cflags = `make -s -C $repo print-cflags`;
 chomp $cflags;
 my @ours = map { glob("$repo/$_") }
-    qw(ql/*.c admind/*.c t/unit/*.c t/tools/*.c t/fuzz/*.c
+    qw(ql/*.c admind/*.c admind/*/*.c t/unit/*.c t/tools/*.c t/fuzz/*.c
        scripts/bench.d/*.c);
 
 my $ngx_src = '/usr/share/nginx/src';

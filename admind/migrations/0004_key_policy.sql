@@ -1,5 +1,5 @@
 -- QuotaLane schema v4: the ceiling admins set on users' own keys
--- (admind/admind_key_policy.h).
+-- (admind/resources/admind_key_policy.h).
 --
 -- users.key_policy: the user's key policy as a JSON object (maxKeys, the
 --   ceilings of a key's limits, permissions, blockedModels, a binding);
