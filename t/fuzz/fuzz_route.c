@@ -19,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t                i, n, m;
     unsigned char        *out, *again;
     const ql_route_t     *r;
+    ql_route_match_t      m;
     const ql_platform_t  *p;
 
     out = malloc(size + 1);
@@ -30,8 +31,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < QL_PLATFORM_COUNT; i++) {
         p = ql_platform_get((ql_platform_id_t) i);
 
-        r = ql_route_find(p, data, size);
-        if (r != NULL && (r->path == NULL || r->method == NULL)) {
+        r = ql_route_match(p, data, size, &m);
+        if (r != NULL && (r->pattern == NULL || r->endpoint == NULL)) {
+            abort();
+        }
+
+        /* captures lie inside the input */
+        if (m.model.len && (m.model.data < data
+                            || m.model.data + m.model.len > data + size))
+        {
             abort();
         }
 
