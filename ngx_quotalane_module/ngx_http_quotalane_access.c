@@ -216,6 +216,7 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
 
     ctx->request = r;
     ctx->platform = qlcf->platform;
+    ctx->pool = qlcf->pool;
     ctx->start_ms = ngx_http_quotalane_now_ms();
 
     ngx_http_quotalane_request_id(ctx->request_id);

@@ -69,6 +69,29 @@ ngx_http_quotalane_body_reject(ngx_http_quotalane_ctx_t *ctx,
 }
 
 
+/* Copies the model, refused if longer than QL_ROUTE_MODEL_MAX. */
+static ngx_int_t
+ngx_http_quotalane_body_set_model(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, const u_char *model, size_t len)
+{
+    if (len > QL_ROUTE_MODEL_MAX) {
+        return ngx_http_quotalane_body_reject(ctx,
+                   "model: must be at most 256 bytes.");
+    }
+
+    ctx->model.data = ngx_pnalloc(r->pool, len);
+    if (ctx->model.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->model.data, model, len);
+    ctx->model.len = len;
+
+    return NGX_OK;
+}
+
+
+/* Gemini and Azure deployments name the model in the path. */
 static ngx_int_t
 ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, json_t *root)
@@ -76,6 +99,12 @@ ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
     size_t     len;
     json_t    *model;
     unsigned   flags;
+
+    if (ctx->match.model.len) {
+        return ngx_http_quotalane_body_set_model(r, ctx,
+                                                 ctx->match.model.data,
+                                                 ctx->match.model.len);
+    }
 
     flags = ctx->route ? ctx->route->flags : 0;
     model = json_object_get(root, "model");
@@ -97,20 +126,96 @@ ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
         return ngx_http_quotalane_body_reject(ctx, "model is required.");
     }
 
-    if (len > QL_ROUTE_MODEL_MAX) {
-        return ngx_http_quotalane_body_reject(ctx,
-                   "model: must be at most 256 bytes.");
+    return ngx_http_quotalane_body_set_model(r, ctx,
+                                         (u_char *) json_string_value(model),
+                                             len);
+}
+
+
+/*
+ * The model scheduled on: on Claude routes, "ccr,<provider>,<model>"
+ * goes to the Claude Code Router pool as "<provider>,<model>".
+ */
+static ngx_int_t
+ngx_http_quotalane_body_route_model(ngx_http_quotalane_ctx_t *ctx)
+{
+    static u_char  ccr[] = "ccr,";
+
+    ctx->sched_model = ctx->model;
+
+    if (ctx->platform->id != QL_PLATFORM_CLAUDE
+        || ctx->model.len < sizeof(ccr)
+        || ngx_strncasecmp(ctx->model.data, ccr, sizeof(ccr) - 1) != 0)
+    {
+        return NGX_OK;
     }
 
-    ctx->model.data = ngx_pnalloc(r->pool, len);
-    if (ctx->model.data == NULL) {
+    ctx->pool = ql_pool_by_name((u_char *) "ccr", 3);
+    if (ctx->pool == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ctx->model.data, json_string_value(model), len);
-    ctx->model.len = len;
+    ctx->sched_model.data += sizeof(ccr) - 1;
+    ctx->sched_model.len -= sizeof(ccr) - 1;
 
     return NGX_OK;
+}
+
+
+/* What the client asked of a chat completions stream's usage. */
+static void
+ngx_http_quotalane_body_stream_options(ngx_http_quotalane_ctx_t *ctx,
+    json_t *root)
+{
+    json_t  *options;
+
+    options = json_object_get(root, "stream_options");
+
+    ctx->client_usage = json_is_true(json_object_get(options,
+                                                     "include_usage"));
+}
+
+
+/*
+ * A session id OpenAI clients send as a header (Codex: session_id, in
+ * newer versions session-id), else what the body says (ql_session.h).
+ */
+static void
+ngx_http_quotalane_body_session(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, json_t *root)
+{
+    static ngx_str_t  names[] = {
+        ngx_string("session_id"),
+        ngx_string("session-id"),
+        ngx_string("x-session-id"),
+    };
+
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (ctx->platform->id == QL_PLATFORM_OPENAI) {
+        for (part = &r->headers_in.headers.part; part; part = part->next) {
+            h = part->elts;
+
+            for (i = 0; i < part->nelts; i++) {
+                for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+                    if (h[i].key.len == names[n].len && h[i].value.len
+                        && ngx_strncasecmp(h[i].key.data, names[n].data,
+                                           names[n].len) == 0)
+                    {
+                        ctx->has_session = ql_session_hash(NULL,
+                                                       h[i].value.data,
+                                                       h[i].value.len,
+                                                       (char *) ctx->session);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    ctx->has_session = ql_session_hash(root, NULL, 0, (char *) ctx->session);
 }
 
 
@@ -144,10 +249,15 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
     }
 
     if (len == 0) {
-        return (ctx->route && (ctx->route->flags & QL_ROUTE_BODY))
-               ? ngx_http_quotalane_body_reject(ctx,
-                     "Request body is required: send a JSON object.")
-               : NGX_OK;
+        if (ctx->route && (ctx->route->flags & QL_ROUTE_BODY)) {
+            return ngx_http_quotalane_body_reject(ctx,
+                       "Request body is required: send a JSON object.");
+        }
+
+        rc = ngx_http_quotalane_body_take_model(r, ctx, NULL);
+
+        return (rc == NGX_OK) ? ngx_http_quotalane_body_route_model(ctx)
+                              : rc;
     }
 
     if (ngx_http_quotalane_body_flatten(r, &body) != NGX_OK) {
@@ -162,10 +272,17 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
                    "Request body is not a JSON object.");
     }
 
+    ctx->body = body;
+
     rc = ngx_http_quotalane_body_take_model(r, ctx, root);
 
     if (rc == NGX_OK) {
-        ctx->has_session = ql_session_hash(root, (char *) ctx->session);
+        rc = ngx_http_quotalane_body_route_model(ctx);
+    }
+
+    if (rc == NGX_OK) {
+        ngx_http_quotalane_body_session(r, ctx, root);
+        ngx_http_quotalane_body_stream_options(ctx, root);
     }
 
     json_decref(root);

@@ -82,7 +82,8 @@ ngx_http_quotalane_find_header(ngx_http_request_t *r, const char *name,
 
 
 /*
- * x-api-key, else Authorization: Bearer (and for Gemini, x-goog-api-key).
+ * x-api-key, else the header the platform's own clients send the key in
+ * (Gemini's x-goog-api-key, Azure's api-key), else Authorization: Bearer.
  * Never the query string: keys in URLs end up in logs and proxies.
  */
 ngx_int_t
@@ -101,10 +102,17 @@ ngx_http_quotalane_key_extract(ngx_http_request_t *r, ngx_str_t *key)
 
     if (qlcf->platform->id == QL_PLATFORM_GEMINI) {
         h = ngx_http_quotalane_find_header(r, "x-goog-api-key", 14);
-        if (h && h->value.len) {
-            *key = h->value;
-            return NGX_OK;
-        }
+
+    } else if (ngx_strcmp(qlcf->pool->name, "azure") == 0) {
+        h = ngx_http_quotalane_find_header(r, "api-key", 7);
+
+    } else {
+        h = NULL;
+    }
+
+    if (h && h->value.len) {
+        *key = h->value;
+        return NGX_OK;
     }
 
     h = r->headers_in.authorization;
@@ -402,7 +410,8 @@ ngx_http_quotalane_key_check(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    name = ctx->platform->name;
+    /* the pool's permission: a droid route needs "droid", ccr "claude" */
+    name = ctx->pool->permission;
 
     if (!ngx_http_quotalane_list_has(&key->permissions, ',',
                                      (u_char *) "all", 3)

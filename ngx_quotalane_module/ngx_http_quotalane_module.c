@@ -223,7 +223,7 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       NULL },
 
     { ngx_string("quotalane_gateway"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_quotalane_gateway,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -559,6 +559,7 @@ ngx_http_quotalane_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     qlcf->platform = NULL;
+     *     qlcf->pool = NULL;
      *     qlcf->error_platform = NULL;
      */
 
@@ -624,6 +625,7 @@ ngx_http_quotalane_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->platform == NULL) {
         conf->platform = prev->platform;
+        conf->pool = prev->pool;
     }
 
     ngx_conf_merge_size_value(conf->body_limit, prev->body_limit,
@@ -823,13 +825,18 @@ done:
 }
 
 
-/* quotalane_gateway claude | gemini | openai | bedrock */
+/*
+ * quotalane_gateway claude | gemini | openai | bedrock [pool=<name>]: the
+ * platform's routes and error shape, scheduled from the pool of the same
+ * name unless another is named (openai pool=azure, claude pool=droid).
+ */
 static char *
 ngx_http_quotalane_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_quotalane_loc_conf_t  *qlcf = conf;
 
-    ngx_str_t            *value;
+    ngx_str_t            *value, pool;
+    const ql_pool_t      *p;
     const ql_platform_t  *platform;
 
     if (qlcf->platform != NULL) {
@@ -846,7 +853,30 @@ ngx_http_quotalane_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    pool = value[1];
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= 5
+            || ngx_strncmp(value[2].data, "pool=", 5) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        pool.data = value[2].data + 5;
+        pool.len = value[2].len - 5;
+    }
+
+    p = ql_pool_by_name(pool.data, pool.len);
+    if (p == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "unknown pool \"%V\"",
+                           &pool);
+        return NGX_CONF_ERROR;
+    }
+
     qlcf->platform = platform;
+    qlcf->pool = p;
 
     return NGX_CONF_OK;
 }

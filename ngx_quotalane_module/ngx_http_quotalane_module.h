@@ -9,6 +9,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ql_account_type.h"
 #include "ql_apikey.h"
 #include "ql_crypto.h"
 #include "ql_platform.h"
@@ -69,6 +70,7 @@ typedef struct {
 typedef struct {
     /* NULL when the gateway is off in this location */
     const ql_platform_t               *platform;
+    const ql_pool_t                   *pool;      /* scheduled from */
     size_t                             body_limit;
 
     /* quotalane_error: the shape nginx's own errors are answered in */
@@ -103,12 +105,6 @@ typedef struct {
 } ngx_http_quotalane_key_t;
 
 
-typedef enum {
-    NGX_HTTP_QUOTALANE_AUTH_X_API_KEY = 0,
-    NGX_HTTP_QUOTALANE_AUTH_BEARER
-} ngx_http_quotalane_auth_e;
-
-
 /* The account the scheduler picked, ready for proxy_pass. */
 typedef struct {
     ngx_str_t                          id;
@@ -117,10 +113,17 @@ typedef struct {
     ngx_str_t                          host;
     ngx_addr_t                         addr;
     ngx_str_t                          path_prefix;
-    ngx_http_quotalane_auth_e          auth;
+    const ql_account_type_t           *row;          /* by type */
     ngx_str_t                          envelope;     /* encrypted */
     ngx_str_t                          cred_version;
     ngx_str_t                          credential;   /* decrypted */
+
+    /* the model the vendor gets, if the account maps it; else empty */
+    ngx_str_t                          upstream_model;
+    ngx_str_t                          chatgpt_account_id;
+    ngx_str_t                          project_id;
+    ngx_str_t                          azure_deployment;
+    ngx_str_t                          azure_api_version;
     unsigned                           degraded:1;   /* report successes */
     unsigned                           leased:1;     /* picked by Redis */
 } ngx_http_quotalane_account_t;
@@ -143,14 +146,19 @@ typedef enum {
 typedef struct {
     ngx_http_request_t                *request;
     const ql_platform_t               *platform;
+    const ql_pool_t                   *pool;     /* ccr: by the model */
     const ql_route_t                  *route;    /* NULL: not declared */
+    ql_route_match_t                   match;
     ngx_http_quotalane_state_e         state;
     ngx_http_quotalane_redis_op_t     *op;       /* pending Redis call */
 
     u_char                             digest[QL_APIKEY_DIGEST_HEX];
     ngx_http_quotalane_key_t           key;
     ngx_str_t                          key_record;  /* serialized */
+    ngx_str_t                          body;        /* as the client sent */
     ngx_str_t                          model;
+    ngx_str_t                          sched_model; /* "ccr," stripped */
+    unsigned                           client_usage:1; /* include_usage */
     u_char                             session[32];   /* hex, or empty */
     unsigned                           has_session:1;
     u_char                             request_id[32];
@@ -179,6 +187,8 @@ typedef struct {
     ngx_str_t                          upstream_uri;
     ngx_str_t                          upstream_authorization;
     ngx_str_t                          upstream_x_api_key;
+    ngx_str_t                          upstream_api_key;
+    ngx_str_t                          upstream_goog_api_key;
     ngx_str_t                          upstream_anthropic_beta;
 
     /* set by a Redis reply, acted on when the phases run again */
@@ -206,7 +216,6 @@ ngx_int_t ngx_http_quotalane_key_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_quotalane_key_check_model(ngx_http_quotalane_ctx_t *ctx);
 
 /* route: method, path and query against the platform's route table */
-void ngx_http_quotalane_route_path(ngx_http_request_t *r, ngx_str_t *path);
 ngx_int_t ngx_http_quotalane_route_method(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 ngx_int_t ngx_http_quotalane_route_allow(ngx_http_request_t *r,

@@ -1,7 +1,8 @@
 /*
- * The request against the platform's route table (ql/ql_route.h): a
- * wrong method is answered 405 before the key is even looked at, and only
- * the query parameters the vendor's API takes go upstream.
+ * The request against the platform's route table (ql/ql_route.h): an
+ * unknown path is answered 404 and a wrong method 405 before the key is
+ * even looked at, and only the query parameters the vendor's API takes go
+ * upstream.
  */
 
 #include <ngx_config.h>
@@ -11,36 +12,25 @@
 #include "ngx_http_quotalane_module.h"
 
 
-/* The path from "/v1/" on: /api/v1/... and /claude/v1/... are /v1/... */
-void
-ngx_http_quotalane_route_path(ngx_http_request_t *r, ngx_str_t *path)
-{
-    u_char  *v1, *last;
-
-    last = r->uri.data + r->uri.len;
-    v1 = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/v1/", 4 - 1);
-    if (v1 == NULL) {
-        v1 = r->uri.data;
-    }
-
-    path->data = v1;
-    path->len = last - v1;
-}
-
-
+/*
+ * The route the path names (ql_route.h): a path the platform does not
+ * serve is 404, a method its route does not take 405, both before the
+ * key is looked at.
+ */
 ngx_int_t
 ngx_http_quotalane_route_method(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
-    ngx_str_t  path;
+    ctx->route = ql_route_match(ctx->platform, r->uri.data, r->uri.len,
+                                &ctx->match);
 
-    ngx_http_quotalane_route_path(r, &path);
+    if (ctx->route == NULL) {
+        return ngx_http_quotalane_send_error(r, ctx, QL_ERR_NOT_FOUND,
+                                             "Not found.");
+    }
 
-    ctx->route = ql_route_find(ctx->platform, path.data, path.len);
-
-    if (ctx->route == NULL
-        || ql_route_method_ok(ctx->route, r->method_name.data,
-                              r->method_name.len))
+    if (ql_route_method_ok(ctx->route, r->method_name.data,
+                           r->method_name.len))
     {
         return NGX_OK;
     }

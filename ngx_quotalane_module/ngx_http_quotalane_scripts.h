@@ -73,7 +73,9 @@
 
 #define NGX_HTTP_QUOTALANE_SELECT_ARG(X, p)                                   \
     X(p, PREFIX)                                                              \
-    X(p, PLATFORM)                                                            \
+    X(p, POOL)                                                                \
+    X(p, ENDPOINT)                                                            \
+    X(p, MODEL)                                                               \
     X(p, BOUND_ACCOUNT)                                                       \
     X(p, BOUND_GROUP)                                                         \
     X(p, NOW)                                                                 \
@@ -106,10 +108,14 @@
     X(p, HOST)                                                                \
     X(p, ADDR)                                                                \
     X(p, PATH_PREFIX)                                                         \
-    X(p, AUTH)                                                                \
     X(p, CRED)                                                                \
     X(p, CRED_VERSION)                                                        \
-    X(p, DEGRADED)
+    X(p, DEGRADED)                                                            \
+    X(p, UPSTREAM_MODEL)                                                      \
+    X(p, CHATGPT_ACCOUNT_ID)                                                  \
+    X(p, PROJECT_ID)                                                          \
+    X(p, AZURE_DEPLOYMENT)                                                    \
+    X(p, AZURE_API_VERSION)
 
 /* 'limited' (with RETRY_AFTER) and 'quota' (without) */
 #define NGX_HTTP_QUOTALANE_SELECT_LIMIT(X, p)                                 \

@@ -128,7 +128,7 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
 
-    name_len = ngx_strlen(ctx->platform->name);
+    name_len = ngx_strlen(ctx->pool->name);
 
     pool_key = ngx_pnalloc(r->pool, 3 * qmcf->prefix.len
                                     + sizeof("accounts:") - 1 + name_len
@@ -141,7 +141,7 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     p = ngx_cpymem(pool_key, qmcf->prefix.data, qmcf->prefix.len);
     p = ngx_cpymem(p, "accounts:", sizeof("accounts:") - 1);
-    p = ngx_cpymem(p, ctx->platform->name, name_len);
+    p = ngx_cpymem(p, ctx->pool->name, name_len);
 
     key_key = p;
     p = ngx_cpymem(p, qmcf->prefix.data, qmcf->prefix.len);
@@ -165,8 +165,12 @@ ngx_http_quotalane_select(ngx_http_request_t *r,
 
     ngx_http_quotalane_set(&a, ARG_PREFIX, qmcf->prefix.data,
                            qmcf->prefix.len);
-    ngx_http_quotalane_set(&a, ARG_PLATFORM, (u_char *) ctx->platform->name,
+    ngx_http_quotalane_set(&a, ARG_POOL, (u_char *) ctx->pool->name,
                            name_len);
+    ngx_http_quotalane_set(&a, ARG_ENDPOINT, (u_char *) ctx->route->endpoint,
+                           ngx_strlen(ctx->route->endpoint));
+    ngx_http_quotalane_set(&a, ARG_MODEL, ctx->sched_model.data,
+                           ctx->sched_model.len);
     ngx_http_quotalane_set_num(&a, ARG_BOUND_ACCOUNT, &key->account_id);
     ngx_http_quotalane_set_num(&a, ARG_BOUND_GROUP, &key->group_id);
     ngx_http_quotalane_set(&a, ARG_REQUEST_ID, ctx->request_id,
@@ -272,11 +276,10 @@ static ngx_int_t
 ngx_http_quotalane_select_account(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_str_t *f)
 {
-    ngx_str_t                     *addr, *auth, *degraded;
+    ngx_str_t                     *addr, *degraded;
     ngx_http_quotalane_account_t  *a = &ctx->account;
 
     addr = &ngx_http_quotalane_field(f, REPLY_ADDR);
-    auth = &ngx_http_quotalane_field(f, REPLY_AUTH);
     degraded = &ngx_http_quotalane_field(f, REPLY_DEGRADED);
 
     a->id = ngx_http_quotalane_field(f, REPLY_ID);
@@ -284,21 +287,27 @@ ngx_http_quotalane_select_account(ngx_http_request_t *r,
     a->scheme = ngx_http_quotalane_field(f, REPLY_SCHEME);
     a->host = ngx_http_quotalane_field(f, REPLY_HOST);
     a->path_prefix = ngx_http_quotalane_field(f, REPLY_PATH_PREFIX);
-    a->auth = (auth->len == 6 && ngx_strncmp(auth->data, "bearer", 6) == 0)
-              ? NGX_HTTP_QUOTALANE_AUTH_BEARER
-              : NGX_HTTP_QUOTALANE_AUTH_X_API_KEY;
+    a->row = ql_account_type_by_name(a->type.data, a->type.len);
     a->envelope = ngx_http_quotalane_field(f, REPLY_CRED);
     a->cred_version = ngx_http_quotalane_field(f, REPLY_CRED_VERSION);
     a->degraded = (degraded->len == 1 && degraded->data[0] == '1');
+    a->upstream_model = ngx_http_quotalane_field(f, REPLY_UPSTREAM_MODEL);
+    a->chatgpt_account_id = ngx_http_quotalane_field(f,
+                                                     REPLY_CHATGPT_ACCOUNT_ID);
+    a->project_id = ngx_http_quotalane_field(f, REPLY_PROJECT_ID);
+    a->azure_deployment = ngx_http_quotalane_field(f, REPLY_AZURE_DEPLOYMENT);
+    a->azure_api_version = ngx_http_quotalane_field(f,
+                                                    REPLY_AZURE_API_VERSION);
 
     if (a->id.len == 0 || a->host.len == 0 || addr->len == 0
-        || a->envelope.len == 0
+        || a->envelope.len == 0 || a->row == NULL
         || ngx_parse_addr_port(r->pool, &a->addr, addr->data, addr->len)
            != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "quotalane: account \"%V\" has an incomplete or bad "
-                      "record (address \"%V\")", &a->id, addr);
+                      "record (type \"%V\", address \"%V\")", &a->id,
+                      &a->type, addr);
         ctx->error_kind = QL_ERR_API;
         ctx->error_message = "The picked upstream account is misconfigured.";
         return NGX_DECLINED;
@@ -310,19 +319,24 @@ ngx_http_quotalane_select_account(ngx_http_request_t *r,
 }
 
 
-/* "platform|account|group": what the pick depended on, for the fallback. */
+/*
+ * "pool|endpoint|model|account|group": what the pick depended on, for
+ * the fallback.
+ */
 static ngx_int_t
 ngx_http_quotalane_binding(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_str_t *name)
 {
-    name->len = ngx_strlen(ctx->platform->name) + 2
-                + ctx->key.account_id.len + ctx->key.group_id.len;
+    name->len = ngx_strlen(ctx->pool->name)
+                + ngx_strlen(ctx->route->endpoint) + ctx->sched_model.len
+                + ctx->key.account_id.len + ctx->key.group_id.len + 4;
     name->data = ngx_pnalloc(r->pool, name->len);
     if (name->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(name->data, "%s|%V|%V", ctx->platform->name,
+    ngx_sprintf(name->data, "%s|%s|%V|%V|%V", ctx->pool->name,
+                ctx->route->endpoint, &ctx->sched_model,
                 &ctx->key.account_id, &ctx->key.group_id);
 
     return NGX_OK;

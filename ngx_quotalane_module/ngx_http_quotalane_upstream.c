@@ -1,7 +1,8 @@
 /*
  * The upstream side of a request: what the picked account's vendor is
- * sent (URI, Authorization or x-api-key, anthropic-beta; Host is the
- * account's host), as values nginx.conf's proxy_set_header uses, and
+ * sent (URI by the account type's shape, the credential header,
+ * anthropic-beta; Host is the account's host), as values nginx.conf's
+ * proxy_set_header uses, and
  * `quotalane_upstream` in an upstream{} block: a balancer that connects to
  * the address of the account the scheduler picked for this request.  Put
  * `keepalive` after it to reuse upstream connections across requests.
@@ -33,46 +34,225 @@ static void ngx_http_quotalane_upstream_save_session(
 #endif
 
 
+/* Pieces of the vendor path, joined; the variable ones URI-escaped. */
+typedef struct {
+    ngx_str_t    part[8];
+    ngx_uint_t   escape[8];
+    ngx_uint_t   n;
+} ngx_http_quotalane_path_t;
+
+
+static void
+ngx_http_quotalane_path_add(ngx_http_quotalane_path_t *path, u_char *data,
+    size_t len, ngx_uint_t escape)
+{
+    path->part[path->n].data = data;
+    path->part[path->n].len = len;
+    path->escape[path->n] = escape;
+    path->n++;
+}
+
+#define ngx_http_quotalane_path_lit(path, s)                                  \
+    ngx_http_quotalane_path_add(path, (u_char *) s, sizeof(s) - 1, 0)
+
+
+/* Gemini's method names, by our endpoint names */
+static const char *
+ngx_http_quotalane_gemini_method(const char *endpoint)
+{
+    if (ngx_strcmp(endpoint, "stream") == 0) {
+        return "streamGenerateContent";
+    }
+
+    if (ngx_strcmp(endpoint, "count_tokens") == 0) {
+        return "countTokens";
+    }
+
+    return "generateContent";
+}
+
+
+/* The model the vendor gets: the account's mapping, else as scheduled. */
+static ngx_str_t *
+ngx_http_quotalane_vendor_model(ngx_http_quotalane_ctx_t *ctx)
+{
+    return ctx->account.upstream_model.len ? &ctx->account.upstream_model
+                                           : &ctx->sched_model;
+}
+
+
 /*
- * /api/v1/messages and /claude/v1/messages go upstream as /v1/messages,
- * with only the query parameters the vendor takes.
+ * The vendor's path for the request, by the account type's shape
+ * (ql_account_type.h), after the account's base path.
+ */
+static void
+ngx_http_quotalane_vendor_path(ngx_http_quotalane_ctx_t *ctx,
+    ngx_http_quotalane_path_t *path)
+{
+    const char        *endpoint, *method;
+    ngx_str_t         *model, *deployment;
+    ql_route_match_t  *m = &ctx->match;
+
+    endpoint = ctx->route->endpoint;
+    model = ngx_http_quotalane_vendor_model(ctx);
+
+    switch (ctx->account.row->shape) {
+
+    case QL_SHAPE_CODEX:
+        ngx_http_quotalane_path_lit(path, "/responses");
+        break;
+
+    case QL_SHAPE_AZURE:
+        if (ngx_strcmp(endpoint, "responses") == 0) {
+            ngx_http_quotalane_path_lit(path, "/openai/responses");
+            break;
+        }
+
+        deployment = ctx->account.azure_deployment.len
+                     ? &ctx->account.azure_deployment : model;
+
+        ngx_http_quotalane_path_lit(path, "/openai/deployments/");
+        ngx_http_quotalane_path_add(path, deployment->data, deployment->len,
+                                    1);
+        ngx_http_quotalane_path_lit(path, "/chat/completions");
+        break;
+
+    case QL_SHAPE_GEMINI:
+        ngx_http_quotalane_path_lit(path, "/");
+        ngx_http_quotalane_path_add(path, (u_char *) m->version.data,
+                                    m->version.len, 1);
+        ngx_http_quotalane_path_lit(path, "/models");
+
+        if (ngx_strcmp(endpoint, "models") == 0) {
+            if (m->id.len) {
+                ngx_http_quotalane_path_lit(path, "/");
+                ngx_http_quotalane_path_add(path, (u_char *) m->id.data,
+                                            m->id.len, 1);
+            }
+            break;
+        }
+
+        method = ngx_http_quotalane_gemini_method(endpoint);
+
+        ngx_http_quotalane_path_lit(path, "/");
+        ngx_http_quotalane_path_add(path, model->data, model->len, 1);
+        ngx_http_quotalane_path_lit(path, ":");
+        ngx_http_quotalane_path_add(path, (u_char *) method,
+                                    ngx_strlen(method), 0);
+        break;
+
+    case QL_SHAPE_CODE_ASSIST:
+        method = ngx_http_quotalane_gemini_method(endpoint);
+
+        ngx_http_quotalane_path_lit(path, "/v1internal:");
+        ngx_http_quotalane_path_add(path, (u_char *) method,
+                                    ngx_strlen(method), 0);
+        break;
+
+    case QL_SHAPE_DROID:
+        if (ctx->platform->id == QL_PLATFORM_CLAUDE) {
+            ngx_http_quotalane_path_lit(path, "/api/llm/a");
+
+        } else {
+            ngx_http_quotalane_path_lit(path, "/api/llm/o/v1");
+        }
+
+        ngx_http_quotalane_path_add(path, (u_char *) m->path.data,
+                                    m->path.len, 1);
+        break;
+
+    default:
+        /* OpenAI routes match without /v1 (Codex CLI) and for Azure */
+        if (ctx->platform->id != QL_PLATFORM_OPENAI) {
+            ngx_http_quotalane_path_add(path, (u_char *) m->path.data,
+                                        m->path.len, 1);
+
+        } else if (m->model.len) {
+            ngx_http_quotalane_path_lit(path, "/v1/chat/completions");
+
+        } else {
+            ngx_http_quotalane_path_lit(path, "/v1");
+            ngx_http_quotalane_path_add(path, (u_char *) m->path.data,
+                                        m->path.len, 1);
+        }
+
+        break;
+    }
+}
+
+
+/*
+ * The URI upstream: the account's base path, the vendor path and only
+ * the query parameters the vendor takes (Azure: the account's
+ * api-version).
  */
 static ngx_int_t
 ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
-    u_char     *p;
-    size_t      escape;
-    ngx_str_t   path, args;
-    ngx_str_t  *prefix = &ctx->account.path_prefix;
-
-    ngx_http_quotalane_route_path(r, &path);
+    u_char                     *p;
+    size_t                      len;
+    ngx_str_t                   args, *version;
+    ngx_uint_t                  i;
+    ngx_http_quotalane_path_t   path;
 
     if (ngx_http_quotalane_route_args(r, ctx, &args) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    escape = 2 * ngx_escape_uri(NULL, path.data, path.len, NGX_ESCAPE_URI);
+    path.n = 0;
+    ngx_http_quotalane_path_add(&path, ctx->account.path_prefix.data,
+                                ctx->account.path_prefix.len, 0);
+    ngx_http_quotalane_vendor_path(ctx, &path);
 
-    ctx->upstream_uri.data = ngx_pnalloc(r->pool, prefix->len + path.len
-                                                  + escape + 1 + args.len);
-    if (ctx->upstream_uri.data == NULL) {
+    version = &ctx->account.azure_api_version;
+    if (ctx->account.row->shape != QL_SHAPE_AZURE) {
+        version = NULL;
+    }
+
+    len = 2 + args.len;
+    if (version) {
+        len += sizeof("api-version=") + 3 * version->len;
+    }
+
+    for (i = 0; i < path.n; i++) {
+        len += path.part[i].len;
+        if (path.escape[i]) {
+            len += 2 * ngx_escape_uri(NULL, path.part[i].data,
+                                      path.part[i].len, NGX_ESCAPE_URI);
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(ctx->upstream_uri.data, prefix->data, prefix->len);
+    ctx->upstream_uri.data = p;
 
-    if (escape) {
-        p = (u_char *) ngx_escape_uri(p, path.data, path.len,
-                                      NGX_ESCAPE_URI);
+    for (i = 0; i < path.n; i++) {
+        if (path.escape[i]) {
+            p = (u_char *) ngx_escape_uri(p, path.part[i].data,
+                                          path.part[i].len, NGX_ESCAPE_URI);
 
-    } else {
-        p = ngx_cpymem(p, path.data, path.len);
+        } else {
+            p = ngx_cpymem(p, path.part[i].data, path.part[i].len);
+        }
     }
 
-    if (args.len) {
+    if (args.len || (version && version->len)) {
         *p++ = '?';
         p = ngx_cpymem(p, args.data, args.len);
+    }
+
+    if (version && version->len) {
+        if (args.len) {
+            *p++ = '&';
+        }
+
+        p = ngx_cpymem(p, "api-version=", sizeof("api-version=") - 1);
+        p = (u_char *) ngx_escape_uri(p, version->data, version->len,
+                                      NGX_ESCAPE_ARGS);
     }
 
     ctx->upstream_uri.len = p - ctx->upstream_uri.data;
@@ -82,8 +262,8 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
 
 
 /*
- * The client's anthropic-beta values, joined; OAuth accounts also need
- * the oauth beta, added once.
+ * The client's anthropic-beta values, joined; Claude subscription (OAuth)
+ * accounts also need the oauth beta, added once.
  */
 static ngx_int_t
 ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
@@ -95,7 +275,8 @@ ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    need_oauth = (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER);
+    need_oauth = (ctx->platform->id == QL_PLATFORM_CLAUDE
+                  && ctx->account.row->oauth);
     len = need_oauth ? sizeof(NGX_HTTP_QUOTALANE_OAUTH_BETA) : 0;
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
@@ -164,10 +345,10 @@ ngx_http_quotalane_anthropic_beta(ngx_http_request_t *r,
 
 
 /*
- * What goes upstream for the picked account: its credential as
- * Authorization: Bearer (OAuth) or x-api-key, the vendor URI and the
- * anthropic-beta header.  nginx.conf sends them with proxy_set_header
- * ($quotalane_upstream_*); Host is the account's host.
+ * What goes upstream for the picked account: its credential in the
+ * header its type takes, the vendor URI and the anthropic-beta header.
+ * nginx.conf sends them with proxy_set_header ($quotalane_upstream_*);
+ * Host is the account's host.
  */
 ngx_int_t
 ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
@@ -186,7 +367,15 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
 
     ctx->account.credential = *secret;
 
-    if (ctx->account.auth == NGX_HTTP_QUOTALANE_AUTH_BEARER) {
+    ngx_str_null(&ctx->upstream_authorization);
+    ngx_str_null(&ctx->upstream_x_api_key);
+    ngx_str_null(&ctx->upstream_api_key);
+    ngx_str_null(&ctx->upstream_goog_api_key);
+    ngx_str_null(&ctx->upstream_anthropic_beta);
+
+    switch (ctx->account.row->auth) {
+
+    case QL_AUTH_BEARER:
         p = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + secret->len);
         if (p == NULL) {
             return NGX_ERROR;
@@ -196,13 +385,27 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
         p = ngx_cpymem(p, "Bearer ", sizeof("Bearer ") - 1);
         p = ngx_cpymem(p, secret->data, secret->len);
         ctx->upstream_authorization.len = p - ctx->upstream_authorization.data;
+        break;
 
-    } else {
+    case QL_AUTH_API_KEY:
+        ctx->upstream_api_key = *secret;
+        break;
+
+    case QL_AUTH_GOOG_API_KEY:
+        ctx->upstream_goog_api_key = *secret;
+        break;
+
+    default:
         ctx->upstream_x_api_key = *secret;
+        break;
     }
 
-    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
-        || ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
+    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->platform->id == QL_PLATFORM_CLAUDE
+        && ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }

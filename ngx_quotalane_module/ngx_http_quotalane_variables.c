@@ -49,6 +49,12 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
                                upstream_authorization),
     ngx_http_quotalane_str_var("quotalane_upstream_x_api_key",
                                upstream_x_api_key),
+    ngx_http_quotalane_str_var("quotalane_upstream_api_key",
+                               upstream_api_key),
+    ngx_http_quotalane_str_var("quotalane_upstream_goog_api_key",
+                               upstream_goog_api_key),
+    ngx_http_quotalane_str_var("quotalane_upstream_chatgpt_account_id",
+                               account.chatgpt_account_id),
     ngx_http_quotalane_str_var("quotalane_upstream_anthropic_beta",
                                upstream_anthropic_beta),
 

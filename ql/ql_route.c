@@ -162,6 +162,9 @@ ql_route_pattern_match(const char *pattern, const unsigned char *path,
         } while (*start != '/');
     }
 
+    m->path.data = start;
+    m->path.len = (size_t) (path + len - start);
+
     p = pattern + 1;
     start++;
 

@@ -45,6 +45,7 @@ typedef struct {
 
 typedef struct {
     const ql_route_t    *route;     /* NULL: no route matched */
+    ql_span_t            path;      /* what the pattern matched */
     ql_span_t            model;     /* {model}, empty if the route has none */
     ql_span_t            id;        /* {id} */
     ql_span_t            version;   /* {version} */

@@ -54,7 +54,7 @@ static int
 ql_session_text(EVP_MD_CTX *md, const json_t *request)
 {
     const char    *id, *s;
-    const json_t  *metadata, *user, *system, *messages, *first;
+    const json_t  *metadata, *user, *key, *system, *messages, *first;
 
     metadata = json_object_get(request, "metadata");
     user = json_object_get(metadata, "user_id");
@@ -66,6 +66,14 @@ ql_session_text(EVP_MD_CTX *md, const json_t *request)
             EVP_DigestUpdate(md, s + 9, strlen(s + 9));
             return 1;
         }
+    }
+
+    /* OpenAI Responses and chat: Codex sends its session id here */
+    key = json_object_get(request, "prompt_cache_key");
+
+    if (json_is_string(key) && json_string_length(key) > 0) {
+        EVP_DigestUpdate(md, json_string_value(key), json_string_length(key));
+        return 1;
     }
 
     system = json_object_get(request, "system");
@@ -81,18 +89,37 @@ ql_session_text(EVP_MD_CTX *md, const json_t *request)
 }
 
 
-int
-ql_session_hash(const json_t *request, char out[QL_SESSION_HEX])
+/* The hash's first QL_SESSION_HEX hex digits. */
+static int
+ql_session_finish(EVP_MD_CTX *md, char out[QL_SESSION_HEX])
 {
     static const char  hex[] = "0123456789abcdef";
 
-    int            rc;
     size_t         i;
     unsigned int   n;
     unsigned char  digest[EVP_MAX_MD_SIZE];
-    EVP_MD_CTX    *md;
 
-    if (!json_is_object(request)) {
+    if (EVP_DigestFinal_ex(md, digest, &n) != 1) {
+        return 0;
+    }
+
+    for (i = 0; i < QL_SESSION_HEX / 2; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0x0f];
+    }
+
+    return 1;
+}
+
+
+int
+ql_session_hash(const json_t *request, const unsigned char *id,
+    size_t id_len, char out[QL_SESSION_HEX])
+{
+    int          rc;
+    EVP_MD_CTX  *md;
+
+    if (id_len == 0 && !json_is_object(request)) {
         return 0;
     }
 
@@ -103,16 +130,15 @@ ql_session_hash(const json_t *request, char out[QL_SESSION_HEX])
 
     rc = 0;
 
-    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
-        && ql_session_text(md, request)
-        && EVP_DigestFinal_ex(md, digest, &n) == 1)
-    {
-        for (i = 0; i < QL_SESSION_HEX / 2; i++) {
-            out[2 * i] = hex[digest[i] >> 4];
-            out[2 * i + 1] = hex[digest[i] & 0x0f];
+    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+        if (id_len) {
+            rc = EVP_DigestUpdate(md, id, id_len) == 1;
+
+        } else {
+            rc = ql_session_text(md, request);
         }
 
-        rc = 1;
+        rc = rc && ql_session_finish(md, out);
     }
 
     EVP_MD_CTX_free(md);

@@ -57,12 +57,12 @@ sub edit_file {
 my ($rc, $out, $dir) = configure();
 is($rc, 0, 'the scripts and the lists agree') or diag($out);
 my $select = slurp("$dir/objs/addon/quotalane/select.lua");
-like($select, qr/^local ARG_NOW = 5$/m, 'the prologue names ARGV positions');
+like($select, qr/^local ARG_NOW = 7$/m, 'the prologue names ARGV positions');
 like($select, qr/^local KEY_POOL = 1$/m, 'and KEYS positions');
 like($select, qr/^local REPLY_ID = 2$/m,
      'and reply positions');
 like(slurp("$dir/objs/addon/quotalane/ngx_http_quotalane_scripts.c"),
-     qr/local ARG_NOW = 5/, 'the module embeds the script with its prologue');
+     qr/local ARG_NOW = 7/, 'the module embeds the script with its prologue');
 
 my @drift = (
     [ 'a script reads a name the lists lack',

@@ -4,15 +4,19 @@
 --
 -- Positions are named in ngx_http_quotalane_scripts.h (the KEY_, ARG_,
 -- REPLY_ and LIMIT_ locals come from there):
--- KEY_POOL    the platform's pool set (prefix .. 'accounts:' .. platform)
+-- KEY_POOL    the pool's set (prefix .. 'accounts:' .. pool)
 -- KEY_KEY     the caller's key record (prefix .. 'key:' .. digest)
 -- KEY_SYNCED  the marker admind sets after a full rebuild (prefix .. 'synced')
--- ARG_*       see the names below; ids are decimal strings, '0' = none
+-- ARG_*       see the names below; ids are decimal strings, '0' = none;
+--             ENDPOINT ('chat', 'messages', ...) and MODEL ('' for none)
+--             must be served by the account (its endpoints and models)
 --
 -- Replies, by REPLY_ position:
---   'ok', ID, TYPE, SCHEME, HOST, ADDR, PATH_PREFIX, AUTH, CRED,
---   CRED_VERSION, DEGRADED     DEGRADED: '1' if health < 100 or half-open,
+--   'ok', ID, TYPE, SCHEME, HOST, ADDR, PATH_PREFIX, CRED,
+--   CRED_VERSION, DEGRADED,    DEGRADED: '1' if health < 100 or half-open,
 --                              so the gateway reports successes back
+--   UPSTREAM_MODEL,            the account's model_map entry, '' if none
+--   CHATGPT_ACCOUNT_ID, PROJECT_ID, AZURE_DEPLOYMENT, AZURE_API_VERSION
 --   'none'   no account serves the request
 --   'busy'   accounts exist, none eligible now (limits, cooldowns)
 --   'revoked'      the key was disabled, deleted or expired in admind
@@ -22,7 +26,9 @@
 --   'quota', WHAT                            key or plan over a cost limit
 
 local prefix         = ARGV[ARG_PREFIX]
-local platform       = ARGV[ARG_PLATFORM]
+local pool_name      = ARGV[ARG_POOL]
+local endpoint       = ARGV[ARG_ENDPOINT]
+local model          = ARGV[ARG_MODEL]
 local bound_account  = ARGV[ARG_BOUND_ACCOUNT]
 local bound_group    = ARGV[ARG_BOUND_GROUP]
 local now            = tonumber(ARGV[ARG_NOW])
@@ -194,9 +200,38 @@ local function ppm(used, limit)
     return math.floor(used * ONE / limit)
 end
 
+-- ',a,b,' lists (pools, endpoints): '' holds everything
+local function listed(list, name)
+    return list == '' or string.find(list, ',' .. name .. ',', 1, true) ~= nil
+end
+
+-- The account's upstream model for the requested one: its model_map
+-- ('\nfrom\tto\n...') entry, else '' (the model as asked); false when
+-- its supported models ('\nm\n...') or map leave the model out.
+local function upstream_model(models, map)
+    if model == '' or (models == '' and map == '') then
+        return ''
+    end
+    local at = string.find(map, '\n' .. model .. '\t', 1, true)
+    if at then
+        local from = at + #model + 2
+        local to = string.find(map, '\n', from, true) or (#map + 1)
+        return string.sub(map, from, to - 1)
+    end
+    if models ~= '' and string.find(models, '\n' .. model .. '\n', 1, true)
+    then
+        return ''
+    end
+    return false
+end
+
+-- whether any account serves this request at all: 'busy', not 'none'
+local serves = false
+
 -- The account's state, or nil when it cannot take this request.
 local function state(id)
     if skip[id] then
+        serves = true   -- it did, and failed this request
         return nil
     end
 
@@ -206,12 +241,29 @@ local function state(id)
                          'concurrency_limit', 'rpm_limit', 'tpm_limit',
                          'health', 'circuit', 'circuit_until_ms',
                          'probe_until_ms', 'id', 'type', 'scheme', 'host',
-                         'addr', 'path_prefix', 'auth', 'cred',
-                         'cred_version')
+                         'addr', 'path_prefix', 'pools', 'cred',
+                         'cred_version', 'endpoints', 'models', 'model_map',
+                         'chatgpt_account_id', 'project_id',
+                         'azure_deployment', 'azure_api_version')
 
-    if f[1] ~= 'active' or f[2] ~= '1' or f[3] ~= platform
-       or num(f[6], 0) > now
+    -- a record from before pools existed serves its platform's pool
+    local pools = f[20] or (',' .. (f[3] or '') .. ',')
+
+    if pools == '' or not listed(pools, pool_name)
+       or not listed(f[23] or '', endpoint)
     then
+        return nil
+    end
+
+    local mapped = upstream_model(f[24] or '', f[25] or '')
+    if mapped == false then
+        return nil
+    end
+
+    -- it serves the request, if not right now
+    serves = true
+
+    if f[1] ~= 'active' or f[2] ~= '1' or num(f[6], 0) > now then
         return nil
     end
 
@@ -228,8 +280,11 @@ local function state(id)
         rpm = 0,
         tpm = 0,
         record = { id = f[14], type = f[15], scheme = f[16], host = f[17],
-                   addr = f[18], path_prefix = f[19], auth = f[20],
-                   cred = f[21], cred_version = f[22] },
+                   addr = f[18], path_prefix = f[19], cred = f[21],
+                   cred_version = f[22], upstream_model = mapped,
+                   chatgpt_account_id = f[26] or '', project_id = f[27] or '',
+                   azure_deployment = f[28] or '',
+                   azure_api_version = f[29] or '' },
     }
 
     if f[11] == 'open' then
@@ -318,7 +373,7 @@ if best == nil then
 end
 
 if best == nil then
-    if #ids == 0 then
+    if not serves then
         return answer('none')
     end
     return answer('busy')
@@ -376,9 +431,13 @@ reply[REPLY_SCHEME] = rec.scheme
 reply[REPLY_HOST] = rec.host
 reply[REPLY_ADDR] = rec.addr
 reply[REPLY_PATH_PREFIX] = rec.path_prefix
-reply[REPLY_AUTH] = rec.auth
 reply[REPLY_CRED] = rec.cred
 reply[REPLY_CRED_VERSION] = rec.cred_version
 reply[REPLY_DEGRADED] = (best.health < 100 or best.half_open) and '1' or '0'
+reply[REPLY_UPSTREAM_MODEL] = rec.upstream_model
+reply[REPLY_CHATGPT_ACCOUNT_ID] = rec.chatgpt_account_id
+reply[REPLY_PROJECT_ID] = rec.project_id
+reply[REPLY_AZURE_DEPLOYMENT] = rec.azure_deployment
+reply[REPLY_AZURE_API_VERSION] = rec.azure_api_version
 
 return reply

@@ -82,6 +82,7 @@ test_claude_routes(void **state)
     r = find(QL_PLATFORM_CLAUDE, "/api/v1/messages");
     assert_non_null(r);
     assert_string_equal(r->endpoint, "messages");
+    span_is(&m.path, "/v1/messages");
     r = find(QL_PLATFORM_CLAUDE, "/droid/claude/v1/messages/count_tokens");
     assert_string_equal(r->endpoint, "count_tokens");
     r = find(QL_PLATFORM_CLAUDE, "/v1/models/claude-opus-4");
@@ -110,6 +111,7 @@ test_openai_routes(void **state)
 
     r = find(QL_PLATFORM_OPENAI, "/openai/responses");
     assert_string_equal(r->endpoint, "responses");
+    span_is(&m.path, "/responses");
     r = find(QL_PLATFORM_OPENAI, "/v1/responses");
     assert_string_equal(r->endpoint, "responses");
 
