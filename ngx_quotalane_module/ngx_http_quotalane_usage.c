@@ -100,17 +100,13 @@ ngx_http_quotalane_usage_init(ngx_conf_t *cf)
 
 
 static ql_usage_format_t
-ngx_http_quotalane_usage_format(ngx_http_request_t *r,
-    const ql_platform_t *platform)
+ngx_http_quotalane_usage_format(ngx_http_quotalane_ctx_t *ctx)
 {
-    static u_char  responses[] = "/responses";
-
-    switch (platform->id) {
+    switch (ctx->platform->id) {
 
     case QL_PLATFORM_OPENAI:
         /* the Responses API (Codex) reports usage its own way */
-        if (ngx_strlcasestrn(r->uri.data, r->uri.data + r->uri.len,
-                             responses, sizeof(responses) - 2))
+        if (ctx->route && ngx_strcmp(ctx->route->endpoint, "responses") == 0)
         {
             return QL_USAGE_OPENAI_RESPONSES;
         }
@@ -146,7 +142,7 @@ ngx_http_quotalane_usage_start(ngx_http_request_t *r,
     type = &r->headers_out.content_type;
 
     ql_usage_init(ctx->usage_parser,
-                  ngx_http_quotalane_usage_format(r, ctx->platform),
+                  ngx_http_quotalane_usage_format(ctx),
                   ql_usage_framing_from_content_type(type->data, type->len));
 }
 
