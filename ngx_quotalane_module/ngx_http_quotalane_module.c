@@ -908,7 +908,12 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_quotalane_usage_init(cf);
+    if (ngx_http_quotalane_usage_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* after the usage filter: it reads what the transform sends on */
+    return ngx_http_quotalane_transform_init(cf);
 }
 
 

@@ -129,6 +129,33 @@ typedef struct {
 } ngx_http_quotalane_account_t;
 
 
+/*
+ * A response transform (ngx_http_quotalane_transform.c): an incremental
+ * ql_ transform's state and its feed and finish, which hand their output
+ * to emit(data, p, len); both return 0, or -1 on failure.
+ */
+typedef int (*ngx_http_quotalane_emit_pt)(void *data, const unsigned char *p,
+    size_t len);
+typedef int (*ngx_http_quotalane_xform_feed_pt)(void *state,
+    const unsigned char *p, size_t len, ngx_http_quotalane_emit_pt emit,
+    void *data);
+typedef int (*ngx_http_quotalane_xform_finish_pt)(void *state,
+    ngx_http_quotalane_emit_pt emit, void *data);
+
+typedef struct {
+    ngx_http_quotalane_xform_feed_pt    feed;
+    ngx_http_quotalane_xform_finish_pt  finish;
+    void                               *state;
+
+    ngx_http_request_t                 *request;  /* set once it applies */
+    ngx_chain_t                       **last_out;
+    ngx_buf_t                          *buf;
+    ngx_chain_t                        *free;
+    ngx_chain_t                        *busy;
+    unsigned                            done:1;
+} ngx_http_quotalane_xform_t;
+
+
 typedef enum {
     NGX_HTTP_QUOTALANE_STATE_START = 0,
     NGX_HTTP_QUOTALANE_STATE_KEY_WAIT,
@@ -179,6 +206,7 @@ typedef struct {
     ql_usage_parser_t                 *usage_parser;
     ql_usage_t                         usage;
     ql_cost_t                          cost;
+    ngx_http_quotalane_xform_t        *xform;         /* NULL: as is */
     unsigned                           body_done:1;   /* last_buf passed */
     unsigned                           usage_final:1;
     unsigned                           recorded:1;
@@ -259,6 +287,11 @@ void ngx_http_quotalane_feedback(ngx_http_request_t *r,
     ngx_http_upstream_t *u);
 ngx_uint_t ngx_http_quotalane_feedback_retryable(ngx_uint_t status);
 ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
+
+/* transform: the answer as the client must see it */
+ngx_int_t ngx_http_quotalane_transform_init(ngx_conf_t *cf);
+int ngx_http_quotalane_xform_emit(void *data, const unsigned char *p,
+    size_t len);
 
 /* usage: body filter, pricing, the record at the log phase */
 ngx_int_t ngx_http_quotalane_usage_init(ngx_conf_t *cf);
