@@ -157,7 +157,7 @@ test_shipped_table(void **state)
         fail_msg("%s", err);
     }
 
-    assert_int_equal(ql_pricing_count(t), 15);
+    assert_int_equal(ql_pricing_count(t), 16);
 
     /* Sonnet 4.x: $3 in, $15 out, $3.75 5m write, $6 1h write, $0.30 */
     e = lookup(t, "claude-sonnet-4-5-20250929", &fb);
