@@ -61,11 +61,17 @@ static const ql_account_type_t  ql_account_types[] = {
 static const ql_pool_t  ql_pools[] = {
     { "claude", "claude" },
     { "ccr", "claude" },
-    { "bedrock", "claude" },
+    { "bedrock", "bedrock" },
     { "openai", "openai" },
     { "azure", "openai" },
     { "gemini", "gemini" },
     { "droid", "droid" },
+};
+
+
+/* what a key's permissions may name: every pool's, or all */
+const char *const  ql_permissions[] = {
+    "all", "claude", "openai", "gemini", "droid", "bedrock", NULL
 };
 
 

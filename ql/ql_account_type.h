@@ -56,6 +56,11 @@ typedef struct {
 } ql_pool_t;
 
 
+/* a key's permission names, NULL-terminated: each pool's, and "all" */
+#define QL_PERMISSIONS_MAX  6
+extern const char *const  ql_permissions[];
+
+
 const ql_account_type_t *ql_account_type_by_name(const unsigned char *name,
     size_t len);
 

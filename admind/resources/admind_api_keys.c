@@ -23,6 +23,7 @@
 #include <pcre2.h>
 
 #include "ql_apikey.h"
+#include "ql_account_type.h"
 #include "admind_log.h"
 #include "admind_request.h"
 #include "admind_response.h"
@@ -71,11 +72,6 @@ const admind_route_t  admind_api_keys_routes[] = {
 };
 
 
-/* the platforms a key may be limited to (ql_platform.c), or all */
-static const char *const  admind_api_keys_permissions[] = {
-    "all", "claude", "gemini", "openai", "bedrock", NULL
-};
-
 static const char *const  admind_api_keys_statuses[] = {
     "active", "disabled", NULL
 };
@@ -95,8 +91,8 @@ static const admind_field_t  admind_api_keys_fields[] = {
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
     ADMIND_F_OUTPUT("key", ADMIND_FIELD_STRING),
     ADMIND_F_OUTPUT("keyPrefix", ADMIND_FIELD_STRING),
-    ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0, admind_api_keys_permissions,
-      5),
+    ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0, ql_permissions,
+      QL_PERMISSIONS_MAX),
     ADMIND_F_STRINGS("allowedClients", NULL, ADMIND_FIELD_LINE, 1, 512, NULL,
       32),
     ADMIND_F_STRINGS("blockedModels", NULL, ADMIND_FIELD_LINE, 1, 128, NULL,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ql_account_type.h"
 #include "admind_log.h"
 #include "admind_request.h"
 #include "admind_response.h"
@@ -57,17 +58,13 @@ static const char *const  admind_key_policy_rate_limits[] = {
     "rateLimitRequests", "rateLimitTokens", "rateLimitCostMicros", NULL
 };
 
-static const char *const  admind_key_policy_permissions[] = {
-    "all", "claude", "gemini", "openai", "bedrock", NULL
-};
-
 
 /* a key's ranges (admind_api_keys.c), each a ceiling here; 0 = none */
 static const admind_field_t  admind_key_policy_fields[] = {
     ADMIND_F_OUTPUT("userId", ADMIND_FIELD_ID),
     ADMIND_F_INT("maxKeys", NULL, 0, 0, 100000),
     ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0,
-      admind_key_policy_permissions, 5),
+      ql_permissions, QL_PERMISSIONS_MAX),
     ADMIND_F_STRINGS("blockedModels", NULL, ADMIND_FIELD_LINE, 1, 128, NULL,
       256),
     ADMIND_F_ID("accountId", NULL, ADMIND_FIELD_NULLABLE),

@@ -71,6 +71,30 @@ test_rows(void **state)
 }
 
 
+/* every pool's permission is one a key may be given */
+static void
+test_permissions(void **state)
+{
+    size_t            i, j, n;
+    const ql_pool_t  *p;
+
+    (void) state;
+
+    for (n = 0; ql_permissions[n] != NULL; n++) { /* void */ }
+    assert_int_equal(n, QL_PERMISSIONS_MAX);
+
+    for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
+        for (j = 0; j < n; j++) {
+            if (strcmp(ql_permissions[j], p->permission) == 0) {
+                break;
+            }
+        }
+
+        assert_true(j < n);
+    }
+}
+
+
 static void
 test_list_has(void **state)
 {
@@ -92,6 +116,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_types_join_known_pools),
         cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_permissions),
         cmocka_unit_test(test_list_has),
     };
 
