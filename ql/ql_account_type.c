@@ -47,7 +47,7 @@ static const ql_account_type_t  ql_account_types[] = {
       "https://generativelanguage.googleapis.com", 0 },
 
     /* Gemini through Code Assist (Google account OAuth + project) */
-    { "gemini-oauth", "gemini", ",gemini,", ",generate,stream,count_tokens,",
+    { "gemini-oauth", "gemini", ",gemini,", ",generate,stream,",
       QL_AUTH_BEARER, "bearer", QL_SHAPE_CODE_ASSIST,
       "https://cloudcode-pa.googleapis.com", 1 },
 
