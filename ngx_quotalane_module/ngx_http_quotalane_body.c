@@ -162,7 +162,7 @@ ngx_http_quotalane_body_route_model(ngx_http_quotalane_ctx_t *ctx)
 }
 
 
-/* What the client asked of a chat completions stream's usage. */
+/* Whether it streams, and what it asked of a chat stream's usage. */
 static void
 ngx_http_quotalane_body_stream_options(ngx_http_quotalane_ctx_t *ctx,
     json_t *root)
@@ -171,6 +171,7 @@ ngx_http_quotalane_body_stream_options(ngx_http_quotalane_ctx_t *ctx,
 
     options = json_object_get(root, "stream_options");
 
+    ctx->stream = json_is_true(json_object_get(root, "stream"));
     ctx->client_usage = json_is_true(json_object_get(options,
                                                      "include_usage"));
 }

@@ -185,6 +185,7 @@ typedef struct {
     ngx_str_t                          body;        /* as the client sent */
     ngx_str_t                          model;
     ngx_str_t                          sched_model; /* "ccr," stripped */
+    unsigned                           stream:1;       /* "stream":true */
     unsigned                           client_usage:1; /* include_usage */
     u_char                             session[32];   /* hex, or empty */
     unsigned                           has_session:1;
