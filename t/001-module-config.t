@@ -46,6 +46,18 @@ my @bad = (
       conf_with('quotalane_redis 127.0.0.1:6379;',
                 'quotalane_gateway claud;'),
       qr/unknown platform "claud" \(expected one of: claude, gemini/ ],
+    [ 'unknown pool',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway openai pool=azur;'),
+      qr/unknown pool "azur"/ ],
+    [ 'bad gateway parameter',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway openai azure;'),
+      qr/invalid parameter "azure"/ ],
+    [ 'empty pool',
+      conf_with('quotalane_redis 127.0.0.1:6379;',
+                'quotalane_gateway openai pool=;'),
+      qr/invalid parameter "pool="/ ],
     [ 'gateway without redis',
       conf_with('', 'quotalane_gateway claude;'),
       qr/"quotalane_gateway" requires "quotalane_redis"/ ],
@@ -135,6 +147,12 @@ my ($fits, $why) = $stack->nginx_test_config(
     conf_with('quotalane_redis 127.0.0.1:6379;', 'quotalane_gateway claude; '
               . 'client_body_buffer_size 1m; client_max_body_size 1m;'));
 ok($fits, 'a buffer as large as client_max_body_size will do') or diag $why;
+
+for my $gw ('openai pool=azure', 'claude pool=droid', 'claude pool=ccr') {
+    my ($ok, $out) = $stack->nginx_test_config(
+        conf_with('quotalane_redis 127.0.0.1:6379;', "quotalane_gateway $gw;"));
+    ok($ok, "quotalane_gateway $gw accepted") or diag $out;
+}
 
 for my $addr ('127.0.0.1:6379', 'unix:/tmp/redis.sock', '[::1]:6379') {
     my ($ok, $out) = $stack->nginx_test_config(
