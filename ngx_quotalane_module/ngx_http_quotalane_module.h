@@ -11,6 +11,7 @@
 
 #include "ql_account_type.h"
 #include "ql_apikey.h"
+#include "ql_json_member.h"
 #include "ql_crypto.h"
 #include "ql_platform.h"
 #include "ql_pricing.h"
@@ -187,6 +188,7 @@ typedef struct {
     ngx_str_t                          sched_model; /* "ccr," stripped */
     unsigned                           stream:1;       /* "stream":true */
     unsigned                           client_usage:1; /* include_usage */
+    unsigned                           strip_usage:1;  /* we asked for it */
     u_char                             session[32];   /* hex, or empty */
     unsigned                           has_session:1;
     u_char                             request_id[32];

@@ -261,6 +261,290 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
 }
 
 
+/* One change to the request body: [start, end) becomes text. */
+typedef struct {
+    size_t                      start;
+    size_t                      end;
+    ngx_str_t                   text;
+} ngx_http_quotalane_splice_t;
+
+
+typedef struct {
+    ngx_http_quotalane_splice_t  s[4];
+    ngx_uint_t                   n;
+} ngx_http_quotalane_splices_t;
+
+
+static void
+ngx_http_quotalane_splice(ngx_http_quotalane_splices_t *sp, size_t start,
+    size_t end, u_char *text, size_t len)
+{
+    ngx_http_quotalane_splice_t  *x;
+
+    x = &sp->s[sp->n++];
+    x->start = start;
+    x->end = end;
+    x->text.data = text;
+    x->text.len = len;
+}
+
+
+static u_char *
+ngx_http_quotalane_quoted(ngx_pool_t *pool, ngx_str_t *s, size_t *len)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, ql_json_quoted_len(s->data, s->len));
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *len = ql_json_quote(s->data, s->len, p);
+
+    return p;
+}
+
+
+#define NGX_HTTP_QUOTALANE_INCLUDE_USAGE  "\"include_usage\":true"
+#define NGX_HTTP_QUOTALANE_STREAM_OPTIONS                                     \
+    "\"stream_options\":{" NGX_HTTP_QUOTALANE_INCLUDE_USAGE "}"
+
+
+/*
+ * A chat completions stream always asks the vendor for its usage chunk
+ * (stream_options.include_usage), else the gateway could not bill it; a
+ * client that did not ask gets the chunk stripped again.  Returns 1 if
+ * the body was changed.
+ */
+static ngx_int_t
+ngx_http_quotalane_ask_usage(ngx_str_t *body,
+    ngx_http_quotalane_splices_t *sp)
+{
+    int              empty;
+    size_t           close;
+    ql_json_span_t   opt, inc;
+
+    switch (ql_json_member(body->data, body->len, "stream_options", &opt)) {
+
+    case 0:
+        if (ql_json_object_end(body->data, body->len, &close, &empty) != 0) {
+            return 0;
+        }
+
+        if (empty) {
+            ngx_http_quotalane_splice(sp, close, close, (u_char *)
+                                      NGX_HTTP_QUOTALANE_STREAM_OPTIONS,
+                                      sizeof(NGX_HTTP_QUOTALANE_STREAM_OPTIONS)
+                                      - 1);
+        } else {
+            ngx_http_quotalane_splice(sp, close, close, (u_char *)
+                                      "," NGX_HTTP_QUOTALANE_STREAM_OPTIONS,
+                                      sizeof(NGX_HTTP_QUOTALANE_STREAM_OPTIONS));
+        }
+
+        return 1;
+
+    case 1:
+        break;
+
+    default:
+        return 0;
+    }
+
+    if (body->data[opt.start] != '{') {
+        /* null or anything else: an object of our own */
+        ngx_http_quotalane_splice(sp, opt.start, opt.end, (u_char *)
+                                  "{" NGX_HTTP_QUOTALANE_INCLUDE_USAGE "}",
+                                  sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE)
+                                  + 1);
+        return 1;
+    }
+
+    switch (ql_json_member(body->data + opt.start, opt.end - opt.start,
+                           "include_usage", &inc))
+    {
+    case 1:
+        ngx_http_quotalane_splice(sp, opt.start + inc.start,
+                                  opt.start + inc.end, (u_char *) "true", 4);
+        return 1;
+
+    case 0:
+        if (ql_json_object_end(body->data + opt.start, opt.end - opt.start,
+                               &close, &empty) != 0)
+        {
+            return 0;
+        }
+
+        if (empty) {
+            ngx_http_quotalane_splice(sp, opt.start + 1, opt.start + 1,
+                                      (u_char *)
+                                      NGX_HTTP_QUOTALANE_INCLUDE_USAGE,
+                                      sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE)
+                                      - 1);
+        } else {
+            ngx_http_quotalane_splice(sp, opt.start + 1, opt.start + 1,
+                                      (u_char *)
+                                      NGX_HTTP_QUOTALANE_INCLUDE_USAGE ",",
+                                      sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE));
+        }
+
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+/* Code Assist takes {"model":..,"project":..,"request":<the body>}. */
+static ngx_int_t
+ngx_http_quotalane_code_assist_wrap(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *body)
+{
+    u_char     *p, *model, *project;
+    size_t      model_len, project_len;
+    ngx_str_t   wrapped;
+
+    model = ngx_http_quotalane_quoted(r->pool,
+                                      ngx_http_quotalane_vendor_model(ctx),
+                                      &model_len);
+    project = ngx_http_quotalane_quoted(r->pool, &ctx->account.project_id,
+                                        &project_len);
+    if (model == NULL || project == NULL) {
+        return NGX_ERROR;
+    }
+
+    wrapped.len = sizeof("{\"model\":,\"project\":,\"request\":}") - 1
+                  + model_len + project_len + body->len;
+    wrapped.data = ngx_pnalloc(r->pool, wrapped.len);
+    if (wrapped.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(wrapped.data, "{\"model\":", sizeof("{\"model\":") - 1);
+    p = ngx_cpymem(p, model, model_len);
+    p = ngx_cpymem(p, ",\"project\":", sizeof(",\"project\":") - 1);
+    p = ngx_cpymem(p, project, project_len);
+    p = ngx_cpymem(p, ",\"request\":", sizeof(",\"request\":") - 1);
+    p = ngx_cpymem(p, body->data, body->len);
+    *p = '}';
+
+    *body = wrapped;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The body the vendor gets: the client's, with the account's model name
+ * where it differs, usage asked for on chat streams, wrapped for Code
+ * Assist.  Built anew from the client's body on every attempt, so a
+ * failover to another account type starts from what the client sent.
+ */
+static ngx_int_t
+ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    u_char                        *p, *q;
+    size_t                         len, at;
+    ngx_str_t                      body, *model;
+    ngx_buf_t                     *b;
+    ngx_uint_t                     i;
+    ngx_chain_t                   *cl;
+    ql_json_span_t                 span;
+    ngx_http_quotalane_splice_t    t;
+    ngx_http_quotalane_splices_t   sp;
+
+    ctx->strip_usage = 0;
+
+    if (ctx->body.len == 0 || r->request_body == NULL) {
+        return NGX_OK;
+    }
+
+    body = ctx->body;
+    sp.n = 0;
+
+    model = ngx_http_quotalane_vendor_model(ctx);
+
+    if (ctx->match.model.len == 0 && ctx->model.len
+        && (model->len != ctx->model.len
+            || ngx_memcmp(model->data, ctx->model.data, model->len) != 0)
+        && ql_json_member(body.data, body.len, "model", &span) == 1)
+    {
+        q = ngx_http_quotalane_quoted(r->pool, model, &len);
+        if (q == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_quotalane_splice(&sp, span.start, span.end, q, len);
+    }
+
+    if (ctx->stream && !ctx->client_usage
+        && ngx_strcmp(ctx->route->endpoint, "chat") == 0)
+    {
+        ctx->strip_usage = ngx_http_quotalane_ask_usage(&body, &sp);
+    }
+
+    if (sp.n) {
+        if (sp.n == 2 && sp.s[1].start < sp.s[0].start) {
+            t = sp.s[0];
+            sp.s[0] = sp.s[1];
+            sp.s[1] = t;
+        }
+
+        len = body.len;
+        for (i = 0; i < sp.n; i++) {
+            len += sp.s[i].text.len - (sp.s[i].end - sp.s[i].start);
+        }
+
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        body.data = p;
+        at = 0;
+
+        for (i = 0; i < sp.n; i++) {
+            p = ngx_cpymem(p, ctx->body.data + at, sp.s[i].start - at);
+            p = ngx_cpymem(p, sp.s[i].text.data, sp.s[i].text.len);
+            at = sp.s[i].end;
+        }
+
+        p = ngx_cpymem(p, ctx->body.data + at, ctx->body.len - at);
+        body.len = p - body.data;
+    }
+
+    if (ctx->account.row->shape == QL_SHAPE_CODE_ASSIST
+        && ngx_http_quotalane_code_assist_wrap(r, ctx, &body) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->start = body.data;
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    r->request_body->bufs = cl;
+    r->headers_in.content_length_n = body.len;
+
+    return NGX_OK;
+}
+
+
 /*
  * The client's anthropic-beta values, joined; Claude subscription (OAuth)
  * accounts also need the oauth beta, added once.
@@ -400,7 +684,9 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
         break;
     }
 
-    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK) {
+    if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
+        || ngx_http_quotalane_upstream_body(r, ctx) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
