@@ -908,12 +908,16 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (ngx_http_quotalane_usage_init(cf) != NGX_OK) {
+    /*
+     * Before the usage filter, which therefore runs first and reads the
+     * vendor's bytes (a stripped usage chunk still counts); a transform
+     * whose output is what usage must be read from feeds it itself.
+     */
+    if (ngx_http_quotalane_transform_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    /* after the usage filter: it reads what the transform sends on */
-    return ngx_http_quotalane_transform_init(cf);
+    return ngx_http_quotalane_usage_init(cf);
 }
 
 

@@ -16,6 +16,7 @@
 #include "ql_platform.h"
 #include "ql_pricing.h"
 #include "ql_route.h"
+#include "ql_usage_strip.h"
 #include "ql_usage.h"
 #include "ngx_http_quotalane_cache.h"
 #include "ngx_http_quotalane_redis.h"
@@ -135,13 +136,10 @@ typedef struct {
  * ql_ transform's state and its feed and finish, which hand their output
  * to emit(data, p, len); both return 0, or -1 on failure.
  */
-typedef int (*ngx_http_quotalane_emit_pt)(void *data, const unsigned char *p,
-    size_t len);
 typedef int (*ngx_http_quotalane_xform_feed_pt)(void *state,
-    const unsigned char *p, size_t len, ngx_http_quotalane_emit_pt emit,
-    void *data);
+    const unsigned char *p, size_t len, ql_emit_pt emit, void *data);
 typedef int (*ngx_http_quotalane_xform_finish_pt)(void *state,
-    ngx_http_quotalane_emit_pt emit, void *data);
+    ql_emit_pt emit, void *data);
 
 typedef struct {
     ngx_http_quotalane_xform_feed_pt    feed;
@@ -293,8 +291,8 @@ ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
 
 /* transform: the answer as the client must see it */
 ngx_int_t ngx_http_quotalane_transform_init(ngx_conf_t *cf);
-int ngx_http_quotalane_xform_emit(void *data, const unsigned char *p,
-    size_t len);
+ngx_int_t ngx_http_quotalane_transform_set(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 
 /* usage: body filter, pricing, the record at the log phase */
 ngx_int_t ngx_http_quotalane_usage_init(ngx_conf_t *cf);

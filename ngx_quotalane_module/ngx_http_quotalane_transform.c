@@ -5,8 +5,9 @@
  * chunk the client did not ask for), a body filter feeds the upstream's
  * bytes to an incremental nginx-free transform (ql/) and sends on what it
  * emits, as it emits it: a stream is never held back beyond what the
- * transform itself must see to decide.  The usage filter, next in the
- * chain, reads the transformed answer.
+ * transform itself must see to decide.  The usage filter runs before it
+ * and reads the vendor's bytes, unless the transform feeds the usage
+ * parser its output itself (xform->usage: what the vendor wraps).
  */
 
 #include <ngx_config.h>
@@ -28,7 +29,7 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
-/* Registered after the usage filter, so it runs before it. */
+/* Registered before the usage filter, so it runs after it. */
 ngx_int_t
 ngx_http_quotalane_transform_init(ngx_conf_t *cf)
 {
@@ -76,8 +77,62 @@ ngx_http_quotalane_xform_header_filter(ngx_http_request_t *r)
 }
 
 
+static int ngx_http_quotalane_xform_emit(void *data, const unsigned char *p,
+    size_t len);
+
+
+/* the transforms, with their states as void * */
+
+static int
+ngx_http_quotalane_strip_feed(void *state, const unsigned char *p,
+    size_t len, ql_emit_pt emit, void *data)
+{
+    return ql_usage_strip_feed(state, p, len, emit, data);
+}
+
+
+static int
+ngx_http_quotalane_strip_finish(void *state, ql_emit_pt emit, void *data)
+{
+    return ql_usage_strip_finish(state, emit, data);
+}
+
+
+/*
+ * Which transform the picked account's answer needs, if any: called for
+ * every attempt, so a failover to another account type changes it.
+ */
+ngx_int_t
+ngx_http_quotalane_transform_set(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_http_quotalane_xform_t  *x;
+
+    ctx->xform = NULL;
+
+    if (!ctx->strip_usage) {
+        return NGX_OK;
+    }
+
+    x = ngx_pcalloc(r->pool, sizeof(ngx_http_quotalane_xform_t)
+                             + sizeof(ql_usage_strip_t));
+    if (x == NULL) {
+        return NGX_ERROR;
+    }
+
+    x->state = (u_char *) x + sizeof(ngx_http_quotalane_xform_t);
+    ql_usage_strip_init(x->state);
+    x->feed = ngx_http_quotalane_strip_feed;
+    x->finish = ngx_http_quotalane_strip_finish;
+
+    ctx->xform = x;
+
+    return NGX_OK;
+}
+
+
 /* The transform's output, appended to buffers this filter owns. */
-int
+static int
 ngx_http_quotalane_xform_emit(void *data, const unsigned char *p, size_t len)
 {
     ngx_http_quotalane_xform_t *x = data;
@@ -140,8 +195,10 @@ ngx_http_quotalane_xform_mark(ngx_http_quotalane_xform_t *x,
             return NGX_ERROR;
         }
 
+        /* not in memory: an empty buffer in memory is not special */
         cl->buf->pos = cl->buf->start;
         cl->buf->last = cl->buf->start;
+        cl->buf->temporary = 0;
         cl->buf->tag = (ngx_buf_tag_t) &ngx_http_quotalane_module;
 
         *x->last_out = cl;

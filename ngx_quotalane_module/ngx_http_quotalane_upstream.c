@@ -685,7 +685,8 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
     }
 
     if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
-        || ngx_http_quotalane_upstream_body(r, ctx) != NGX_OK)
+        || ngx_http_quotalane_upstream_body(r, ctx) != NGX_OK
+        || ngx_http_quotalane_transform_set(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }
