@@ -17,6 +17,7 @@
 #include "ql_pricing.h"
 #include "ql_route.h"
 #include "ql_usage_strip.h"
+#include "ql_unwrap.h"
 #include "ql_usage.h"
 #include "ngx_http_quotalane_cache.h"
 #include "ngx_http_quotalane_redis.h"
@@ -141,10 +142,15 @@ typedef int (*ngx_http_quotalane_xform_feed_pt)(void *state,
 typedef int (*ngx_http_quotalane_xform_finish_pt)(void *state,
     ql_emit_pt emit, void *data);
 
+typedef struct ngx_http_quotalane_ctx_s  ngx_http_quotalane_ctx_t;
+
 typedef struct {
     ngx_http_quotalane_xform_feed_pt    feed;
     ngx_http_quotalane_xform_finish_pt  finish;
     void                               *state;
+
+    /* the usage parser reads the output, not the vendor's bytes */
+    ngx_http_quotalane_ctx_t           *usage;
 
     ngx_http_request_t                 *request;  /* set once it applies */
     ngx_chain_t                       **last_out;
@@ -169,7 +175,7 @@ typedef enum {
 
 
 /* Per-request state, created in the access phase. */
-typedef struct {
+struct ngx_http_quotalane_ctx_s {
     ngx_http_request_t                *request;
     const ql_platform_t               *platform;
     const ql_pool_t                   *pool;     /* ccr: by the model */
@@ -223,7 +229,7 @@ typedef struct {
     /* set by a Redis reply, acted on when the phases run again */
     ql_error_kind_t                    error_kind;
     const char                        *error_message;
-} ngx_http_quotalane_ctx_t;
+};
 
 
 ngx_int_t ngx_http_quotalane_add_variables(ngx_conf_t *cf);

@@ -25,6 +25,10 @@ static ngx_int_t ngx_http_quotalane_xform_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
 
+static int ngx_http_quotalane_unwrap_feed(void *state,
+    const unsigned char *p, size_t len, ql_emit_pt emit, void *data);
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
@@ -69,6 +73,14 @@ ngx_http_quotalane_xform_header_filter(ngx_http_request_t *r)
 
     ctx->xform->request = r;
 
+    if (ctx->xform->feed == ngx_http_quotalane_unwrap_feed) {
+        ql_unwrap_init(ctx->xform->state,
+                       ql_usage_framing_from_content_type(
+                           r->headers_out.content_type.data,
+                           r->headers_out.content_type.len)
+                       == QL_USAGE_SSE);
+    }
+
     ngx_http_clear_content_length(r);
     ngx_http_clear_accept_ranges(r);
     ngx_http_weak_etag(r);
@@ -79,6 +91,8 @@ ngx_http_quotalane_xform_header_filter(ngx_http_request_t *r)
 
 static int ngx_http_quotalane_xform_emit(void *data, const unsigned char *p,
     size_t len);
+static int ngx_http_quotalane_xform_emit_usage(void *data,
+    const unsigned char *p, size_t len);
 
 
 /* the transforms, with their states as void * */
@@ -98,6 +112,21 @@ ngx_http_quotalane_strip_finish(void *state, ql_emit_pt emit, void *data)
 }
 
 
+static int
+ngx_http_quotalane_unwrap_feed(void *state, const unsigned char *p,
+    size_t len, ql_emit_pt emit, void *data)
+{
+    return ql_unwrap_feed(state, p, len, emit, data);
+}
+
+
+static int
+ngx_http_quotalane_unwrap_finish(void *state, ql_emit_pt emit, void *data)
+{
+    return ql_unwrap_finish(state, emit, data);
+}
+
+
 /*
  * Which transform the picked account's answer needs, if any: called for
  * every attempt, so a failover to another account type changes it.
@@ -106,24 +135,38 @@ ngx_int_t
 ngx_http_quotalane_transform_set(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
+    size_t                       size;
+    ngx_uint_t                   unwrap;
     ngx_http_quotalane_xform_t  *x;
 
     ctx->xform = NULL;
 
-    if (!ctx->strip_usage) {
+    unwrap = (ctx->account.row->shape == QL_SHAPE_CODE_ASSIST);
+
+    if (!unwrap && !ctx->strip_usage) {
         return NGX_OK;
     }
 
-    x = ngx_pcalloc(r->pool, sizeof(ngx_http_quotalane_xform_t)
-                             + sizeof(ql_usage_strip_t));
+    size = unwrap ? sizeof(ql_unwrap_t) : sizeof(ql_usage_strip_t);
+
+    x = ngx_pcalloc(r->pool, sizeof(ngx_http_quotalane_xform_t) + size);
     if (x == NULL) {
         return NGX_ERROR;
     }
 
     x->state = (u_char *) x + sizeof(ngx_http_quotalane_xform_t);
-    ql_usage_strip_init(x->state);
-    x->feed = ngx_http_quotalane_strip_feed;
-    x->finish = ngx_http_quotalane_strip_finish;
+
+    if (unwrap) {
+        /* SSE or JSON is known from the answer's header */
+        x->feed = ngx_http_quotalane_unwrap_feed;
+        x->finish = ngx_http_quotalane_unwrap_finish;
+        x->usage = ctx;
+
+    } else {
+        ql_usage_strip_init(x->state);
+        x->feed = ngx_http_quotalane_strip_feed;
+        x->finish = ngx_http_quotalane_strip_finish;
+    }
 
     ctx->xform = x;
 
@@ -182,6 +225,21 @@ ngx_http_quotalane_xform_emit(void *data, const unsigned char *p, size_t len)
 }
 
 
+/* The output, also to the usage parser when it reads that. */
+static int
+ngx_http_quotalane_xform_emit_usage(void *data, const unsigned char *p,
+    size_t len)
+{
+    ngx_http_quotalane_xform_t *x = data;
+
+    if (x->usage->usage_parser && !x->usage->body_done) {
+        ql_usage_feed(x->usage->usage_parser, p, len);
+    }
+
+    return ngx_http_quotalane_xform_emit(data, p, len);
+}
+
+
 /* An empty buffer that only carries last_buf or flush on. */
 static ngx_int_t
 ngx_http_quotalane_xform_mark(ngx_http_quotalane_xform_t *x,
@@ -220,6 +278,7 @@ ngx_http_quotalane_xform_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     size_t                       len;
     ngx_int_t                    rc;
     ngx_uint_t                   last, flush;
+    ql_emit_pt                   emit;
     ngx_chain_t                 *cl, *out;
     ngx_http_quotalane_ctx_t    *ctx;
     ngx_http_quotalane_xform_t  *x;
@@ -235,6 +294,8 @@ ngx_http_quotalane_xform_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     x = ctx->xform;
+    emit = x->usage ? ngx_http_quotalane_xform_emit_usage
+                    : ngx_http_quotalane_xform_emit;
 
     if (x->done) {
         /* after last_buf nothing more is expected; pass what comes */
@@ -251,9 +312,7 @@ ngx_http_quotalane_xform_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         len = ngx_buf_size(cl->buf);
 
         if (ngx_buf_in_memory(cl->buf) && len) {
-            if (x->feed(x->state, cl->buf->pos, len,
-                        ngx_http_quotalane_xform_emit, x)
-                != 0)
+            if (x->feed(x->state, cl->buf->pos, len, emit, x) != 0)
             {
                 return NGX_ERROR;
             }
@@ -273,7 +332,7 @@ ngx_http_quotalane_xform_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     if (last) {
         x->done = 1;
 
-        if (x->finish(x->state, ngx_http_quotalane_xform_emit, x) != 0) {
+        if (x->finish(x->state, emit, x) != 0) {
             return NGX_ERROR;
         }
     }

@@ -164,6 +164,15 @@ ngx_http_quotalane_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    /* a transform feeds the parser what it sends on (transform.c) */
+    if (ctx->xform && ctx->xform->usage && ctx->xform->request) {
+        for (cl = in; cl; cl = cl->next) {
+            ctx->body_done |= cl->buf->last_buf;
+        }
+
+        return ngx_http_next_body_filter(r, in);
+    }
+
     /* read only: the buffers go on exactly as they came */
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;

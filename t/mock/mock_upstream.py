@@ -69,6 +69,8 @@ REASONS = {
 TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 GEMINI_RE = re.compile(r"/models/([^/:]+):([A-Za-z]+)$")
+CODE_ASSIST_RE = re.compile(r"/v1internal:(generateContent|streamGenerateContent)$")
+CODE_ASSIST = "@code-assist"
 
 # --------------------------------------------------------------------------
 # global state
@@ -1115,6 +1117,23 @@ def gem_stream(p, rid, sep):
         yield b"data: " + jdump(gem_obj(p, rid, "", True, gem_usage(p))) + sep
 
 
+def ca_wrap(out, gen, trace):
+    """Code Assist's answers: each Gemini answer as {"response": ...}."""
+    pre = b'{"response":'
+    post = b',"traceId":"' + trace.encode() + b'"}'
+    if out is not None:
+        out = pre + out + post
+
+    def events(gen):
+        for ev in gen:
+            if ev.startswith(b"data: "):
+                body, sep = ev[6:].rstrip(b"\r\n"), ev[6 + len(ev[6:].rstrip(b"\r\n")):]
+                yield b"data: " + pre + body + post + sep
+            else:
+                yield ev
+    return out, (events(gen) if gen is not None else None)
+
+
 def gem_stream_json(p, rid):
     """streamGenerateContent without alt=sse: one JSON array, element per chunk."""
     first = True
@@ -1161,6 +1180,9 @@ def route(path):
         r = ("openai", "chat", None)
     elif p.endswith("/v1/responses") or p == "/responses":
         r = ("openai", "responses", None)
+    elif CODE_ASSIST_RE.search(p):
+        # Gemini Code Assist (cloudcode-pa): wrapped requests and answers
+        r = ("gemini", CODE_ASSIST_RE.search(p).group(1), CODE_ASSIST)
     else:
         m = GEMINI_RE.search(p)
         if m and m.group(2) in ("generateContent", "streamGenerateContent",
@@ -1312,6 +1334,7 @@ def build_answer(req, rec):
     # success answers
     stream = False
     gen = None
+    out = None
     ctype = "text/event-stream"
     now = int(time.time())
     if platform == "anthropic":
@@ -1372,6 +1395,14 @@ def build_answer(req, rec):
             else:
                 out = jdump(resp_obj(p, rid, now, "completed", True))
     else:  # gemini
+        ca = arg == CODE_ASSIST
+        if ca:
+            # {"model", "project", "request": <Gemini request>}
+            if not isinstance(body.get("request"), dict) or not body.get("project"):
+                return ("sync", 400, err_body("gemini", 400, {
+                    "message": "mock: Code Assist needs project and request"},
+                    rid_n), extra, ka)
+            arg = body.get("model")
         p.model = p.o.get("model") or arg
         grid = "mock%016d" % rid_n
         if op == "countTokens":
@@ -1393,6 +1424,8 @@ def build_answer(req, rec):
                     errf = lambda: b",\r\n" + jdump(gem_error_obj(503, p.o, None)) + b"]"
             else:
                 out = jdump(gem_obj(p, grid, p.text, True, gem_usage(p)))
+        if ca:
+            out, gen = ca_wrap(out, gen, grid)
 
     rec[10] = stream
     if stream:
