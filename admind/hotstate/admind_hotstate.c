@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ql_account_type.h"
 #include "admind_config.h"
 #include "admind_log.h"
 #include "admind_db_stmt.h"
@@ -264,6 +265,40 @@ admind_hotstate_set_member(admind_redis_batch_t *b, const char *cmd,
 }
 
 
+/*
+ * SADD or SREM the account in every pool of its type
+ * (ql_account_type.c); a type this admind does not know stays in its
+ * platform's pool.
+ */
+static void
+admind_hotstate_pools(admind_redis_batch_t *b, const char *cmd,
+    const char *type, const char *platform, uint64_t id)
+{
+    char                      set[96], pools[96];
+    const char               *p, *end;
+    const ql_account_type_t  *t;
+
+    t = type ? ql_account_type_by_name((const unsigned char *) type,
+                                       strlen(type))
+             : NULL;
+
+    if (t != NULL) {
+        snprintf(pools, sizeof(pools), "%s", t->pools);
+
+    } else if (platform != NULL) {
+        snprintf(pools, sizeof(pools), ",%s,", platform);
+
+    } else {
+        return;
+    }
+
+    for (p = pools + 1; (end = strchr(p, ',')) != NULL; p = end + 1) {
+        snprintf(set, sizeof(set), "accounts:%.*s", (int) (end - p), p);
+        admind_hotstate_set_member(b, cmd, set, id);
+    }
+}
+
+
 void
 admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
 {
@@ -321,8 +356,9 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    snprintf(set, sizeof(set), "accounts:%s", platform ? platform : "");
-    admind_hotstate_set_member(&b, "SADD", set, id);
+    admind_hotstate_pools(&b, "SADD",
+                          json_string_value(json_object_get(row, "type")),
+                          platform, id);
 
     if (group) {
         snprintf(set, sizeof(set), "group:%llu:accounts",
@@ -349,7 +385,7 @@ done:
 
 
 void
-admind_hotstate_account_deleted(uint64_t id, const char *platform,
+admind_hotstate_account_deleted(uint64_t id, const char *type,
     uint64_t group_id)
 {
     char                   set[96], err[ADMIND_ERRLEN];
@@ -371,8 +407,7 @@ admind_hotstate_account_deleted(uint64_t id, const char *platform,
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    snprintf(set, sizeof(set), "accounts:%s", platform);
-    admind_hotstate_set_member(&b, "SREM", set, id);
+    admind_hotstate_pools(&b, "SREM", type, NULL, id);
 
     if (group_id) {
         snprintf(set, sizeof(set), "group:%llu:accounts",

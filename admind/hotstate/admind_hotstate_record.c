@@ -16,7 +16,7 @@
 #include "admind_fields.h"
 #include "admind_baseurl.h"
 #include "admind_outbound.h"
-#include "admind_account_types.h"
+#include "ql_account_type.h"
 #include "admind_cred.h"
 #include "admind_hotstate_record.h"
 
@@ -244,21 +244,76 @@ admind_hotstate_unhex(const char *hex, unsigned char **out, size_t *len)
 }
 
 
+char *
+admind_hotstate_model_lines(const char *json)
+{
+    char          *out, *p;
+    size_t         i, len;
+    json_t        *v, *item;
+    const char    *key;
+    json_error_t   error;
+
+    v = json ? json_loads(json, 0, &error) : NULL;
+
+    len = 2;
+    json_array_foreach(v, i, item) {
+        len += json_string_length(item) + 1;
+    }
+    json_object_foreach(v, key, item) {
+        len += strlen(key) + json_string_length(item) + 2;
+    }
+
+    out = malloc(len);
+    if (out == NULL) {
+        json_decref(v);
+        return NULL;
+    }
+
+    p = out;
+
+    /* names are validated without newlines or tabs (admind_accounts.c) */
+    json_array_foreach(v, i, item) {
+        if (json_is_string(item)) {
+            p += sprintf(p, "\n%s", json_string_value(item));
+        }
+    }
+
+    json_object_foreach(v, key, item) {
+        if (json_is_string(item)) {
+            p += sprintf(p, "\n%s\t%s", key, json_string_value(item));
+        }
+    }
+
+    if (p != out) {
+        *p++ = '\n';
+    }
+
+    *p = '\0';
+    json_decref(v);
+
+    return out;
+}
+
+
 int
 admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen)
 {
+    int                           rc;
     char                          version[ADMIND_CRED_VERSION_LEN + 1];
     char                          detail[ADMIND_ERRLEN];
+    char                         *models, *map;
     size_t                        cred_len;
     const char                   *type, *base, *hex, *addr;
     unsigned char                *cred;
     admind_baseurl_t              url;
-    const admind_account_type_t  *t;
+    const ql_account_type_t      *t;
 
     type = json_string_value(json_object_get(row, "type"));
-    t = type ? admind_account_type(type) : NULL;
+    t = type ? ql_account_type_by_name((const unsigned char *) type,
+                                       strlen(type))
+             : NULL;
 
     base = json_string_value(json_object_get(row, "base_url"));
     if (base == NULL && t != NULL) {
@@ -324,23 +379,52 @@ admind_hotstate_account_args(const char *prefix,
     admind_redis_args_str(a, "path_prefix");
     admind_redis_args_str(a, url.path);
     admind_redis_args_str(a, "auth");
-    admind_redis_args_str(a, t ? t->auth : "");
+    admind_redis_args_str(a, t ? t->auth_name : "");
+    admind_redis_args_str(a, "pools");
+    admind_redis_args_str(a, t ? t->pools : "");
+    admind_redis_args_str(a, "endpoints");
+    admind_redis_args_str(a, t ? t->endpoints : "");
     admind_redis_args_str(a, "cred");
     admind_redis_args_add(a, cred, cred_len);
     admind_redis_args_str(a, "cred_version");
     admind_redis_args_str(a, version);
+    admind_hotstate_field(a, "chatgpt_account_id", row,
+                          "chatgpt_account_id");
+    admind_hotstate_field(a, "project_id", row, "project_id");
+    admind_hotstate_field(a, "azure_deployment", row, "azure_deployment");
+    admind_hotstate_field(a, "azure_api_version", row, "azure_api_version");
 
     if (cred != NULL) {
         ql_wipe(cred, cred_len);
         free(cred);
     }
 
-    if (a->failed) {
-        snprintf(err, errlen, "out of memory");
-        return ADMIND_ERROR;
+    models = admind_hotstate_model_lines(json_string_value(
+                 json_object_get(row, "supported_models")));
+    map = admind_hotstate_model_lines(json_string_value(
+              json_object_get(row, "model_mapping")));
+
+    rc = ADMIND_OK;
+
+    if (models == NULL || map == NULL) {
+        a->failed = 1;
+
+    } else {
+        admind_redis_args_str(a, "models");
+        admind_redis_args_str(a, models);
+        admind_redis_args_str(a, "model_map");
+        admind_redis_args_str(a, map);
     }
 
-    return ADMIND_OK;
+    free(models);
+    free(map);
+
+    if (a->failed) {
+        snprintf(err, errlen, "out of memory");
+        rc = ADMIND_ERROR;
+    }
+
+    return rc;
 }
 
 

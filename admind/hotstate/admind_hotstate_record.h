@@ -45,7 +45,9 @@
     "SELECT a.id, a.name, a.type, a.platform, a.status, a.schedulable, "     \
     "a.priority, a.concurrency_limit, a.rpm_limit, a.tpm_limit, "            \
     "a.base_url, a.upstream_addr, "                                          \
-    "a.credentials_enc, IFNULL(a.group_id, 0) AS group_id "                  \
+    "a.credentials_enc, IFNULL(a.group_id, 0) AS group_id, "                 \
+    "a.supported_models, a.model_mapping, a.chatgpt_account_id, "            \
+    "a.project_id, a.azure_deployment, a.azure_api_version "                 \
     "FROM accounts a"
 
 
@@ -66,6 +68,13 @@ int admind_hotstate_key_args(const char *prefix, json_t *row,
  * a row whose address the outbound URL policy refuses (now) is not
  * published: the gateway connects to nothing the policy would not.
  */
+/*
+ * A JSON array of model names as "\nm1\nm2\n", or an object of model
+ * names as "\nfrom\tto\n...", the forms select.lua searches; "" for
+ * none (SQL NULL, empty, malformed).  malloc()ed, NULL if out of memory.
+ */
+char *admind_hotstate_model_lines(const char *json);
+
 int admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen);

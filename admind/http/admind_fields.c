@@ -78,7 +78,7 @@ admind_fields_chars(const char *s)
 }
 
 
-static int
+int
 admind_fields_has_control(const char *s)
 {
     for ( /* void */ ; *s; s++) {

@@ -127,6 +127,9 @@ int admind_fields_check(admind_req_t *r, const admind_field_t *fields,
  */
 int admind_fields_has(json_t *body, const char *name);
 int admind_fields_is_null(json_t *body, const char *name);
+
+/* 1 if s has a control character (below 0x20, or DEL) */
+int admind_fields_has_control(const char *s);
 const char *admind_fields_str(json_t *body, const char *name,
     const char *dflt);
 long long admind_fields_int(json_t *body, const char *name, long long dflt);

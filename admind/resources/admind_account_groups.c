@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ql_platform.h"
+#include "ql_account_type.h"
 #include "admind_log.h"
 #include "admind_request.h"
 #include "admind_response.h"
@@ -44,7 +44,10 @@ const admind_route_t  admind_account_groups_routes[] = {
 };
 
 
-/* the platform is fixed: the accounts in the group must all serve it */
+/*
+ * The platform (a pool: claude, ccr, openai, azure, gemini, droid,
+ * bedrock) is fixed: the accounts in the group must all serve it.
+ */
 static const admind_field_t  admind_account_groups_fields[] = {
     ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
@@ -109,11 +112,14 @@ admind_account_groups_get(admind_req_t *r)
 }
 
 
-/* the platform is one the gateway knows */
+/* the platform is one of the gateway's pools (ql_account_type.c) */
 static int
 admind_account_groups_prepare(admind_writer_op_t *op)
 {
-    const char  *platform;
+    char              names[128];
+    size_t            i, n;
+    const char       *platform;
+    const ql_pool_t  *pool;
 
     if (op->op != ADMIND_WRITER_CREATE) {
         return ADMIND_OK;
@@ -121,17 +127,24 @@ admind_account_groups_prepare(admind_writer_op_t *op)
 
     platform = admind_fields_str(op->body, "platform", "");
 
-    if (ql_platform_by_name((const unsigned char *) platform,
-                            strlen(platform))
-        == NULL)
+    if (ql_pool_by_name((const unsigned char *) platform, strlen(platform))
+        != NULL)
     {
-        admind_resp_error(op->r, 400, "invalid_argument", "field "
-                          "\"platform\" must be one of: %s",
-                          ql_platform_names());
-        return ADMIND_ERROR;
+        return ADMIND_OK;
     }
 
-    return ADMIND_OK;
+    n = 0;
+    names[0] = '\0';
+
+    for (i = 0; (pool = ql_pool_at(i)) != NULL && n < sizeof(names); i++) {
+        n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s",
+                               i ? ", " : "", pool->name);
+    }
+
+    admind_resp_error(op->r, 400, "invalid_argument", "field \"platform\" "
+                      "must be one of: %s", names);
+
+    return ADMIND_ERROR;
 }
 
 

@@ -56,6 +56,14 @@ const admind_route_t  admind_accounts_routes[] = {
 };
 
 
+/* model names in supportedModels and modelMap, and how many */
+#define ADMIND_ACCOUNTS_MODEL_MAX   256
+#define ADMIND_ACCOUNTS_MODELS_MAX  256
+
+/* Azure's current GA data-plane API version, for accounts that set none */
+#define ADMIND_ACCOUNTS_AZURE_API_VERSION  "2024-10-21"
+
+
 /* admins switch accounts on and off; overloaded and error are observed */
 static const char *const  admind_accounts_statuses[] = {
     "active", "disabled", NULL
@@ -102,6 +110,16 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRING("proxyPassword", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
     ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
+    ADMIND_F_STRINGS("supportedModels", NULL, ADMIND_FIELD_LINE, 1,
+      ADMIND_ACCOUNTS_MODEL_MAX, NULL, ADMIND_ACCOUNTS_MODELS_MAX),
+    ADMIND_F_STRING("chatgptAccountId", "chatgpt_account_id",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("projectId", "project_id",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("azureDeployment", "azure_deployment",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256),
+    ADMIND_F_STRING("azureApiVersion", "azure_api_version",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32),
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
@@ -160,6 +178,10 @@ static const admind_resource_t  admind_accounts_resource = {
     "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
     "a.credential_hint AS credentialHint, "
     ADMIND_ACCOUNT_PROXY_SELECT ", "
+    "a.supported_models AS supportedModels, a.model_mapping AS modelMap, "
+    "a.chatgpt_account_id AS chatgptAccountId, a.project_id AS projectId, "
+    "a.azure_deployment AS azureDeployment, "
+    "a.azure_api_version AS azureApiVersion, "
     ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
     ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
     "FROM accounts a",
@@ -176,6 +198,13 @@ admind_accounts_fixup(json_t *row)
     admind_resource_bool_column(row, "hasCredential");
     admind_resource_bool_column(row, "hasRefreshToken");
     admind_resource_bool_column(row, "hasProxyPassword");
+
+    if (admind_resource_json_column(row, "supportedModels", "[]")
+        != ADMIND_OK
+        || admind_resource_json_column(row, "modelMap", "{}") != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
 
     /* the gateway's view of the account, from its hot-state record */
     admind_account_state_add(row);
@@ -228,7 +257,7 @@ admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
     json_object_foreach(body, name, v) {
         if ((admind_account_type_is_credential(name)
              && strcmp(name, t->credential) != 0)
-            || (strcmp(name, "refreshToken") == 0 && !t->oauth))
+            || (strcmp(name, "refreshToken") == 0 && !t->row->oauth))
         {
             admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
                               "does not apply to type %s (its credential "
@@ -260,6 +289,143 @@ admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
 }
 
 
+/* a type-specific field, its flag and the characters it may hold */
+static const struct {
+    const char  *field;
+    unsigned     flag;
+    const char  *chars;
+} admind_accounts_extras[] = {
+    { "chatgptAccountId", ADMIND_ACCOUNT_CHATGPT_ID,
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" },
+    { "projectId", ADMIND_ACCOUNT_PROJECT_ID,
+      "abcdefghijklmnopqrstuvwxyz0123456789-.:" },
+    { "azureDeployment", ADMIND_ACCOUNT_AZURE,
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_." },
+    { "azureApiVersion", ADMIND_ACCOUNT_AZURE,
+      "abcdefghijklmnopqrstuvwxyz0123456789-." },
+    { "baseUrl", ADMIND_ACCOUNT_BASE_URL, NULL },
+};
+
+
+/*
+ * The type's own fields: others refused, the ones it needs present (on
+ * create) and never cleared, their characters safe in a URL path and a
+ * header.
+ */
+static int
+admind_accounts_check_extras(admind_req_t *r, const admind_account_type_t *t,
+    json_t *body, admind_fields_mode_e mode)
+{
+    size_t       i;
+    unsigned     flag;
+    const char  *field, *s;
+
+    for (i = 0; i < sizeof(admind_accounts_extras)
+                    / sizeof(admind_accounts_extras[0]); i++)
+    {
+        field = admind_accounts_extras[i].field;
+        flag = admind_accounts_extras[i].flag;
+        s = admind_fields_str(body, field, NULL);
+
+        /* every type takes a base URL; some have no default */
+        if (flag != ADMIND_ACCOUNT_BASE_URL
+            && admind_fields_has(body, field) && !(t->takes & flag))
+        {
+            return admind_resp_error(r, 400, "invalid_argument", "field "
+                                     "\"%s\" does not apply to type %s",
+                                     field, t->type);
+        }
+
+        if ((t->needs & flag)
+            && ((mode == ADMIND_FIELDS_CREATE && s == NULL)
+                || (mode == ADMIND_FIELDS_UPDATE
+                    && admind_fields_is_null(body, field))))
+        {
+            return admind_resp_error(r, 400, "invalid_argument", "field "
+                                     "\"%s\" is required for type %s",
+                                     field, t->type);
+        }
+
+        if (s != NULL && admind_accounts_extras[i].chars != NULL
+            && s[strspn(s, admind_accounts_extras[i].chars)] != '\0')
+        {
+            return admind_resp_error(r, 400, "invalid_argument", "field "
+                                     "\"%s\" may hold only \"%s\"", field,
+                                     admind_accounts_extras[i].chars);
+        }
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* supportedModels and modelMap as the JSON the columns keep */
+static int
+admind_accounts_models(admind_req_t *r, json_t *map, char **models_text,
+    char **map_text, json_t *body)
+{
+    json_t      *v, *list;
+    size_t       len;
+    const char  *from, *to;
+
+    if (admind_fields_has(body, "supportedModels")) {
+        list = admind_fields_array(body, "supportedModels");
+        *models_text = json_dumps(list, JSON_COMPACT);
+
+        if (*models_text == NULL) {
+            return admind_resp_error(r, 500, "internal_error",
+                                     "out of memory");
+        }
+    }
+
+    if (map == NULL) {
+        return ADMIND_OK;
+    }
+
+    if (json_is_null(map)) {
+        map = json_object();
+        *map_text = map ? json_dumps(map, JSON_COMPACT) : NULL;
+        json_decref(map);
+
+    } else {
+        if (!json_is_object(map)
+            || json_object_size(map) > ADMIND_ACCOUNTS_MODELS_MAX)
+        {
+            return admind_resp_error(r, 400, "invalid_argument", "field "
+                                     "\"modelMap\" must be an object of at "
+                                     "most %d model names",
+                                     ADMIND_ACCOUNTS_MODELS_MAX);
+        }
+
+        json_object_foreach(map, from, v) {
+            to = json_string_value(v);
+            len = strlen(from);
+
+            if (to == NULL || len == 0 || len > ADMIND_ACCOUNTS_MODEL_MAX
+                || strlen(to) == 0 || strlen(to) > ADMIND_ACCOUNTS_MODEL_MAX
+                || admind_fields_has_control(from)
+                || admind_fields_has_control(to))
+            {
+                return admind_resp_error(r, 400, "invalid_argument",
+                                         "field \"modelMap\": each model "
+                                         "name maps to one, both 1 to %d "
+                                         "characters without control "
+                                         "characters",
+                                         ADMIND_ACCOUNTS_MODEL_MAX);
+            }
+        }
+
+        *map_text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+
+    if (*map_text == NULL) {
+        return admind_resp_error(r, 500, "internal_error", "out of memory");
+    }
+
+    return ADMIND_OK;
+}
+
+
 /* parsed, resolved and let through by the policy, or a 400 saying why */
 static int
 admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
@@ -279,10 +445,10 @@ admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
 }
 
 
-/* the group exists (locked until commit) and serves the same platform */
+/* the group exists (locked until commit) and is one of the type's pools */
 static int
 admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
-    const char *platform)
+    const ql_account_type_t *type)
 {
     char               err[ADMIND_ERRLEN];
     json_t            *rows;
@@ -311,10 +477,11 @@ admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
         return ADMIND_ERROR;
     }
 
-    if (strcmp(p, platform) != 0) {
+    if (!ql_list_has(type->pools, (const unsigned char *) p, strlen(p))) {
         admind_resp_error(r, 400, "invalid_argument", "field \"groupId\": "
-                          "account group %llu is for platform %s, not %s",
-                          (unsigned long long) group, p, platform);
+                          "account group %llu is for %s, which %s accounts "
+                          "do not serve", (unsigned long long) group, p,
+                          type->name);
         json_decref(rows);
         return ADMIND_ERROR;
     }
@@ -398,7 +565,24 @@ typedef struct {
     uint64_t                      group;
     uint64_t                      old_group;
     json_t                       *keys;
+    json_t                       *map;         /* modelMap as given */
+    char                         *models_text;
+    char                         *map_text;
 } admind_accounts_op_t;
+
+
+/* "modelMap" is taken out of the body before the field check */
+static int
+admind_accounts_shape(admind_writer_op_t *op)
+{
+    admind_accounts_op_t  *a;
+
+    a = op->data;
+    a->map = json_incref(json_object_get(op->body, "modelMap"));
+    json_object_del(op->body, "modelMap");
+
+    return ADMIND_OK;
+}
 
 
 /* DNS may take a while: not inside the transaction */
@@ -423,12 +607,15 @@ admind_accounts_prepare(admind_writer_op_t *op)
             || admind_accounts_check_creds(r, a->type, body,
                                            ADMIND_FIELDS_CREATE)
                != ADMIND_OK
+            || admind_accounts_check_extras(r, a->type, body,
+                                            ADMIND_FIELDS_CREATE)
+               != ADMIND_OK
             || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
         {
             return ADMIND_ERROR;
         }
 
-        a->base = admind_fields_str(body, "baseUrl", a->type->base_url);
+        a->base = admind_fields_str(body, "baseUrl", a->type->row->base_url);
         break;
 
     case ADMIND_WRITER_UPDATE:
@@ -443,6 +630,13 @@ admind_accounts_prepare(admind_writer_op_t *op)
         && admind_accounts_url(r, a->base, &a->url, a->addr,
                                sizeof(a->addr))
            != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    if (admind_accounts_models(r, a->map, &a->models_text, &a->map_text,
+                               body)
+        != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
@@ -482,6 +676,9 @@ admind_accounts_check(admind_writer_op_t *op)
             || admind_accounts_check_creds(r, a->type, body,
                                            ADMIND_FIELDS_UPDATE)
                != ADMIND_OK
+            || admind_accounts_check_extras(r, a->type, body,
+                                            ADMIND_FIELDS_UPDATE)
+               != ADMIND_OK
             || admind_account_proxy_check(r, body, op->before) != ADMIND_OK)
         {
             return ADMIND_ERROR;
@@ -506,7 +703,7 @@ admind_accounts_check(admind_writer_op_t *op)
     }
 
     if (a->group
-        && admind_accounts_group(r, op->mysql, a->group, a->type->platform)
+        && admind_accounts_group(r, op->mysql, a->group, a->type->row)
            != ADMIND_OK)
     {
         return ADMIND_ERROR;
@@ -526,22 +723,45 @@ admind_accounts_write(admind_writer_op_t *op)
     r = op->r;
     a = op->data;
 
+    if (a->models_text != NULL) {
+        admind_write_set(&op->w, "supported_models",
+                         admind_db_str(a->models_text));
+    }
+
+    if (a->map_text != NULL) {
+        admind_write_set(&op->w, "model_mapping", admind_db_str(a->map_text));
+    }
+
     if (op->op == ADMIND_WRITER_CREATE) {
         admind_write_set(&op->w, "type", admind_db_str(a->type->type));
         admind_write_set(&op->w, "platform",
-                         admind_db_str(a->type->platform));
+                         admind_db_str(a->type->row->platform));
         admind_write_set(&op->w, "base_url",
                          admind_db_str(a->url.normalized));
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
 
+        if ((a->type->takes & ADMIND_ACCOUNT_AZURE)
+            && admind_fields_str(op->body, "azureApiVersion", NULL) == NULL)
+        {
+            admind_write_set(&op->w, "azure_api_version",
+                             admind_db_str(ADMIND_ACCOUNTS_AZURE_API_VERSION));
+        }
+
         return ADMIND_OK;
+    }
+
+    if (admind_fields_has(op->body, "azureApiVersion")
+        && admind_fields_is_null(op->body, "azureApiVersion"))
+    {
+        admind_write_set(&op->w, "azure_api_version",
+                         admind_db_str(ADMIND_ACCOUNTS_AZURE_API_VERSION));
     }
 
     if (admind_fields_has(op->body, "baseUrl")) {
         /* null: back to the type's default, known only now */
         if (a->base == NULL
-            && admind_accounts_url(r, a->type->base_url, &a->url, a->addr,
-                                   sizeof(a->addr))
+            && admind_accounts_url(r, a->type->row->base_url, &a->url,
+                                   a->addr, sizeof(a->addr))
                != ADMIND_OK)
         {
             return ADMIND_ERROR;
@@ -618,7 +838,7 @@ admind_accounts_publish(admind_writer_op_t *op)
     case ADMIND_WRITER_DELETE:
         admind_hotstate_account_deleted(op->id,
                                         json_string_value(json_object_get(
-                                            op->before, "platform")),
+                                            op->before, "type")),
                                         admind_resource_id(op->before,
                                                            "groupId"));
 
@@ -645,13 +865,16 @@ admind_accounts_cleanup(admind_writer_op_t *op)
 
     free(a->cred);
     free(a->refresh);
+    free(a->models_text);
+    free(a->map_text);
     json_decref(a->keys);
+    json_decref(a->map);
 }
 
 
 static const admind_writer_t  admind_accounts_writer = {
     &admind_accounts_resource, "accounts", admind_accounts_fields, NULL,
-    NULL, admind_accounts_prepare, admind_accounts_check,
+    admind_accounts_shape, admind_accounts_prepare, admind_accounts_check,
     admind_accounts_write, admind_accounts_after, admind_accounts_publish,
     admind_accounts_cleanup
 };

@@ -1178,7 +1178,8 @@ def route(path):
         r = ("anthropic", "models", None)
     elif p.endswith("/chat/completions"):
         r = ("openai", "chat", None)
-    elif p.endswith("/v1/responses") or p == "/responses":
+    elif (p.endswith("/v1/responses") or p == "/responses"
+          or p.endswith("/backend-api/codex/responses")):
         r = ("openai", "responses", None)
     elif CODE_ASSIST_RE.search(p):
         # Gemini Code Assist (cloudcode-pa): wrapped requests and answers

@@ -291,11 +291,13 @@ subtest 'failover between two accounts of a type' => sub {
         my $key = $stack->make_key(groupId => $group->{id});
         my $value = $header eq 'authorization' ? "Bearer $creds[0]"
                                                : $creds[0];
+        $stack->mock_clear;
         $stack->request('POST', "$mock/__mock/rules", {},
             { match => { header => $header, value => $value },
               'x-mock' => 'status=529', times => 1 });
 
-        my $r = post($path, { 'x-api-key' => $key->{key} }, $body);
+        my $r = $stack->gateway('POST', $path, { 'x-api-key' => $key->{key} },
+                                $body);
         is($r->{status}, 200, "$name: the 529 was failed over");
         my @tried = map { $_->{credential} } @{ $stack->mock_requests };
         is_deeply(\@tried, \@creds, "$name: first account, then the second");
