@@ -125,11 +125,13 @@ clean:
 
 # Fuzzing (clang + libFuzzer, ASan, UBSan) for a bounded time:
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20] [FUZZ_TIME_ROUTE=20]
+#             [FUZZ_TIME_XFORM=20]
 # Seeds in t/fuzz/corpus/ are read only; new inputs go to build/fuzz/.
 FUZZ_CC           ?= clang
 FUZZ_TIME         ?= 60
 FUZZ_TIME_PRICING ?= 20
 FUZZ_TIME_ROUTE   ?= 20
+FUZZ_TIME_XFORM   ?= 20
 FUZZ_CFLAGS       := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iql \
                      -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined
@@ -139,7 +141,7 @@ FUZZ_OPTS         := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 .PHONY: fuzz fuzz-build
 
 fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing \
-            $(BUILD)/fuzz/fuzz_route
+            $(BUILD)/fuzz/fuzz_route $(BUILD)/fuzz/fuzz_transform
 
 $(BUILD)/fuzz/fuzz_usage: t/fuzz/fuzz_usage.c ql/ql_usage.c ql/ql_usage.h \
                           ql/ql_sse.c ql/ql_sse.h
@@ -159,9 +161,17 @@ $(BUILD)/fuzz/fuzz_route: t/fuzz/fuzz_route.c ql/ql_route.c ql/ql_route.h \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_route.c ql/ql_route.c \
 	    ql/ql_platform.c -o $@
 
+$(BUILD)/fuzz/fuzz_transform: t/fuzz/fuzz_transform.c ql/ql_unwrap.c \
+                              ql/ql_unwrap.h ql/ql_usage_strip.c \
+                              ql/ql_usage_strip.h ql/ql_json_member.c \
+                              ql/ql_json_member.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_transform.c ql/ql_unwrap.c \
+	    ql/ql_usage_strip.c ql/ql_json_member.c -o $@ -ljansson
+
 fuzz: fuzz-build
 	@mkdir -p $(BUILD)/fuzz/corpus-usage $(BUILD)/fuzz/corpus-pricing \
-	    $(BUILD)/fuzz/corpus-route
+	    $(BUILD)/fuzz/corpus-route $(BUILD)/fuzz/corpus-transform
 	$(BUILD)/fuzz/fuzz_usage $(FUZZ_OPTS) -max_len=65536 \
 	    -max_total_time=$(FUZZ_TIME) \
 	    $(BUILD)/fuzz/corpus-usage t/fuzz/corpus/usage
@@ -171,6 +181,9 @@ fuzz: fuzz-build
 	$(BUILD)/fuzz/fuzz_route $(FUZZ_OPTS) -max_len=4096 \
 	    -max_total_time=$(FUZZ_TIME_ROUTE) \
 	    $(BUILD)/fuzz/corpus-route t/fuzz/corpus/route
+	$(BUILD)/fuzz/fuzz_transform $(FUZZ_OPTS) -max_len=16384 \
+	    -max_total_time=$(FUZZ_TIME_XFORM) \
+	    $(BUILD)/fuzz/corpus-transform t/fuzz/corpus/transform
 
 # Benchmark (issue 4): A mock / B plain nginx proxy / C gateway, one table,
 # raw numbers in bench-results/.  make bench [BENCH_ARGS=--quick]
