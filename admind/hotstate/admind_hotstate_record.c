@@ -380,8 +380,19 @@ admind_hotstate_account_args(const char *prefix,
     admind_redis_args_str(a, url.path);
     admind_redis_args_str(a, "auth");
     admind_redis_args_str(a, t ? t->auth_name : "");
+    /* a type this admind does not know serves its platform's pool */
     admind_redis_args_str(a, "pools");
-    admind_redis_args_str(a, t ? t->pools : "");
+
+    if (t != NULL) {
+        admind_redis_args_str(a, t->pools);
+
+    } else {
+        admind_redis_args_fmt(a, ",%s,", admind_hotstate_text(row,
+                                                              "platform",
+                                                              detail,
+                                                              sizeof(detail)));
+    }
+
     admind_redis_args_str(a, "endpoints");
     admind_redis_args_str(a, t ? t->endpoints : "");
     admind_redis_args_str(a, "cred");

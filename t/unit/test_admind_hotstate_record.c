@@ -173,14 +173,16 @@ test_account(void **state)
             "\"rpm_limit\":60,\"tpm_limit\":0,"
             "\"base_url\":\"https://[::1]:8443/relay\","
             "\"upstream_addr\":\"[::1]:8443\","
-            "\"credentials_enc\":\"00ff0a41\",\"group_id\":\"0\"}");
+            "\"credentials_enc\":\"00ff0a41\",\"group_id\":\"0\","
+            "\"supported_models\":\"[\\\"a\\\",\\\"b-1\\\"]\","
+            "\"model_mapping\":\"{\\\"x\\\":\\\"y\\\"}\"}");
 
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("ql:{t}:", &allow, r, &a,
                                                   err, sizeof(err)),
                      ADMIND_OK);
 
-    assert_int_equal(a.argc, 2 + 2 * 17);
+    assert_int_equal(a.argc, 2 + 2 * 25);
     assert_int_equal(a.argvlen[1], strlen("ql:{t}:account:12"));
     assert_memory_equal(a.argv[1], "ql:{t}:account:12", a.argvlen[1]);
 
@@ -199,6 +201,12 @@ test_account(void **state)
     assert_field(&a, "addr", "[::1]:8443");
     assert_field(&a, "path_prefix", "/relay");
     assert_field(&a, "auth", "bearer");
+    assert_field(&a, "pools", ",claude,");
+    assert_field(&a, "endpoints", "");
+    assert_field(&a, "models", "\na\nb-1\n");
+    assert_field(&a, "model_map", "\nx\ty\n");
+    assert_field(&a, "chatgpt_account_id", "");
+    assert_field(&a, "azure_api_version", "");
 
     cred = field(&a, "cred", &len);
     assert_non_null(cred);
@@ -212,14 +220,16 @@ test_account(void **state)
     admind_redis_args_free(&a);
     json_decref(r);
 
-    /* a type admind does not know: published, without an auth style */
-    r = row("{\"id\":1,\"type\":\"droid\",\"base_url\":\"http://h\","
-            "\"credentials_enc\":null}");
+    /* a type this admind does not know: published, without an auth style */
+    r = row("{\"id\":1,\"type\":\"vertex\",\"platform\":\"gemini\","
+            "\"base_url\":\"http://h\",\"credentials_enc\":null}");
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
                                                   err, sizeof(err)),
                      ADMIND_OK);
     assert_field(&a, "auth", "");
+    assert_field(&a, "pools", ",gemini,");
+    assert_field(&a, "models", "");
     assert_field(&a, "cred", "");
     assert_field(&a, "cred_version", "");
     assert_field(&a, "host", "h");
@@ -227,7 +237,7 @@ test_account(void **state)
     json_decref(r);
 
     /* a base URL that does not parse: not published */
-    r = row("{\"id\":1,\"type\":\"droid\",\"base_url\":\"ftp://h\"}");
+    r = row("{\"id\":1,\"type\":\"vertex\",\"base_url\":\"ftp://h\"}");
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
                                                   err, sizeof(err)),
