@@ -85,7 +85,20 @@ ql_session_text(EVP_MD_CTX *md, const json_t *request)
     messages = json_object_get(request, "messages");
     first = json_array_get(messages, 0);
 
-    return ql_session_feed(md, json_object_get(first, "content"), 0);
+    if (ql_session_feed(md, json_object_get(first, "content"), 0)) {
+        return 1;
+    }
+
+    /* Gemini: its system instruction, else the first content's parts */
+    system = json_object_get(json_object_get(request, "systemInstruction"),
+                             "parts");
+    if (ql_session_feed(md, system, 0)) {
+        return 1;
+    }
+
+    first = json_array_get(json_object_get(request, "contents"), 0);
+
+    return ql_session_feed(md, json_object_get(first, "parts"), 0);
 }
 
 

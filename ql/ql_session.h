@@ -8,7 +8,8 @@
  *    "user_<hash>_account_<uuid>_session_<uuid>"): that session id;
  *    prompt_cache_key (OpenAI; Codex sets it to its session id);
  * 2. else the text of the system blocks marked with cache_control;
- * 3. else the whole system prompt, else the first message's content.
+ * 3. else the whole system prompt, else the first message's content;
+ *    Gemini: its systemInstruction's parts, else the first content's.
  *
  * The chosen text is hashed with SHA-256; the hash is its first 32 hex
  * digits.  No text, no session.

@@ -56,6 +56,15 @@ test_sources(void **state)
     assert_true(hash_of("{\"prompt_cache_key\":\"other\"}", NULL, b));
     assert_memory_not_equal(a, b, QL_SESSION_HEX);
 
+    /* Gemini: system instruction, else the first content */
+    assert_true(hash_of("{\"systemInstruction\":{\"parts\":[{\"text\":"
+                        "\"abc\"}]},\"contents\":[]}", NULL, b));
+    assert_memory_equal(a, b, QL_SESSION_HEX);
+    assert_true(hash_of("{\"contents\":[{\"role\":\"user\",\"parts\":"
+                        "[{\"text\":\"abc\"}]},{\"parts\":[{\"text\":"
+                        "\"x\"}]}]}", NULL, b));
+    assert_memory_equal(a, b, QL_SESSION_HEX);
+
     /* nothing to go by */
     assert_false(hash_of("{\"prompt_cache_key\":\"\"}", NULL, b));
     assert_false(hash_of("{\"input\":\"x\"}", NULL, b));
