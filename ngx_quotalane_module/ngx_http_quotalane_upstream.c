@@ -331,17 +331,12 @@ ngx_http_quotalane_ask_usage(ngx_str_t *body,
             return 0;
         }
 
-        if (empty) {
-            ngx_http_quotalane_splice(sp, close, close, (u_char *)
-                                      NGX_HTTP_QUOTALANE_STREAM_OPTIONS,
-                                      sizeof(NGX_HTTP_QUOTALANE_STREAM_OPTIONS)
-                                      - 1);
-        } else {
-            ngx_http_quotalane_splice(sp, close, close, (u_char *)
-                                      "," NGX_HTTP_QUOTALANE_STREAM_OPTIONS,
-                                      sizeof(NGX_HTTP_QUOTALANE_STREAM_OPTIONS));
-        }
-
+        /* the leading comma only after other members */
+        ngx_http_quotalane_splice(sp, close, close,
+                                  (u_char *) ","
+                                  NGX_HTTP_QUOTALANE_STREAM_OPTIONS + empty,
+                                  sizeof(NGX_HTTP_QUOTALANE_STREAM_OPTIONS)
+                                  - empty);
         return 1;
 
     case 1:
@@ -375,19 +370,12 @@ ngx_http_quotalane_ask_usage(ngx_str_t *body,
             return 0;
         }
 
-        if (empty) {
-            ngx_http_quotalane_splice(sp, opt.start + 1, opt.start + 1,
-                                      (u_char *)
-                                      NGX_HTTP_QUOTALANE_INCLUDE_USAGE,
-                                      sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE)
-                                      - 1);
-        } else {
-            ngx_http_quotalane_splice(sp, opt.start + 1, opt.start + 1,
-                                      (u_char *)
-                                      NGX_HTTP_QUOTALANE_INCLUDE_USAGE ",",
-                                      sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE));
-        }
-
+        /* the trailing comma only before other members */
+        ngx_http_quotalane_splice(sp, opt.start + 1, opt.start + 1,
+                                  (u_char *)
+                                  NGX_HTTP_QUOTALANE_INCLUDE_USAGE ",",
+                                  sizeof(NGX_HTTP_QUOTALANE_INCLUDE_USAGE)
+                                  - empty);
         return 1;
 
     default:

@@ -32,6 +32,16 @@ typedef struct {
 
 
 static void
+ql_unwrap_out_init(ql_unwrap_out_t *o, ql_emit_pt emit, void *data)
+{
+    o->emit = emit;
+    o->data = data;
+    o->rc = 0;
+    o->n = 0;
+}
+
+
+static void
 ql_unwrap_flush(ql_unwrap_out_t *o)
 {
     if (o->n && o->rc == 0) {
@@ -438,10 +448,7 @@ ql_unwrap_feed(ql_unwrap_t *u, const unsigned char *p, size_t len,
     size_t           i;
     ql_unwrap_out_t  o;
 
-    o.emit = emit;
-    o.data = data;
-    o.rc = 0;
-    o.n = 0;
+    ql_unwrap_out_init(&o, emit, data);
 
     for (i = 0; i < len && o.rc == 0; i++) {
         if (u->sse) {
@@ -463,10 +470,7 @@ ql_unwrap_finish(ql_unwrap_t *u, ql_emit_pt emit, void *data)
 {
     ql_unwrap_out_t  o;
 
-    o.emit = emit;
-    o.data = data;
-    o.rc = 0;
-    o.n = 0;
+    ql_unwrap_out_init(&o, emit, data);
 
     /* a cut object goes out as far as it came; a cut "data" prefix too */
     if (!u->found && !u->passing) {

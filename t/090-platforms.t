@@ -105,6 +105,18 @@ subtest 'openai: chat completions and Responses, Bearer key' => sub {
     $u = usage_row($key);
     is($u->{input_tokens}, 100, 'usage read from the stripped chunk');
 
+    # what the client sent of stream_options is kept, include_usage set
+    for my $opts ({}, { include_usage => JSON::PP::false, keep => 1 }, undef) {
+        post('/openai/v1/chat/completions', $auth,
+             { model => 'gpt-4o', stream => $TRUE, stream_options => $opts,
+               messages => [ { role => 'user', content => 'hi' } ] });
+        $sent = decode_json(last_upstream()->{body});
+        is_deeply($sent->{stream_options},
+                  { include_usage => $TRUE,
+                    ($opts && $opts->{keep} ? (keep => 1) : ()) },
+                  'stream_options ' . encode_json($opts) . ' asks for usage');
+    }
+
     $r = post('/openai/v1/chat/completions', $auth,
               { model => 'gpt-4o', stream => $TRUE,
                 stream_options => { include_usage => $TRUE },

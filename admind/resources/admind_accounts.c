@@ -578,8 +578,7 @@ admind_accounts_shape(admind_writer_op_t *op)
     admind_accounts_op_t  *a;
 
     a = op->data;
-    a->map = json_incref(json_object_get(op->body, "modelMap"));
-    json_object_del(op->body, "modelMap");
+    a->map = admind_writer_take(op, "modelMap");
 
     return ADMIND_OK;
 }

@@ -141,8 +141,7 @@ admind_plans_shape(admind_writer_op_t *op)
     admind_plans_op_t  *p;
 
     p = op->data;
-    p->given = json_incref(json_object_get(op->body, "limits"));
-    json_object_del(op->body, "limits");
+    p->given = admind_writer_take(op, "limits");
 
     return ADMIND_OK;
 }

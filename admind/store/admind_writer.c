@@ -236,3 +236,15 @@ admind_writer_delete(admind_req_t *r, const admind_writer_t *writer,
 {
     return admind_writer_run(r, writer, ADMIND_WRITER_DELETE, data);
 }
+
+
+json_t *
+admind_writer_take(admind_writer_op_t *op, const char *name)
+{
+    json_t  *v;
+
+    v = json_incref(json_object_get(op->body, name));
+    json_object_del(op->body, name);
+
+    return v;
+}

@@ -103,4 +103,12 @@ int admind_writer_delete(admind_req_t *r, const admind_writer_t *writer,
     void *data);
 
 
+/*
+ * For a shape hook: takes member name out of the body (a field the table
+ * cannot describe, checked by the resource itself); a new reference, or
+ * NULL if absent.
+ */
+json_t *admind_writer_take(admind_writer_op_t *op, const char *name);
+
+
 #endif /* _ADMIND_WRITER_H_INCLUDED_ */
