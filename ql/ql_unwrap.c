@@ -366,7 +366,11 @@ broken:
 static const char  ql_unwrap_data[] = "data:";
 
 
-/* SSE: the data line ended; its object, if cut, goes out as it was */
+/*
+ * SSE: the data line ended; its object, if cut, goes out as it was.  The
+ * line ends as it came ("\r\n" or "\n"): clients split events on a
+ * blank line of the same kind.
+ */
 static void
 ql_unwrap_line_end(ql_unwrap_t *u, ql_unwrap_out_t *o)
 {
@@ -374,6 +378,11 @@ ql_unwrap_line_end(ql_unwrap_t *u, ql_unwrap_out_t *o)
         && !u->found && !u->passing)
     {
         ql_unwrap_put(o, u->hold, u->held);
+    }
+
+    if (u->cr) {
+        ql_unwrap_putc(o, '\r');
+        u->cr = 0;
     }
 
     ql_unwrap_putc(o, '\n');
@@ -403,6 +412,15 @@ ql_unwrap_sse_byte(ql_unwrap_t *u, ql_unwrap_out_t *o, unsigned char c)
             if (c == ' ') {
                 return;
             }
+        }
+
+        u->cr = (c == '\r');
+
+        /* a CR ending a line is the line's, not the value's */
+        if (u->cr && (u->state == QL_UNWRAP_DONE
+                      || u->state == QL_UNWRAP_START))
+        {
+            return;
         }
 
         ql_unwrap_byte(u, o, c);

@@ -29,6 +29,7 @@
 typedef struct {
     unsigned       sse:1;
     unsigned       data_line:1;     /* SSE: in a data line's value */
+    unsigned       cr:1;            /* SSE: the data line's last byte was CR */
     unsigned       other_line:1;    /* SSE: in a line passed as is */
     unsigned       in_str:1;
     unsigned       esc:1;

@@ -16,26 +16,12 @@ my $stack = QL::Stack->new;
 my $mock = $stack->mock_url;
 my $TRUE = JSON::PP::true;
 
-sub sql { $stack->sql_root($_[0]) }
-
-# The usage row of a request, once admind wrote it.
+# The newest usage row of a key, once admind wrote it.
+my %seen;
 sub usage_row {
     my ($key) = @_;
-    my @cols = qw(platform model input_tokens output_tokens
-                  cache_read_input_tokens cost_micros account_id status);
-    my $deadline = time + 20;
-    while (time < $deadline) {
-        my $out = sql('SELECT ' . join(', ', @cols) . ' FROM usage_records '
-                      . "WHERE api_key_id = $key->{id} ORDER BY id DESC "
-                      . 'LIMIT 1');
-        if (defined $out && length $out) {
-            my %r;
-            @r{@cols} = split /\t/, $out;
-            return \%r;
-        }
-        select(undef, undef, undef, 0.1);
-    }
-    return {};
+    my @rows = $stack->usage_rows($key->{id}, ++$seen{ $key->{id} });
+    return $rows[-1] // {};
 }
 
 sub last_upstream { $stack->mock_requests->[-1] // {} }

@@ -117,7 +117,7 @@ test_sse(void **state)
 
     every_split(1, "data: {\"response\":{\"a\":1},\"traceId\":\"t\"}\r\n\r\n"
                    "data:{\"response\":{\"b\":[2]}}\n\n",
-                "data: {\"a\":1}\n\r\ndata: {\"b\":[2]}\n\n");
+                "data: {\"a\":1}\r\n\r\ndata: {\"b\":[2]}\n\n");
 
     /* other lines pass; a data line without "response" too */
     every_split(1, ": ping\nevent: x\ndata: {\"error\":1}\n\n",

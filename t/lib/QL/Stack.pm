@@ -357,6 +357,26 @@ sub sql_root {
     return $out;
 }
 
+# The usage records of a key once admind wrote $n of them (or what is
+# there after 20 s), oldest first, as hashes of the named columns.
+sub usage_rows {
+    my ($self, $key_id, $n, @cols) = @_;
+    @cols = qw(platform model input_tokens output_tokens
+               cache_read_input_tokens cost_micros account_id status)
+        unless @cols;
+    my $deadline = Time::HiRes::time() + 20;
+    my @rows;
+    while (1) {
+        my $out = $self->sql_root('SELECT ' . join(', ', @cols)
+            . " FROM usage_records WHERE api_key_id = $key_id ORDER BY id");
+        @rows = map { my %r; @r{@cols} = split /\t/; \%r }
+                split /\n/, $out;
+        last if @rows >= $n || Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.1);
+    }
+    return @rows;
+}
+
 sub start_mock {
     my ($self) = @_;
 
