@@ -221,6 +221,9 @@ is_deeply($rec, {
     tpm_limit => '0', scheme => 'http',
     host => "127.0.0.1:$port", addr => "127.0.0.1:$port",
     path_prefix => '/proxy', auth => 'x-api-key',
+    pools => ',claude,', endpoints => '', models => '', model_map => '',
+    chatgpt_account_id => '', project_id => '', azure_deployment => '',
+    azure_api_version => '',
 }, 'account:<id> has the contract fields');
 like($version, qr/^[0-9a-f]{16}$/, 'cred_version');
 is(length $cred, length($secret_a) + 33, 'cred is an envelope');

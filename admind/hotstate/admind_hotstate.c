@@ -24,6 +24,7 @@
 #include "admind_hotstate_record.h"
 #include "admind_hotstate.h"
 #include "admind_quota.h"
+#include "ql_account_type.h"
 
 
 #define ADMIND_HOTSTATE_NAME   512
@@ -264,14 +265,41 @@ admind_hotstate_set_member(admind_redis_batch_t *b, const char *cmd,
 }
 
 
+/*
+ * The account in accounts:<pool> of every pool its type joins (pools
+ * "" for a deleted account) and out of every other pool.
+ */
+static void
+admind_hotstate_pools(admind_redis_batch_t *b, const char *pools,
+    uint64_t id)
+{
+    char              set[96];
+    size_t            i;
+    const ql_pool_t  *p;
+
+    for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
+        snprintf(set, sizeof(set), "accounts:%s", p->name);
+        admind_hotstate_set_member(b,
+                                   pools[0] != '\0'
+                                   && ql_list_has(pools,
+                                                  (const unsigned char *)
+                                                      p->name,
+                                                  strlen(p->name))
+                                   ? "SADD" : "SREM",
+                                   set, id);
+    }
+}
+
+
 void
 admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
 {
     char                   sql[1024], set[96], err[ADMIND_ERRLEN];
     json_t                *rows, *row;
     uint64_t               group;
-    const char            *platform;
+    const char            *type;
     admind_db_param_t      params[1];
+    const ql_account_type_t  *t;
     admind_redis_args_t    a;
     admind_redis_batch_t   b;
 
@@ -307,7 +335,9 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
         goto done;
     }
 
-    platform = json_string_value(json_object_get(row, "platform"));
+    /* published: the type is known */
+    type = json_string_value(json_object_get(row, "type"));
+    t = ql_account_type_by_name((const unsigned char *) type, strlen(type));
     group = admind_hotstate_row_id(row, "group_id");
 
     /* the record and its memberships change together */
@@ -321,8 +351,7 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    snprintf(set, sizeof(set), "accounts:%s", platform ? platform : "");
-    admind_hotstate_set_member(&b, "SADD", set, id);
+    admind_hotstate_pools(&b, t->pools, id);
 
     if (group) {
         snprintf(set, sizeof(set), "group:%llu:accounts",
@@ -349,8 +378,7 @@ done:
 
 
 void
-admind_hotstate_account_deleted(uint64_t id, const char *platform,
-    uint64_t group_id)
+admind_hotstate_account_deleted(uint64_t id, uint64_t group_id)
 {
     char                   set[96], err[ADMIND_ERRLEN];
     admind_redis_args_t    a;
@@ -371,8 +399,7 @@ admind_hotstate_account_deleted(uint64_t id, const char *platform,
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    snprintf(set, sizeof(set), "accounts:%s", platform);
-    admind_hotstate_set_member(&b, "SREM", set, id);
+    admind_hotstate_pools(&b, "", id);
 
     if (group_id) {
         snprintf(set, sizeof(set), "group:%llu:accounts",

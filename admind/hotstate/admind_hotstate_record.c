@@ -16,7 +16,8 @@
 #include "admind_fields.h"
 #include "admind_baseurl.h"
 #include "admind_outbound.h"
-#include "admind_account_types.h"
+#include "ql_account_type.h"
+#include "admind_hotstate_models.h"
 #include "admind_cred.h"
 #include "admind_hotstate_record.h"
 
@@ -249,19 +250,29 @@ admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen)
 {
-    char                          version[ADMIND_CRED_VERSION_LEN + 1];
-    char                          detail[ADMIND_ERRLEN];
-    size_t                        cred_len;
-    const char                   *type, *base, *hex, *addr;
-    unsigned char                *cred;
-    admind_baseurl_t              url;
-    const admind_account_type_t  *t;
+    char                      version[ADMIND_CRED_VERSION_LEN + 1];
+    char                      detail[ADMIND_ERRLEN];
+    char                     *models, *map;
+    size_t                    cred_len;
+    const char               *type, *base, *hex, *addr;
+    unsigned char            *cred;
+    admind_baseurl_t          url;
+    const ql_account_type_t  *t;
 
     type = json_string_value(json_object_get(row, "type"));
-    t = type ? admind_account_type(type) : NULL;
+    t = type ? ql_account_type_by_name((const unsigned char *) type,
+                                       strlen(type))
+             : NULL;
+
+    /* the gateway could not shape its requests */
+    if (t == NULL) {
+        snprintf(err, errlen, "account %" JSON_INTEGER_FORMAT ": unknown "
+                 "type", json_integer_value(json_object_get(row, "id")));
+        return ADMIND_ERROR;
+    }
 
     base = json_string_value(json_object_get(row, "base_url"));
-    if (base == NULL && t != NULL) {
+    if (base == NULL) {
         base = t->base_url;
     }
 
@@ -286,6 +297,19 @@ admind_hotstate_account_args(const char *prefix,
         return ADMIND_ERROR;
     }
 
+    models = admind_hotstate_model_list(json_string_value(
+                 json_object_get(row, "supported_models")));
+    map = admind_hotstate_model_map(json_string_value(
+              json_object_get(row, "model_mapping")));
+
+    if (models == NULL || map == NULL) {
+        free(models);
+        free(map);
+        snprintf(err, errlen, "account %" JSON_INTEGER_FORMAT ": bad model "
+                 "list or map", json_integer_value(json_object_get(row, "id")));
+        return ADMIND_ERROR;
+    }
+
     cred = NULL;
     cred_len = 0;
     version[0] = '\0';
@@ -294,6 +318,8 @@ admind_hotstate_account_args(const char *prefix,
 
     if (hex != NULL) {
         if (admind_hotstate_unhex(hex, &cred, &cred_len) != ADMIND_OK) {
+            free(models);
+            free(map);
             snprintf(err, errlen, "out of memory");
             return ADMIND_ERROR;
         }
@@ -324,16 +350,32 @@ admind_hotstate_account_args(const char *prefix,
     admind_redis_args_str(a, "path_prefix");
     admind_redis_args_str(a, url.path);
     admind_redis_args_str(a, "auth");
-    admind_redis_args_str(a, t ? t->auth : "");
+    admind_redis_args_str(a, t->auth_name);
     admind_redis_args_str(a, "cred");
     admind_redis_args_add(a, cred, cred_len);
     admind_redis_args_str(a, "cred_version");
     admind_redis_args_str(a, version);
+    admind_redis_args_str(a, "pools");
+    admind_redis_args_str(a, t->pools);
+    admind_redis_args_str(a, "endpoints");
+    admind_redis_args_str(a, t->endpoints);
+    admind_redis_args_str(a, "models");
+    admind_redis_args_str(a, models);
+    admind_redis_args_str(a, "model_map");
+    admind_redis_args_str(a, map);
+    admind_hotstate_field(a, "chatgpt_account_id", row,
+                          "chatgpt_account_id");
+    admind_hotstate_field(a, "project_id", row, "project_id");
+    admind_hotstate_field(a, "azure_deployment", row, "azure_deployment");
+    admind_hotstate_field(a, "azure_api_version", row, "azure_api_version");
 
     if (cred != NULL) {
         ql_wipe(cred, cred_len);
         free(cred);
     }
+
+    free(models);
+    free(map);
 
     if (a->failed) {
         snprintf(err, errlen, "out of memory");

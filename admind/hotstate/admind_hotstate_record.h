@@ -45,7 +45,9 @@
     "SELECT a.id, a.name, a.type, a.platform, a.status, a.schedulable, "     \
     "a.priority, a.concurrency_limit, a.rpm_limit, a.tpm_limit, "            \
     "a.base_url, a.upstream_addr, "                                          \
-    "a.credentials_enc, IFNULL(a.group_id, 0) AS group_id "                  \
+    "a.credentials_enc, IFNULL(a.group_id, 0) AS group_id, "                 \
+    "a.supported_models, a.model_mapping, a.chatgpt_account_id, "            \
+    "a.project_id, a.azure_deployment, a.azure_api_version "                 \
     "FROM accounts a"
 
 

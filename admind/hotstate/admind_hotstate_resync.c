@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ql_platform.h"
+#include "ql_account_type.h"
 #include "admind_log.h"
 #include "admind_db_stmt.h"
 #include "admind_redis.h"
@@ -32,9 +32,9 @@
 
 /* an account as the sets need it */
 typedef struct {
-    uint64_t   id;
-    uint64_t   group;
-    char       platform[33];
+    uint64_t     id;
+    uint64_t     group;
+    const char  *pools;         /* its type's, from the static table */
 } admind_hotstate_member_t;
 
 
@@ -107,7 +107,7 @@ admind_hotstate_resync_accounts(MYSQL *mysql, admind_hotstate_seen_t *seen,
     json_t                    *rows, *row;
     size_t                     i, n, cap;
     long long                  last;
-    const char                *platform;
+    const char                *type;
     admind_db_param_t          params[2];
     admind_redis_args_t        a;
     admind_redis_batch_t       b;
@@ -177,9 +177,10 @@ admind_hotstate_resync_accounts(MYSQL *mysql, admind_hotstate_seen_t *seen,
             m = &seen->accounts[seen->naccounts++];
             m->id = admind_hotstate_row_id(row, "id");
             m->group = admind_hotstate_row_id(row, "group_id");
-            platform = json_string_value(json_object_get(row, "platform"));
-            snprintf(m->platform, sizeof(m->platform), "%s",
-                     platform ? platform : "");
+            /* published: the type is known */
+            type = json_string_value(json_object_get(row, "type"));
+            m->pools = ql_account_type_by_name((const unsigned char *) type,
+                                               strlen(type))->pools;
         }
 
         json_decref(rows);
@@ -254,7 +255,7 @@ admind_hotstate_resync_groups(MYSQL *mysql, admind_hotstate_seen_t *seen,
 /* MULTI, DEL set, SADD set members..., EXEC: readers see old or new */
 static int
 admind_hotstate_replace_set(const char *set, admind_hotstate_seen_t *seen,
-    const char *platform, uint64_t group, char *err, size_t errlen)
+    const char *pool, uint64_t group, char *err, size_t errlen)
 {
     size_t                 i;
     unsigned               members;
@@ -279,8 +280,9 @@ admind_hotstate_replace_set(const char *set, admind_hotstate_seen_t *seen,
     members = 0;
 
     for (i = 0; i < seen->naccounts; i++) {
-        if ((platform != NULL
-             && strcmp(seen->accounts[i].platform, platform) == 0)
+        if ((pool != NULL
+             && ql_list_has(seen->accounts[i].pools,
+                            (const unsigned char *) pool, strlen(pool)))
             || (group != 0 && seen->accounts[i].group == group))
         {
             admind_redis_args_fmt(&a, "%llu",
@@ -303,51 +305,15 @@ static int
 admind_hotstate_resync_sets(admind_hotstate_seen_t *seen,
     admind_hotstate_stats_t *st, char *err, size_t errlen)
 {
-    char                  set[96];
-    size_t                i, j;
-    unsigned              known;
-    const ql_platform_t  *p;
+    char              set[96];
+    size_t            i;
+    const ql_pool_t  *p;
 
-    /* every platform's pool, even empty ones (DEL then nothing to add) */
-    for (i = 0; i < QL_PLATFORM_COUNT; i++) {
-        p = ql_platform_get((ql_platform_id_t) i);
-        if (p == NULL) {
-            continue;
-        }
-
+    /* every pool, even empty ones (DEL then nothing to add) */
+    for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
         snprintf(set, sizeof(set), "accounts:%s", p->name);
 
         if (admind_hotstate_replace_set(set, seen, p->name, 0, err, errlen)
-            != ADMIND_OK)
-        {
-            return ADMIND_ERROR;
-        }
-
-        st->sets++;
-    }
-
-    /* a platform in the rows that the table lacks still gets its pool */
-    for (i = 0; i < seen->naccounts; i++) {
-        known = ql_platform_by_name(
-                    (const unsigned char *) seen->accounts[i].platform,
-                                    strlen(seen->accounts[i].platform))
-                != NULL;
-
-        for (j = 0; !known && j < i; j++) {
-            known = strcmp(seen->accounts[j].platform,
-                           seen->accounts[i].platform) == 0;
-        }
-
-        if (known) {
-            continue;
-        }
-
-        snprintf(set, sizeof(set), "accounts:%s",
-                 seen->accounts[i].platform);
-
-        if (admind_hotstate_replace_set(set, seen,
-                                        seen->accounts[i].platform, 0, err,
-                                        errlen)
             != ADMIND_OK)
         {
             return ADMIND_ERROR;

@@ -1,16 +1,17 @@
 /*
  * QuotaLane admind: /api/v1/account-groups.
  *
- * A group is a pool of accounts of one platform that API keys can be
- * bound to; its hot state is the set group:<id>:accounts, written with
- * the accounts themselves.
+ * A group is a set of accounts of one scheduling pool (its "platform",
+ * a pool of ql_account_type.c: "claude", "azure", ...) that API keys
+ * can be bound to; its hot state is the set group:<id>:accounts, written
+ * with the accounts themselves.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ql_platform.h"
+#include "ql_account_type.h"
 #include "admind_log.h"
 #include "admind_request.h"
 #include "admind_response.h"
@@ -44,7 +45,7 @@ const admind_route_t  admind_account_groups_routes[] = {
 };
 
 
-/* the platform is fixed: the accounts in the group must all serve it */
+/* the pool is fixed: the accounts in the group must all join it */
 static const admind_field_t  admind_account_groups_fields[] = {
     ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
@@ -109,11 +110,14 @@ admind_account_groups_get(admind_req_t *r)
 }
 
 
-/* the platform is one the gateway knows */
+/* the platform is a pool the gateway schedules from */
 static int
 admind_account_groups_prepare(admind_writer_op_t *op)
 {
-    const char  *platform;
+    char              names[256];
+    size_t            i, len;
+    const char       *platform;
+    const ql_pool_t  *p;
 
     if (op->op != ADMIND_WRITER_CREATE) {
         return ADMIND_OK;
@@ -121,13 +125,20 @@ admind_account_groups_prepare(admind_writer_op_t *op)
 
     platform = admind_fields_str(op->body, "platform", "");
 
-    if (ql_platform_by_name((const unsigned char *) platform,
-                            strlen(platform))
+    if (ql_pool_by_name((const unsigned char *) platform, strlen(platform))
         == NULL)
     {
+        len = 0;
+        names[0] = '\0';
+
+        for (i = 0; (p = ql_pool_at(i)) != NULL && len < sizeof(names); i++)
+        {
+            len += (size_t) snprintf(names + len, sizeof(names) - len,
+                                     "%s%s", len ? ", " : "", p->name);
+        }
+
         admind_resp_error(op->r, 400, "invalid_argument", "field "
-                          "\"platform\" must be one of: %s",
-                          ql_platform_names());
+                          "\"platform\" must be one of: %s", names);
         return ADMIND_ERROR;
     }
 

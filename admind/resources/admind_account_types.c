@@ -1,5 +1,5 @@
 /*
- * QuotaLane admind: account types.
+ * QuotaLane admind: account types (see admind_account_types.h).
  */
 
 #include <stdio.h>
@@ -8,47 +8,94 @@
 #include "admind_account_types.h"
 
 
-static const admind_account_type_t  admind_account_types[] = {
+typedef struct {
+    const char  *type;
+    const char  *credential;
+    unsigned     takes;
+    unsigned     requires;
+} admind_account_row_t;
 
-    /* Anthropic Console API key, sent as "x-api-key" */
-    { "claude-console", "claude", "x-api-key", "apiKey",
-      "https://api.anthropic.com", 0 },
 
-    /* Claude subscription OAuth access token, sent as a bearer token */
-    { "claude-official", "claude", "bearer", "accessToken",
-      "https://api.anthropic.com", 1 },
+static const admind_account_row_t  admind_account_rows[] = {
 
-    { NULL, NULL, NULL, NULL, NULL, 0 }
+    { "claude-console", "apiKey", 0, 0 },
+
+    { "claude-official", "accessToken", ADMIND_ACCOUNT_REFRESH_TOKEN, 0 },
+
+    { "ccr", "apiKey", 0, 0 },
+
+    { "openai", "apiKey", 0, 0 },
+
+    /* the Codex backend wants the ChatGPT account beside the token */
+    { "codex", "accessToken",
+      ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_CHATGPT_ACCOUNT,
+      ADMIND_ACCOUNT_CHATGPT_ACCOUNT },
+
+    { "azure-openai", "apiKey",
+      ADMIND_ACCOUNT_AZURE_DEPLOYMENT | ADMIND_ACCOUNT_AZURE_API_VERSION, 0 },
+
+    { "gemini", "apiKey", 0, 0 },
+
+    /* Code Assist bills a Google Cloud project named in every request */
+    { "gemini-oauth", "accessToken",
+      ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_PROJECT,
+      ADMIND_ACCOUNT_PROJECT },
+
+    { "droid", "apiKey", 0, 0 },
+
+    { NULL, NULL, 0, 0 }
 };
 
 
-const admind_account_type_t *
-admind_account_type(const char *type)
-{
-    const admind_account_type_t  *t;
+const admind_account_field_t  admind_account_fields[] = {
+    { "refreshToken", ADMIND_ACCOUNT_REFRESH_TOKEN },
+    { "chatgptAccountId", ADMIND_ACCOUNT_CHATGPT_ACCOUNT },
+    { "projectId", ADMIND_ACCOUNT_PROJECT },
+    { "azureDeployment", ADMIND_ACCOUNT_AZURE_DEPLOYMENT },
+    { "azureApiVersion", ADMIND_ACCOUNT_AZURE_API_VERSION },
+    { NULL, 0 }
+};
 
-    for (t = admind_account_types; t->type != NULL; t++) {
-        if (strcmp(t->type, type) == 0) {
-            return t;
+
+int
+admind_account_type(const char *type, admind_account_type_t *t)
+{
+    const admind_account_row_t  *row;
+
+    for (row = admind_account_rows; row->type != NULL; row++) {
+        if (strcmp(row->type, type) != 0) {
+            continue;
         }
+
+        t->ql = ql_account_type_by_name((const unsigned char *) type,
+                                        strlen(type));
+        if (t->ql == NULL) {
+            return ADMIND_DECLINED;
+        }
+
+        t->credential = row->credential;
+        t->takes = row->takes;
+        t->requires = row->requires;
+
+        return ADMIND_OK;
     }
 
-    return NULL;
+    return ADMIND_DECLINED;
 }
 
 
 void
 admind_account_type_names(char *buf, size_t size)
 {
-    size_t                        len;
-    const admind_account_type_t  *t;
+    size_t                       len;
+    const admind_account_row_t  *row;
 
     len = 0;
     buf[0] = '\0';
 
-    for (t = admind_account_types; t->type != NULL; t++) {
+    for (row = admind_account_rows; row->type != NULL; row++) {
         len += (size_t) snprintf(buf + len, size - len, "%s%s",
-                                 len ? ", " : "", t->type);
+                                 len ? ", " : "", row->type);
         if (len >= size) {
             break;
         }
@@ -59,10 +106,10 @@ admind_account_type_names(char *buf, size_t size)
 int
 admind_account_type_is_credential(const char *name)
 {
-    const admind_account_type_t  *t;
+    const admind_account_row_t  *row;
 
-    for (t = admind_account_types; t->type != NULL; t++) {
-        if (strcmp(t->credential, name) == 0) {
+    for (row = admind_account_rows; row->type != NULL; row++) {
+        if (strcmp(row->credential, name) == 0) {
             return 1;
         }
     }

@@ -29,6 +29,7 @@
 #include "admind_account_state.h"
 #include "admind_account_proxy.h"
 #include "admind_writer.h"
+#include "ql_account_type.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
@@ -56,6 +57,11 @@ const admind_route_t  admind_accounts_routes[] = {
 };
 
 
+/* a model name (bytes), and the most names in a list or map */
+#define ADMIND_ACCOUNTS_MODEL_MAX   256
+#define ADMIND_ACCOUNTS_MODELS_MAX  256
+
+
 /* admins switch accounts on and off; overloaded and error are observed */
 static const char *const  admind_accounts_statuses[] = {
     "active", "disabled", NULL
@@ -64,8 +70,11 @@ static const char *const  admind_accounts_statuses[] = {
 
 /*
  * The credential fields are write-only: they appear in no answer.  Each
- * is the "credential" of some row of admind_account_types.c.  Type, URL
- * and credentials have no column: the hooks store them.
+ * is the "credential" of some row of admind_account_types.c, which also
+ * says which types take the type-specific fields (chatgptAccountId ...).
+ * Type, URL, credentials, the API version and the model lists have no
+ * column here: the hooks store them.  Model names go into the account
+ * record between newlines and tabs (redis_layout.md): ADMIND_FIELD_LINE.
  */
 static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
@@ -102,6 +111,18 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRING("proxyPassword", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
     ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
+    ADMIND_F_STRING("chatgptAccountId", "chatgpt_account_id",
+      ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("projectId", "project_id", ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("azureDeployment", "azure_deployment",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("azureApiVersion", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32),
+    ADMIND_F_MAP("modelMap", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      1, ADMIND_ACCOUNTS_MODEL_MAX, ADMIND_ACCOUNTS_MODELS_MAX),
+    ADMIND_F_STRINGS("supportedModels", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_ACCOUNTS_MODEL_MAX,
+      NULL, ADMIND_ACCOUNTS_MODELS_MAX),
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
@@ -160,6 +181,10 @@ static const admind_resource_t  admind_accounts_resource = {
     "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
     "a.credential_hint AS credentialHint, "
     ADMIND_ACCOUNT_PROXY_SELECT ", "
+    "a.chatgpt_account_id AS chatgptAccountId, a.project_id AS projectId, "
+    "a.azure_deployment AS azureDeployment, "
+    "a.azure_api_version AS azureApiVersion, "
+    "a.model_mapping AS modelMap, a.supported_models AS supportedModels, "
     ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
     ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
     "FROM accounts a",
@@ -176,6 +201,13 @@ admind_accounts_fixup(json_t *row)
     admind_resource_bool_column(row, "hasCredential");
     admind_resource_bool_column(row, "hasRefreshToken");
     admind_resource_bool_column(row, "hasProxyPassword");
+
+    if (admind_resource_json_column(row, "modelMap", "{}") != ADMIND_OK
+        || admind_resource_json_column(row, "supportedModels", "[]")
+           != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
 
     /* the gateway's view of the account, from its hot-state record */
     admind_account_state_add(row);
@@ -199,49 +231,162 @@ admind_accounts_get(admind_req_t *r)
 }
 
 
-static const admind_account_type_t *
-admind_accounts_type(admind_req_t *r, const char *type)
+static int
+admind_accounts_type(admind_req_t *r, const char *type,
+    admind_account_type_t *t)
 {
-    char                          names[256];
-    const admind_account_type_t  *t;
+    char  names[256];
 
-    t = type ? admind_account_type(type) : NULL;
-
-    if (t == NULL) {
+    if (type == NULL || admind_account_type(type, t) != ADMIND_OK) {
         admind_account_type_names(names, sizeof(names));
         admind_resp_error(r, 400, "invalid_argument", "field \"type\" must "
                           "be one of: %s", names);
+        return ADMIND_ERROR;
     }
 
-    return t;
+    return ADMIND_OK;
 }
 
 
-/* only the type's own credential fields; on create, its credential */
+/* a string field made of the characters of set only, or a 400 */
 static int
-admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
-    json_t *body, admind_fields_mode_e mode)
+admind_accounts_charset(admind_req_t *r, json_t *body, const char *name,
+    const char *set, const char *what)
 {
-    json_t      *v;
+    const char  *s;
+
+    s = admind_fields_str(body, name, NULL);
+
+    if (s != NULL && s[strspn(s, set)] != '\0') {
+        admind_resp_error(r, 400, "invalid_argument", "field \"%s\" may "
+                          "only contain %s", name, what);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* model names travel in the record between "\n" and "\t": bytes bound */
+static int
+admind_accounts_models(admind_req_t *r, json_t *body)
+{
+    size_t       i;
+    json_t      *v, *e;
     const char  *name;
 
+    v = json_object_get(body, "supportedModels");
+
+    json_array_foreach(v, i, e) {
+        if (json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX) {
+            goto long_name;
+        }
+    }
+
+    v = json_object_get(body, "modelMap");
+
+    json_object_foreach(v, name, e) {
+        if (strlen(name) > ADMIND_ACCOUNTS_MODEL_MAX
+            || json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX)
+        {
+            goto long_name;
+        }
+    }
+
+    return ADMIND_OK;
+
+long_name:
+
+    admind_resp_error(r, 400, "invalid_argument", "field \"%s\": model "
+                      "names must have at most %d bytes",
+                      v == json_object_get(body, "modelMap")
+                      ? "modelMap" : "supportedModels",
+                      ADMIND_ACCOUNTS_MODEL_MAX);
+
+    return ADMIND_ERROR;
+}
+
+
+/*
+ * Only the type's own credential and type-specific fields, its platform
+ * (it follows the type); on create, its credential and required fields.
+ */
+static int
+admind_accounts_check_type(admind_req_t *r, const admind_account_type_t *t,
+    json_t *body, admind_fields_mode_e mode)
+{
+    json_t                        *v;
+    const char                    *name, *platform;
+    const admind_account_field_t  *f;
+
     json_object_foreach(body, name, v) {
-        if ((admind_account_type_is_credential(name)
-             && strcmp(name, t->credential) != 0)
-            || (strcmp(name, "refreshToken") == 0 && !t->oauth))
+        if (admind_account_type_is_credential(name)
+            && strcmp(name, t->credential) != 0)
         {
             admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
                               "does not apply to type %s (its credential "
-                              "is \"%s\")", name, t->type, t->credential);
+                              "is \"%s\")", name, t->ql->name,
+                              t->credential);
             return ADMIND_ERROR;
         }
+    }
+
+    for (f = admind_account_fields; f->name != NULL; f++) {
+        if (admind_fields_has(body, f->name) && !(t->takes & f->bit)) {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
+                              "does not apply to type %s", f->name,
+                              t->ql->name);
+            return ADMIND_ERROR;
+        }
+
+        if (mode == ADMIND_FIELDS_CREATE && (t->requires & f->bit)
+            && admind_fields_str(body, f->name, NULL) == NULL)
+        {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
+                              "required for type %s", f->name, t->ql->name);
+            return ADMIND_ERROR;
+        }
+    }
+
+    /* output only, so a GET answer can be sent back; a change is refused */
+    platform = json_string_value(json_object_get(body, "platform"));
+
+    if (platform != NULL && strcmp(platform, t->ql->platform) != 0) {
+        admind_resp_error(r, 400, "invalid_argument", "field \"platform\" "
+                          "cannot be set: type %s is of platform %s",
+                          t->ql->name, t->ql->platform);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_accounts_charset(r, body, "chatgptAccountId",
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz0123456789-_",
+                                "letters, digits, \"-\" and \"_\"")
+        != ADMIND_OK
+        || admind_accounts_charset(r, body, "projectId",
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-",
+                                   "lowercase letters, digits and \"-\"")
+           != ADMIND_OK
+        || admind_accounts_charset(r, body, "azureDeployment",
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-_.",
+                                   "letters, digits, \"-\", \"_\" and \".\"")
+           != ADMIND_OK
+        || admind_accounts_charset(r, body, "azureApiVersion",
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-.",
+                                   "lowercase letters, digits, \"-\" and "
+                                   "\".\"")
+           != ADMIND_OK
+        || admind_accounts_models(r, body) != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
     }
 
     if (mode == ADMIND_FIELDS_CREATE
         && admind_fields_str(body, t->credential, NULL) == NULL)
     {
         admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
-                          "required for type %s", t->credential, t->type);
+                          "required for type %s", t->credential, t->ql->name);
         return ADMIND_ERROR;
     }
 
@@ -257,6 +402,25 @@ admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
     }
 
     return ADMIND_OK;
+}
+
+
+/* the type's default for no base URL; the types without one need one */
+static const char *
+admind_accounts_base(admind_req_t *r, const admind_account_type_t *t,
+    const char *base)
+{
+    if (base == NULL) {
+        base = t->ql->base_url;
+
+        if (base == NULL) {
+            admind_resp_error(r, 400, "invalid_argument", "field "
+                              "\"baseUrl\" is required for type %s",
+                              t->ql->name);
+        }
+    }
+
+    return base;
 }
 
 
@@ -279,10 +443,10 @@ admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
 }
 
 
-/* the group exists (locked until commit) and serves the same platform */
+/* the group exists (locked until commit); its pool is one of the type's */
 static int
 admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
-    const char *platform)
+    const admind_account_type_t *t)
 {
     char               err[ADMIND_ERRLEN];
     json_t            *rows;
@@ -311,10 +475,11 @@ admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
         return ADMIND_ERROR;
     }
 
-    if (strcmp(p, platform) != 0) {
+    if (!ql_list_has(t->ql->pools, (const unsigned char *) p, strlen(p))) {
         admind_resp_error(r, 400, "invalid_argument", "field \"groupId\": "
-                          "account group %llu is for platform %s, not %s",
-                          (unsigned long long) group, p, platform);
+                          "account group %llu is for pool %s, type %s "
+                          "joins %s", (unsigned long long) group, p,
+                          t->ql->name, t->ql->pools);
         json_decref(rows);
         return ADMIND_ERROR;
     }
@@ -385,7 +550,7 @@ failed:
 
 /* what the hooks of one write share */
 typedef struct {
-    const admind_account_type_t  *type;
+    admind_account_type_t         type;
     const char                   *base;
     admind_baseurl_t              url;
     char                          addr[ADMIND_BASEURL_ADDR];
@@ -395,6 +560,8 @@ typedef struct {
     unsigned char                *refresh;
     size_t                        cred_len;
     size_t                        refresh_len;
+    char                         *models;
+    char                         *model_map;
     uint64_t                      group;
     uint64_t                      old_group;
     json_t                       *keys;
@@ -416,19 +583,24 @@ admind_accounts_prepare(admind_writer_op_t *op)
     switch (op->op) {
 
     case ADMIND_WRITER_CREATE:
-        a->type = admind_accounts_type(r, admind_fields_str(body, "type",
-                                                            NULL));
-
-        if (a->type == NULL
-            || admind_accounts_check_creds(r, a->type, body,
-                                           ADMIND_FIELDS_CREATE)
+        if (admind_accounts_type(r, admind_fields_str(body, "type", NULL),
+                                 &a->type)
+            != ADMIND_OK
+            || admind_accounts_check_type(r, &a->type, body,
+                                          ADMIND_FIELDS_CREATE)
                != ADMIND_OK
             || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
         {
             return ADMIND_ERROR;
         }
 
-        a->base = admind_fields_str(body, "baseUrl", a->type->base_url);
+        a->base = admind_accounts_base(r, &a->type,
+                                       admind_fields_str(body, "baseUrl",
+                                                         NULL));
+        if (a->base == NULL) {
+            return ADMIND_ERROR;
+        }
+
         break;
 
     case ADMIND_WRITER_UPDATE:
@@ -474,13 +646,12 @@ admind_accounts_check(admind_writer_op_t *op)
         break;
 
     case ADMIND_WRITER_UPDATE:
-        a->type = admind_accounts_type(r, json_string_value(
-                                              json_object_get(op->before,
-                                                              "type")));
-
-        if (a->type == NULL
-            || admind_accounts_check_creds(r, a->type, body,
-                                           ADMIND_FIELDS_UPDATE)
+        if (admind_accounts_type(r, json_string_value(
+                                        json_object_get(op->before, "type")),
+                                 &a->type)
+            != ADMIND_OK
+            || admind_accounts_check_type(r, &a->type, body,
+                                          ADMIND_FIELDS_UPDATE)
                != ADMIND_OK
             || admind_account_proxy_check(r, body, op->before) != ADMIND_OK)
         {
@@ -506,13 +677,70 @@ admind_accounts_check(admind_writer_op_t *op)
     }
 
     if (a->group
-        && admind_accounts_group(r, op->mysql, a->group, a->type->platform)
+        && admind_accounts_group(r, op->mysql, a->group, &a->type)
            != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
 
     return ADMIND_OK;
+}
+
+
+/*
+ * The model list and map as JSON text (NULL, the column's "none", when
+ * empty) and the Azure API version (its default for null), when given.
+ */
+static int
+admind_accounts_write_models(admind_req_t *r, admind_accounts_op_t *a,
+    json_t *body, admind_write_t *w)
+{
+    json_t  *v;
+
+    if (admind_fields_has(body, "supportedModels")) {
+        v = admind_fields_array(body, "supportedModels");
+
+        if (v != NULL && json_array_size(v) > 0) {
+            a->models = json_dumps(v, JSON_COMPACT);
+            if (a->models == NULL) {
+                goto nomem;
+            }
+        }
+
+        admind_write_set(w, "supported_models",
+                         a->models ? admind_db_str(a->models)
+                                   : admind_db_null());
+    }
+
+    if (admind_fields_has(body, "modelMap")) {
+        v = json_object_get(body, "modelMap");
+
+        if (json_is_object(v) && json_object_size(v) > 0) {
+            a->model_map = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+            if (a->model_map == NULL) {
+                goto nomem;
+            }
+        }
+
+        admind_write_set(w, "model_mapping",
+                         a->model_map ? admind_db_str(a->model_map)
+                                      : admind_db_null());
+    }
+
+    if (admind_fields_has(body, "azureApiVersion")) {
+        admind_write_set(w, "azure_api_version",
+                         admind_db_str(admind_fields_str(body,
+                             "azureApiVersion",
+                             ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT)));
+    }
+
+    return ADMIND_OK;
+
+nomem:
+
+    admind_resp_error(r, 500, "internal_error", "out of memory");
+
+    return ADMIND_ERROR;
 }
 
 
@@ -526,13 +754,24 @@ admind_accounts_write(admind_writer_op_t *op)
     r = op->r;
     a = op->data;
 
+    if (admind_accounts_write_models(r, a, op->body, &op->w) != ADMIND_OK) {
+        return ADMIND_ERROR;
+    }
+
     if (op->op == ADMIND_WRITER_CREATE) {
-        admind_write_set(&op->w, "type", admind_db_str(a->type->type));
+        admind_write_set(&op->w, "type", admind_db_str(a->type.ql->name));
         admind_write_set(&op->w, "platform",
-                         admind_db_str(a->type->platform));
+                         admind_db_str(a->type.ql->platform));
         admind_write_set(&op->w, "base_url",
                          admind_db_str(a->url.normalized));
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
+
+        if ((a->type.takes & ADMIND_ACCOUNT_AZURE_API_VERSION)
+            && !admind_fields_has(op->body, "azureApiVersion"))
+        {
+            admind_write_set(&op->w, "azure_api_version",
+                       admind_db_str(ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT));
+        }
 
         return ADMIND_OK;
     }
@@ -540,9 +779,10 @@ admind_accounts_write(admind_writer_op_t *op)
     if (admind_fields_has(op->body, "baseUrl")) {
         /* null: back to the type's default, known only now */
         if (a->base == NULL
-            && admind_accounts_url(r, a->type->base_url, &a->url, a->addr,
-                                   sizeof(a->addr))
-               != ADMIND_OK)
+            && (admind_accounts_base(r, &a->type, NULL) == NULL
+                || admind_accounts_url(r, a->type.ql->base_url, &a->url,
+                                       a->addr, sizeof(a->addr))
+                   != ADMIND_OK))
         {
             return ADMIND_ERROR;
         }
@@ -552,7 +792,7 @@ admind_accounts_write(admind_writer_op_t *op)
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
     }
 
-    return admind_accounts_seal(r, op->id, a->type, op->body, &op->w,
+    return admind_accounts_seal(r, op->id, &a->type, op->body, &op->w,
                                 &a->cred, &a->cred_len, &a->refresh,
                                 &a->refresh_len, a->hint);
 }
@@ -577,7 +817,7 @@ admind_accounts_after(admind_writer_op_t *op)
         admind_write_init(&op->w);
         empty = 0;
 
-        if (admind_accounts_seal(op->r, op->id, a->type, op->body, &op->w,
+        if (admind_accounts_seal(op->r, op->id, &a->type, op->body, &op->w,
                                  &a->cred, &a->cred_len, &a->refresh,
                                  &a->refresh_len, a->hint)
             != ADMIND_OK
@@ -617,8 +857,6 @@ admind_accounts_publish(admind_writer_op_t *op)
 
     case ADMIND_WRITER_DELETE:
         admind_hotstate_account_deleted(op->id,
-                                        json_string_value(json_object_get(
-                                            op->before, "platform")),
                                         admind_resource_id(op->before,
                                                            "groupId"));
 
@@ -645,6 +883,8 @@ admind_accounts_cleanup(admind_writer_op_t *op)
 
     free(a->cred);
     free(a->refresh);
+    free(a->models);
+    free(a->model_map);
     json_decref(a->keys);
 }
 
