@@ -1,7 +1,7 @@
 /*
  * admind account credentials: sealed envelopes open only with the
  * account's own id as AAD, masked hints, versions that change with every
- * seal; and the account type table.
+ * seal.
  */
 
 #define _GNU_SOURCE
@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "admind_cred.h"
-#include "admind_account_types.h"
 
 
 static void
@@ -109,41 +108,6 @@ test_hint(void **state)
 }
 
 
-static void
-test_types(void **state)
-{
-    char                          names[256];
-    const admind_account_type_t  *t;
-
-    (void) state;
-
-    t = admind_account_type("claude-console");
-    assert_non_null(t);
-    assert_string_equal(t->platform, "claude");
-    assert_string_equal(t->auth, "x-api-key");
-    assert_string_equal(t->credential, "apiKey");
-    assert_false(t->oauth);
-
-    t = admind_account_type("claude-official");
-    assert_non_null(t);
-    assert_string_equal(t->platform, "claude");
-    assert_string_equal(t->auth, "bearer");
-    assert_string_equal(t->credential, "accessToken");
-    assert_true(t->oauth);
-    assert_string_equal(t->base_url, "https://api.anthropic.com");
-
-    assert_null(admind_account_type("bedrock"));
-    assert_null(admind_account_type(""));
-
-    assert_true(admind_account_type_is_credential("apiKey"));
-    assert_true(admind_account_type_is_credential("accessToken"));
-    assert_false(admind_account_type_is_credential("refreshToken"));
-
-    admind_account_type_names(names, sizeof(names));
-    assert_string_equal(names, "claude-console, claude-official");
-}
-
-
 int
 main(void)
 {
@@ -151,7 +115,6 @@ main(void)
         cmocka_unit_test(test_seal),
         cmocka_unit_test(test_aad),
         cmocka_unit_test(test_hint),
-        cmocka_unit_test(test_types),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
