@@ -273,20 +273,19 @@ static void
 admind_hotstate_pools(admind_redis_batch_t *b, const char *pools,
     uint64_t id)
 {
+    int               in;
     char              set[96];
     size_t            i;
     const ql_pool_t  *p;
 
     for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
+        /* ql_list_has() takes "" for "all": a deleted account is in none */
+        in = pools[0] != '\0'
+             && ql_list_has(pools, (const unsigned char *) p->name,
+                            strlen(p->name));
+
         snprintf(set, sizeof(set), "accounts:%s", p->name);
-        admind_hotstate_set_member(b,
-                                   pools[0] != '\0'
-                                   && ql_list_has(pools,
-                                                  (const unsigned char *)
-                                                      p->name,
-                                                  strlen(p->name))
-                                   ? "SADD" : "SREM",
-                                   set, id);
+        admind_hotstate_set_member(b, in ? "SADD" : "SREM", set, id);
     }
 }
 
@@ -294,14 +293,14 @@ admind_hotstate_pools(admind_redis_batch_t *b, const char *pools,
 void
 admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
 {
-    char                   sql[1024], set[96], err[ADMIND_ERRLEN];
-    json_t                *rows, *row;
-    uint64_t               group;
-    const char            *type;
-    admind_db_param_t      params[1];
+    char                      sql[1024], set[96], err[ADMIND_ERRLEN];
+    json_t                   *rows, *row;
+    uint64_t                  group;
+    const char               *type;
+    admind_db_param_t         params[1];
+    admind_redis_args_t       a;
+    admind_redis_batch_t      b;
     const ql_account_type_t  *t;
-    admind_redis_args_t    a;
-    admind_redis_batch_t   b;
 
     snprintf(sql, sizeof(sql), "%s WHERE a.id = ?",
              ADMIND_HOTSTATE_ACCOUNT_SQL);

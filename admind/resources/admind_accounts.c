@@ -272,20 +272,20 @@ static int
 admind_accounts_models(admind_req_t *r, json_t *body)
 {
     size_t       i;
-    json_t      *v, *e;
-    const char  *name;
+    json_t      *e;
+    const char  *name, *field;
 
-    v = json_object_get(body, "supportedModels");
+    field = "supportedModels";
 
-    json_array_foreach(v, i, e) {
+    json_array_foreach(json_object_get(body, field), i, e) {
         if (json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX) {
             goto long_name;
         }
     }
 
-    v = json_object_get(body, "modelMap");
+    field = "modelMap";
 
-    json_object_foreach(v, name, e) {
+    json_object_foreach(json_object_get(body, field), name, e) {
         if (strlen(name) > ADMIND_ACCOUNTS_MODEL_MAX
             || json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX)
         {
@@ -298,9 +298,7 @@ admind_accounts_models(admind_req_t *r, json_t *body)
 long_name:
 
     admind_resp_error(r, 400, "invalid_argument", "field \"%s\": model "
-                      "names must have at most %d bytes",
-                      v == json_object_get(body, "modelMap")
-                      ? "modelMap" : "supportedModels",
+                      "names must have at most %d bytes", field,
                       ADMIND_ACCOUNTS_MODEL_MAX);
 
     return ADMIND_ERROR;
@@ -689,13 +687,15 @@ admind_accounts_check(admind_writer_op_t *op)
 
 /*
  * The model list and map as JSON text (NULL, the column's "none", when
- * empty) and the Azure API version (its default for null), when given.
+ * empty) when given; the Azure API version when given or created, its
+ * default for null or absent.
  */
 static int
 admind_accounts_write_models(admind_req_t *r, admind_accounts_op_t *a,
-    json_t *body, admind_write_t *w)
+    json_t *body, int create, admind_write_t *w)
 {
-    json_t  *v;
+    json_t      *v;
+    const char  *version;
 
     if (admind_fields_has(body, "supportedModels")) {
         v = admind_fields_array(body, "supportedModels");
@@ -727,11 +727,12 @@ admind_accounts_write_models(admind_req_t *r, admind_accounts_op_t *a,
                                       : admind_db_null());
     }
 
-    if (admind_fields_has(body, "azureApiVersion")) {
-        admind_write_set(w, "azure_api_version",
-                         admind_db_str(admind_fields_str(body,
-                             "azureApiVersion",
-                             ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT)));
+    if ((a->type.takes & ADMIND_ACCOUNT_AZURE_API_VERSION)
+        && (create || admind_fields_has(body, "azureApiVersion")))
+    {
+        version = admind_fields_str(body, "azureApiVersion",
+                                    ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT);
+        admind_write_set(w, "azure_api_version", admind_db_str(version));
     }
 
     return ADMIND_OK;
@@ -754,7 +755,10 @@ admind_accounts_write(admind_writer_op_t *op)
     r = op->r;
     a = op->data;
 
-    if (admind_accounts_write_models(r, a, op->body, &op->w) != ADMIND_OK) {
+    if (admind_accounts_write_models(r, a, op->body,
+                                     op->op == ADMIND_WRITER_CREATE, &op->w)
+        != ADMIND_OK)
+    {
         return ADMIND_ERROR;
     }
 
@@ -765,13 +769,6 @@ admind_accounts_write(admind_writer_op_t *op)
         admind_write_set(&op->w, "base_url",
                          admind_db_str(a->url.normalized));
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
-
-        if ((a->type.takes & ADMIND_ACCOUNT_AZURE_API_VERSION)
-            && !admind_fields_has(op->body, "azureApiVersion"))
-        {
-            admind_write_set(&op->w, "azure_api_version",
-                       admind_db_str(ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT));
-        }
 
         return ADMIND_OK;
     }
