@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ql_account_type.h"
 #include "admind_config.h"
 #include "admind_log.h"
 #include "admind_db_stmt.h"
@@ -25,6 +24,7 @@
 #include "admind_hotstate_record.h"
 #include "admind_hotstate.h"
 #include "admind_quota.h"
+#include "ql_account_type.h"
 
 
 #define ADMIND_HOTSTATE_NAME   512
@@ -266,35 +266,26 @@ admind_hotstate_set_member(admind_redis_batch_t *b, const char *cmd,
 
 
 /*
- * SADD or SREM the account in every pool of its type
- * (ql_account_type.c); a type this admind does not know stays in its
- * platform's pool.
+ * The account in accounts:<pool> of every pool its type joins (pools
+ * "" for a deleted account) and out of every other pool.
  */
 static void
-admind_hotstate_pools(admind_redis_batch_t *b, const char *cmd,
-    const char *type, const char *platform, uint64_t id)
+admind_hotstate_pools(admind_redis_batch_t *b, const char *pools,
+    uint64_t id)
 {
-    char                      set[96], pools[96];
-    const char               *p, *end;
-    const ql_account_type_t  *t;
+    int               in;
+    char              set[96];
+    size_t            i;
+    const ql_pool_t  *p;
 
-    t = type ? ql_account_type_by_name((const unsigned char *) type,
-                                       strlen(type))
-             : NULL;
+    for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
+        /* ql_list_has() takes "" for "all": a deleted account is in none */
+        in = pools[0] != '\0'
+             && ql_list_has(pools, (const unsigned char *) p->name,
+                            strlen(p->name));
 
-    if (t != NULL) {
-        snprintf(pools, sizeof(pools), "%s", t->pools);
-
-    } else if (platform != NULL) {
-        snprintf(pools, sizeof(pools), ",%s,", platform);
-
-    } else {
-        return;
-    }
-
-    for (p = pools + 1; (end = strchr(p, ',')) != NULL; p = end + 1) {
-        snprintf(set, sizeof(set), "accounts:%.*s", (int) (end - p), p);
-        admind_hotstate_set_member(b, cmd, set, id);
+        snprintf(set, sizeof(set), "accounts:%s", p->name);
+        admind_hotstate_set_member(b, in ? "SADD" : "SREM", set, id);
     }
 }
 
@@ -302,13 +293,14 @@ admind_hotstate_pools(admind_redis_batch_t *b, const char *cmd,
 void
 admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
 {
-    char                   sql[1024], set[96], err[ADMIND_ERRLEN];
-    json_t                *rows, *row;
-    uint64_t               group;
-    const char            *platform;
-    admind_db_param_t      params[1];
-    admind_redis_args_t    a;
-    admind_redis_batch_t   b;
+    char                      sql[1024], set[96], err[ADMIND_ERRLEN];
+    json_t                   *rows, *row;
+    uint64_t                  group;
+    const char               *type;
+    admind_db_param_t         params[1];
+    admind_redis_args_t       a;
+    admind_redis_batch_t      b;
+    const ql_account_type_t  *t;
 
     snprintf(sql, sizeof(sql), "%s WHERE a.id = ?",
              ADMIND_HOTSTATE_ACCOUNT_SQL);
@@ -342,7 +334,9 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
         goto done;
     }
 
-    platform = json_string_value(json_object_get(row, "platform"));
+    /* published: the type is known */
+    type = json_string_value(json_object_get(row, "type"));
+    t = ql_account_type_by_name((const unsigned char *) type, strlen(type));
     group = admind_hotstate_row_id(row, "group_id");
 
     /* the record and its memberships change together */
@@ -356,9 +350,7 @@ admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group)
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    admind_hotstate_pools(&b, "SADD",
-                          json_string_value(json_object_get(row, "type")),
-                          platform, id);
+    admind_hotstate_pools(&b, t->pools, id);
 
     if (group) {
         snprintf(set, sizeof(set), "group:%llu:accounts",
@@ -385,8 +377,7 @@ done:
 
 
 void
-admind_hotstate_account_deleted(uint64_t id, const char *type,
-    uint64_t group_id)
+admind_hotstate_account_deleted(uint64_t id, uint64_t group_id)
 {
     char                   set[96], err[ADMIND_ERRLEN];
     admind_redis_args_t    a;
@@ -407,7 +398,7 @@ admind_hotstate_account_deleted(uint64_t id, const char *type,
     admind_redis_batch_add(&b, &a);
     admind_redis_args_free(&a);
 
-    admind_hotstate_pools(&b, "SREM", type, NULL, id);
+    admind_hotstate_pools(&b, "", id);
 
     if (group_id) {
         snprintf(set, sizeof(set), "group:%llu:accounts",

@@ -40,13 +40,13 @@ void admind_hotstate_key_deleted(const char *digest);
 
 /*
  * account:<id> (HSET of the configuration fields only: the module's
- * runtime fields stay), accounts:<pool> of each pool of its type
- * (ql_account_type.c) and group:<id>:accounts; old_group is the group
- * the account left (0: none or unchanged).
+ * runtime fields stay), accounts:<pool> of each pool of its type (and
+ * of no other pool) and group:<id>:accounts; old_group is the group the
+ * account left (0: none or unchanged).
  */
 void admind_hotstate_account(MYSQL *mysql, uint64_t id, uint64_t old_group);
-void admind_hotstate_account_deleted(uint64_t id, const char *type,
-    uint64_t group_id);
+/* the record gone, out of every pool and of its group */
+void admind_hotstate_account_deleted(uint64_t id, uint64_t group_id);
 void admind_hotstate_group_deleted(uint64_t id);
 
 /*

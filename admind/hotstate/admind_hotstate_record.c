@@ -17,6 +17,7 @@
 #include "admind_baseurl.h"
 #include "admind_outbound.h"
 #include "ql_account_type.h"
+#include "admind_hotstate_models.h"
 #include "admind_cred.h"
 #include "admind_hotstate_record.h"
 
@@ -244,79 +245,34 @@ admind_hotstate_unhex(const char *hex, unsigned char **out, size_t *len)
 }
 
 
-char *
-admind_hotstate_model_lines(const char *json)
-{
-    char          *out, *p;
-    size_t         i, len;
-    json_t        *v, *item;
-    const char    *key;
-    json_error_t   error;
-
-    v = json ? json_loads(json, 0, &error) : NULL;
-
-    len = 2;
-    json_array_foreach(v, i, item) {
-        len += json_string_length(item) + 1;
-    }
-    json_object_foreach(v, key, item) {
-        len += strlen(key) + json_string_length(item) + 2;
-    }
-
-    out = malloc(len);
-    if (out == NULL) {
-        json_decref(v);
-        return NULL;
-    }
-
-    p = out;
-
-    /* names are validated without newlines or tabs (admind_accounts.c) */
-    json_array_foreach(v, i, item) {
-        if (json_is_string(item)) {
-            p += sprintf(p, "\n%s", json_string_value(item));
-        }
-    }
-
-    json_object_foreach(v, key, item) {
-        if (json_is_string(item)) {
-            p += sprintf(p, "\n%s\t%s", key, json_string_value(item));
-        }
-    }
-
-    if (p != out) {
-        *p++ = '\n';
-    }
-
-    *p = '\0';
-    json_decref(v);
-
-    return out;
-}
-
-
 int
 admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen)
 {
-    int                           rc;
-    char                          version[ADMIND_CRED_VERSION_LEN + 1];
-    char                          detail[ADMIND_ERRLEN];
-    char                         *models, *map;
-    size_t                        cred_len;
-    const char                   *type, *base, *hex, *addr;
-    unsigned char                *cred;
-    admind_baseurl_t              url;
-    const ql_account_type_t      *t;
+    char                      version[ADMIND_CRED_VERSION_LEN + 1];
+    char                      detail[ADMIND_ERRLEN];
+    char                     *models, *map;
+    size_t                    cred_len;
+    const char               *type, *base, *hex, *addr;
+    unsigned char            *cred;
+    admind_baseurl_t          url;
+    const ql_account_type_t  *t;
 
     type = json_string_value(json_object_get(row, "type"));
     t = type ? ql_account_type_by_name((const unsigned char *) type,
                                        strlen(type))
              : NULL;
 
+    /* the gateway could not shape its requests */
+    if (t == NULL) {
+        snprintf(err, errlen, "account %" JSON_INTEGER_FORMAT ": unknown "
+                 "type", json_integer_value(json_object_get(row, "id")));
+        return ADMIND_ERROR;
+    }
+
     base = json_string_value(json_object_get(row, "base_url"));
-    if (base == NULL && t != NULL) {
+    if (base == NULL) {
         base = t->base_url;
     }
 
@@ -341,6 +297,19 @@ admind_hotstate_account_args(const char *prefix,
         return ADMIND_ERROR;
     }
 
+    models = admind_hotstate_model_list(json_string_value(
+                 json_object_get(row, "supported_models")));
+    map = admind_hotstate_model_map(json_string_value(
+              json_object_get(row, "model_mapping")));
+
+    if (models == NULL || map == NULL) {
+        free(models);
+        free(map);
+        snprintf(err, errlen, "account %" JSON_INTEGER_FORMAT ": bad model "
+                 "list or map", json_integer_value(json_object_get(row, "id")));
+        return ADMIND_ERROR;
+    }
+
     cred = NULL;
     cred_len = 0;
     version[0] = '\0';
@@ -349,6 +318,8 @@ admind_hotstate_account_args(const char *prefix,
 
     if (hex != NULL) {
         if (admind_hotstate_unhex(hex, &cred, &cred_len) != ADMIND_OK) {
+            free(models);
+            free(map);
             snprintf(err, errlen, "out of memory");
             return ADMIND_ERROR;
         }
@@ -379,26 +350,19 @@ admind_hotstate_account_args(const char *prefix,
     admind_redis_args_str(a, "path_prefix");
     admind_redis_args_str(a, url.path);
     admind_redis_args_str(a, "auth");
-    admind_redis_args_str(a, t ? t->auth_name : "");
-    /* a type this admind does not know serves its platform's pool */
-    admind_redis_args_str(a, "pools");
-
-    if (t != NULL) {
-        admind_redis_args_str(a, t->pools);
-
-    } else {
-        admind_redis_args_fmt(a, ",%s,", admind_hotstate_text(row,
-                                                              "platform",
-                                                              detail,
-                                                              sizeof(detail)));
-    }
-
-    admind_redis_args_str(a, "endpoints");
-    admind_redis_args_str(a, t ? t->endpoints : "");
+    admind_redis_args_str(a, t->auth_name);
     admind_redis_args_str(a, "cred");
     admind_redis_args_add(a, cred, cred_len);
     admind_redis_args_str(a, "cred_version");
     admind_redis_args_str(a, version);
+    admind_redis_args_str(a, "pools");
+    admind_redis_args_str(a, t->pools);
+    admind_redis_args_str(a, "endpoints");
+    admind_redis_args_str(a, t->endpoints);
+    admind_redis_args_str(a, "models");
+    admind_redis_args_str(a, models);
+    admind_redis_args_str(a, "model_map");
+    admind_redis_args_str(a, map);
     admind_hotstate_field(a, "chatgpt_account_id", row,
                           "chatgpt_account_id");
     admind_hotstate_field(a, "project_id", row, "project_id");
@@ -410,32 +374,15 @@ admind_hotstate_account_args(const char *prefix,
         free(cred);
     }
 
-    models = admind_hotstate_model_lines(json_string_value(
-                 json_object_get(row, "supported_models")));
-    map = admind_hotstate_model_lines(json_string_value(
-              json_object_get(row, "model_mapping")));
-
-    rc = ADMIND_OK;
-
-    if (models == NULL || map == NULL) {
-        a->failed = 1;
-
-    } else {
-        admind_redis_args_str(a, "models");
-        admind_redis_args_str(a, models);
-        admind_redis_args_str(a, "model_map");
-        admind_redis_args_str(a, map);
-    }
-
     free(models);
     free(map);
 
     if (a->failed) {
         snprintf(err, errlen, "out of memory");
-        rc = ADMIND_ERROR;
+        return ADMIND_ERROR;
     }
 
-    return rc;
+    return ADMIND_OK;
 }
 
 

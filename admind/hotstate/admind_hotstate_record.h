@@ -68,13 +68,6 @@ int admind_hotstate_key_args(const char *prefix, json_t *row,
  * a row whose address the outbound URL policy refuses (now) is not
  * published: the gateway connects to nothing the policy would not.
  */
-/*
- * A JSON array of model names as "\nm1\nm2\n", or an object of model
- * names as "\nfrom\tto\n...", the forms select.lua searches; "" for
- * none (SQL NULL, empty, malformed).  malloc()ed, NULL if out of memory.
- */
-char *admind_hotstate_model_lines(const char *json);
-
 int admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
     admind_redis_args_t *a, char *err, size_t errlen);

@@ -30,11 +30,11 @@
 #define ADMIND_HOTSTATE_NAME   512
 
 
-/* an account as the sets need it: its pools as ",a,b," */
+/* an account as the sets need it */
 typedef struct {
-    uint64_t   id;
-    uint64_t   group;
-    char       pools[64];
+    uint64_t     id;
+    uint64_t     group;
+    const char  *pools;         /* its type's, from the static table */
 } admind_hotstate_member_t;
 
 
@@ -107,9 +107,8 @@ admind_hotstate_resync_accounts(MYSQL *mysql, admind_hotstate_seen_t *seen,
     json_t                    *rows, *row;
     size_t                     i, n, cap;
     long long                  last;
-    const char                *type, *platform;
+    const char                *type;
     admind_db_param_t          params[2];
-    const ql_account_type_t   *t;
     admind_redis_args_t        a;
     admind_redis_batch_t       b;
     admind_hotstate_member_t  *m;
@@ -178,15 +177,10 @@ admind_hotstate_resync_accounts(MYSQL *mysql, admind_hotstate_seen_t *seen,
             m = &seen->accounts[seen->naccounts++];
             m->id = admind_hotstate_row_id(row, "id");
             m->group = admind_hotstate_row_id(row, "group_id");
+            /* published: the type is known */
             type = json_string_value(json_object_get(row, "type"));
-            platform = json_string_value(json_object_get(row, "platform"));
-            t = type ? ql_account_type_by_name((const unsigned char *) type,
-                                               strlen(type))
-                     : NULL;
-
-            /* a type this admind does not know: its platform's pool */
-            snprintf(m->pools, sizeof(m->pools), t ? "%s" : ",%s,",
-                     t ? t->pools : (platform ? platform : ""));
+            m->pools = ql_account_type_by_name((const unsigned char *) type,
+                                               strlen(type))->pools;
         }
 
         json_decref(rows);
@@ -288,8 +282,7 @@ admind_hotstate_replace_set(const char *set, admind_hotstate_seen_t *seen,
     for (i = 0; i < seen->naccounts; i++) {
         if ((pool != NULL
              && ql_list_has(seen->accounts[i].pools,
-                            (const unsigned char *) pool, strlen(pool))
-             && seen->accounts[i].pools[0] != '\0')
+                            (const unsigned char *) pool, strlen(pool)))
             || (group != 0 && seen->accounts[i].group == group))
         {
             admind_redis_args_fmt(&a, "%llu",
@@ -312,54 +305,15 @@ static int
 admind_hotstate_resync_sets(admind_hotstate_seen_t *seen,
     admind_hotstate_stats_t *st, char *err, size_t errlen)
 {
-    char              set[96], name[64];
-    size_t            i, j;
-    const char       *p, *end;
-    const ql_pool_t  *pool;
+    char              set[96];
+    size_t            i;
+    const ql_pool_t  *p;
 
     /* every pool, even empty ones (DEL then nothing to add) */
-    for (i = 0; (pool = ql_pool_at(i)) != NULL; i++) {
-        snprintf(set, sizeof(set), "accounts:%s", pool->name);
+    for (i = 0; (p = ql_pool_at(i)) != NULL; i++) {
+        snprintf(set, sizeof(set), "accounts:%s", p->name);
 
-        if (admind_hotstate_replace_set(set, seen, pool->name, 0, err,
-                                        errlen)
-            != ADMIND_OK)
-        {
-            return ADMIND_ERROR;
-        }
-
-        st->sets++;
-    }
-
-    /* a pool in the rows that the table lacks still gets its set */
-    for (i = 0; i < seen->naccounts; i++) {
-        p = seen->accounts[i].pools + 1;
-        end = strchr(p, ',');
-
-        if (end == NULL || end == p
-            || ql_pool_by_name((const unsigned char *) p, (size_t) (end - p))
-               != NULL)
-        {
-            continue;
-        }
-
-        snprintf(name, sizeof(name), "%.*s", (int) (end - p), p);
-
-        for (j = 0; j < i; j++) {
-            if (strcmp(seen->accounts[j].pools, seen->accounts[i].pools)
-                == 0)
-            {
-                break;
-            }
-        }
-
-        if (j < i) {
-            continue;
-        }
-
-        snprintf(set, sizeof(set), "accounts:%s", name);
-
-        if (admind_hotstate_replace_set(set, seen, name, 0, err, errlen)
+        if (admind_hotstate_replace_set(set, seen, p->name, 0, err, errlen)
             != ADMIND_OK)
         {
             return ADMIND_ERROR;

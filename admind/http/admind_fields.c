@@ -78,7 +78,7 @@ admind_fields_chars(const char *s)
 }
 
 
-int
+static int
 admind_fields_has_control(const char *s)
 {
     for ( /* void */ ; *s; s++) {
@@ -171,11 +171,13 @@ static int
 admind_fields_value(const admind_field_t *f, json_t *v, char *err,
     size_t errlen)
 {
-    char        what[96], item[128];
-    size_t      i;
-    time_t      t;
-    json_t     *e;
-    long long   n;
+    int          rc;
+    char         what[96], item[160];
+    size_t       i;
+    time_t       t;
+    json_t      *e, *key;
+    long long    n;
+    const char  *name;
 
     snprintf(what, sizeof(what), "field \"%s\"", f->name);
 
@@ -240,6 +242,45 @@ admind_fields_value(const admind_field_t *f, json_t *v, char *err,
 
         json_array_foreach(v, i, e) {
             snprintf(item, sizeof(item), "%s item %zu", what, i);
+
+            if (admind_fields_string(f, item, e, err, errlen) != ADMIND_OK)
+            {
+                return ADMIND_ERROR;
+            }
+        }
+
+        return ADMIND_OK;
+
+    case ADMIND_FIELD_MAP:
+        if (!json_is_object(v)) {
+            snprintf(err, errlen, "%s must be an object of strings", what);
+            return ADMIND_ERROR;
+        }
+
+        if (json_object_size(v) > f->max_items) {
+            snprintf(err, errlen, "%s must have at most %u entries", what,
+                     f->max_items);
+            return ADMIND_ERROR;
+        }
+
+        json_object_foreach(v, name, e) {
+            snprintf(item, sizeof(item), "%s name \"%.32s\"", what, name);
+            key = json_string(name);
+
+            if (key == NULL) {
+                snprintf(err, errlen, "out of memory");
+                return ADMIND_ERROR;
+            }
+
+            rc = admind_fields_string(f, item, key, err, errlen);
+            json_decref(key);
+
+            if (rc != ADMIND_OK) {
+                return ADMIND_ERROR;
+            }
+
+            snprintf(item, sizeof(item), "%s value of \"%.32s\"", what,
+                     name);
 
             if (admind_fields_string(f, item, e, err, errlen) != ADMIND_OK)
             {

@@ -36,7 +36,8 @@ typedef enum {
     ADMIND_FIELD_ID,            /* int64 id >= 1: decimal string or number */
     ADMIND_FIELD_BOOL,
     ADMIND_FIELD_TIME,          /* RFC 3339 string */
-    ADMIND_FIELD_STRINGS        /* array of at most max_items strings */
+    ADMIND_FIELD_STRINGS,       /* array of at most max_items strings */
+    ADMIND_FIELD_MAP            /* object of at most max_items strings */
 } admind_field_type_e;
 
 
@@ -63,14 +64,17 @@ typedef struct {
     admind_field_type_e    type;
     unsigned               flags;
 
-    /* INT: the value; STRING and STRINGS items: length in characters */
+    /*
+     * INT: the value; STRING, STRINGS items and MAP names and values:
+     * length in characters
+     */
     long long              min;
     long long              max;
 
     /* STRING and STRINGS items: the allowed values, NULL terminated */
     const char *const     *values;
 
-    /* STRINGS: the most items */
+    /* STRINGS and MAP: the most items */
     unsigned               max_items;
 
     /* the column the value is stored in as it comes, or NULL */
@@ -102,6 +106,10 @@ typedef struct {
 #define ADMIND_F_STRINGS(name, column, flags, min, max, values, max_items)   \
     { name, ADMIND_FIELD_STRINGS, flags, min, max, values, max_items, column }
 
+/* an object of name -> string, both of min..max characters */
+#define ADMIND_F_MAP(name, column, flags, min, max, max_items)              \
+    { name, ADMIND_FIELD_MAP, flags, min, max, NULL, max_items, column }
+
 /* shown in answers, ignored in requests */
 #define ADMIND_F_OUTPUT(name, type)                                          \
     { name, type, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0, NULL }
@@ -127,9 +135,6 @@ int admind_fields_check(admind_req_t *r, const admind_field_t *fields,
  */
 int admind_fields_has(json_t *body, const char *name);
 int admind_fields_is_null(json_t *body, const char *name);
-
-/* 1 if s has a control character (below 0x20, or DEL) */
-int admind_fields_has_control(const char *s);
 const char *admind_fields_str(json_t *body, const char *name,
     const char *dflt);
 long long admind_fields_int(json_t *body, const char *name, long long dflt);

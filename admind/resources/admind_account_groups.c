@@ -1,9 +1,10 @@
 /*
  * QuotaLane admind: /api/v1/account-groups.
  *
- * A group is a pool of accounts of one platform that API keys can be
- * bound to; its hot state is the set group:<id>:accounts, written with
- * the accounts themselves.
+ * A group is a set of accounts of one scheduling pool (its "platform",
+ * a pool of ql_account_type.c: "claude", "azure", ...) that API keys
+ * can be bound to; its hot state is the set group:<id>:accounts, written
+ * with the accounts themselves.
  */
 
 #include <stdio.h>
@@ -44,10 +45,7 @@ const admind_route_t  admind_account_groups_routes[] = {
 };
 
 
-/*
- * The platform (a pool: claude, ccr, openai, azure, gemini, droid,
- * bedrock) is fixed: the accounts in the group must all serve it.
- */
+/* the pool is fixed: the accounts in the group must all join it */
 static const admind_field_t  admind_account_groups_fields[] = {
     ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
@@ -112,14 +110,14 @@ admind_account_groups_get(admind_req_t *r)
 }
 
 
-/* the platform is one of the gateway's pools (ql_account_type.c) */
+/* the platform is a pool the gateway schedules from */
 static int
 admind_account_groups_prepare(admind_writer_op_t *op)
 {
-    char              names[128];
-    size_t            i, n;
+    char              names[256];
+    size_t            i, len;
     const char       *platform;
-    const ql_pool_t  *pool;
+    const ql_pool_t  *p;
 
     if (op->op != ADMIND_WRITER_CREATE) {
         return ADMIND_OK;
@@ -128,23 +126,23 @@ admind_account_groups_prepare(admind_writer_op_t *op)
     platform = admind_fields_str(op->body, "platform", "");
 
     if (ql_pool_by_name((const unsigned char *) platform, strlen(platform))
-        != NULL)
+        == NULL)
     {
-        return ADMIND_OK;
+        len = 0;
+        names[0] = '\0';
+
+        for (i = 0; (p = ql_pool_at(i)) != NULL && len < sizeof(names); i++)
+        {
+            len += (size_t) snprintf(names + len, sizeof(names) - len,
+                                     "%s%s", len ? ", " : "", p->name);
+        }
+
+        admind_resp_error(op->r, 400, "invalid_argument", "field "
+                          "\"platform\" must be one of: %s", names);
+        return ADMIND_ERROR;
     }
 
-    n = 0;
-    names[0] = '\0';
-
-    for (i = 0; (pool = ql_pool_at(i)) != NULL && n < sizeof(names); i++) {
-        n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s",
-                               i ? ", " : "", pool->name);
-    }
-
-    admind_resp_error(op->r, 400, "invalid_argument", "field \"platform\" "
-                      "must be one of: %s", names);
-
-    return ADMIND_ERROR;
+    return ADMIND_OK;
 }
 
 

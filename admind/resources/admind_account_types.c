@@ -4,89 +4,98 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <pthread.h>
 
 #include "admind_account_types.h"
 
 
-/* joined to ql_account_type.c's rows by name, once */
-static admind_account_type_t  admind_account_types[] = {
+typedef struct {
+    const char  *type;
+    const char  *credential;
+    unsigned     takes;
+    unsigned     requires;
+} admind_account_row_t;
 
-    { "claude-console", "apiKey", 0, 0, NULL },
-    { "claude-official", "accessToken", 0, 0, NULL },
 
-    /* a Claude Code Router instance has no well-known address */
-    { "ccr", "apiKey", ADMIND_ACCOUNT_BASE_URL, ADMIND_ACCOUNT_BASE_URL,
-      NULL },
+static const admind_account_row_t  admind_account_rows[] = {
 
-    { "openai", "apiKey", 0, 0, NULL },
+    { "claude-console", "apiKey", 0, 0 },
 
-    /* ChatGPT's Codex backend wants the ChatGPT account id */
-    { "codex", "accessToken", ADMIND_ACCOUNT_CHATGPT_ID,
-      ADMIND_ACCOUNT_CHATGPT_ID, NULL },
+    { "claude-official", "accessToken", ADMIND_ACCOUNT_REFRESH_TOKEN, 0 },
 
-    /* https://<resource>.openai.azure.com, deployments, api-version */
+    { "ccr", "apiKey", 0, 0 },
+
+    { "openai", "apiKey", 0, 0 },
+
+    /* the Codex backend wants the ChatGPT account beside the token */
+    { "codex", "accessToken",
+      ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_CHATGPT_ACCOUNT,
+      ADMIND_ACCOUNT_CHATGPT_ACCOUNT },
+
     { "azure-openai", "apiKey",
-      ADMIND_ACCOUNT_AZURE | ADMIND_ACCOUNT_BASE_URL,
-      ADMIND_ACCOUNT_BASE_URL, NULL },
+      ADMIND_ACCOUNT_AZURE_DEPLOYMENT | ADMIND_ACCOUNT_AZURE_API_VERSION, 0 },
 
-    { "gemini", "apiKey", 0, 0, NULL },
+    { "gemini", "apiKey", 0, 0 },
 
-    /* Code Assist bills a Google Cloud project */
-    { "gemini-oauth", "accessToken", ADMIND_ACCOUNT_PROJECT_ID,
-      ADMIND_ACCOUNT_PROJECT_ID, NULL },
+    /* Code Assist bills a Google Cloud project named in every request */
+    { "gemini-oauth", "accessToken",
+      ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_PROJECT,
+      ADMIND_ACCOUNT_PROJECT },
 
-    { "droid", "apiKey", 0, 0, NULL },
+    { "droid", "apiKey", 0, 0 },
 
-    { NULL, NULL, 0, 0, NULL }
+    { NULL, NULL, 0, 0 }
 };
 
 
-static pthread_once_t  admind_account_types_once = PTHREAD_ONCE_INIT;
+const admind_account_field_t  admind_account_fields[] = {
+    { "refreshToken", ADMIND_ACCOUNT_REFRESH_TOKEN },
+    { "chatgptAccountId", ADMIND_ACCOUNT_CHATGPT_ACCOUNT },
+    { "projectId", ADMIND_ACCOUNT_PROJECT },
+    { "azureDeployment", ADMIND_ACCOUNT_AZURE_DEPLOYMENT },
+    { "azureApiVersion", ADMIND_ACCOUNT_AZURE_API_VERSION },
+    { NULL, 0 }
+};
 
 
-static void
-admind_account_types_join(void)
+int
+admind_account_type(const char *type, admind_account_type_t *t)
 {
-    admind_account_type_t  *t;
+    const admind_account_row_t  *row;
 
-    for (t = admind_account_types; t->type != NULL; t++) {
-        t->row = ql_account_type_by_name((const unsigned char *) t->type,
-                                         strlen(t->type));
-    }
-}
-
-
-const admind_account_type_t *
-admind_account_type(const char *type)
-{
-    const admind_account_type_t  *t;
-
-    (void) pthread_once(&admind_account_types_once,
-                        admind_account_types_join);
-
-    for (t = admind_account_types; t->type != NULL; t++) {
-        if (strcmp(t->type, type) == 0) {
-            return t->row ? t : NULL;
+    for (row = admind_account_rows; row->type != NULL; row++) {
+        if (strcmp(row->type, type) != 0) {
+            continue;
         }
+
+        t->ql = ql_account_type_by_name((const unsigned char *) type,
+                                        strlen(type));
+        if (t->ql == NULL) {
+            return ADMIND_DECLINED;
+        }
+
+        t->credential = row->credential;
+        t->takes = row->takes;
+        t->requires = row->requires;
+
+        return ADMIND_OK;
     }
 
-    return NULL;
+    return ADMIND_DECLINED;
 }
 
 
 void
 admind_account_type_names(char *buf, size_t size)
 {
-    size_t                        len;
-    const admind_account_type_t  *t;
+    size_t                       len;
+    const admind_account_row_t  *row;
 
     len = 0;
     buf[0] = '\0';
 
-    for (t = admind_account_types; t->type != NULL; t++) {
+    for (row = admind_account_rows; row->type != NULL; row++) {
         len += (size_t) snprintf(buf + len, size - len, "%s%s",
-                                 len ? ", " : "", t->type);
+                                 len ? ", " : "", row->type);
         if (len >= size) {
             break;
         }
@@ -97,10 +106,10 @@ admind_account_type_names(char *buf, size_t size)
 int
 admind_account_type_is_credential(const char *name)
 {
-    const admind_account_type_t  *t;
+    const admind_account_row_t  *row;
 
-    for (t = admind_account_types; t->type != NULL; t++) {
-        if (strcmp(t->credential, name) == 0) {
+    for (row = admind_account_rows; row->type != NULL; row++) {
+        if (strcmp(row->credential, name) == 0) {
             return 1;
         }
     }

@@ -1,44 +1,58 @@
 /*
  * QuotaLane admind: account types.
  *
- * What admind alone needs to know of each account type; the rest (its
- * platform, pools, endpoints, auth style, default base URL) is the
- * type's row of ql/ql_account_type.c, shared with the gateway.  Adding a
- * type is adding a row there and one here.
+ * What admind alone needs of each account type: the request field that
+ * carries its credential and the extra fields it takes.  Everything the
+ * gateway shares (platform, pools, endpoints, auth style, default base
+ * URL, OAuth) is the row of ql/ql_account_type.c of the same name, which
+ * admind_account_type() joins in.  Adding a type is adding a row there
+ * and here.
  */
 
 #ifndef _ADMIND_ACCOUNT_TYPES_H_INCLUDED_
 #define _ADMIND_ACCOUNT_TYPES_H_INCLUDED_
 
 
-#include "admind.h"
 #include "ql_account_type.h"
+#include "admind.h"
 
 
-/* type-specific fields: which a type takes, and which it needs */
-#define ADMIND_ACCOUNT_CHATGPT_ID    0x01    /* chatgptAccountId */
-#define ADMIND_ACCOUNT_PROJECT_ID    0x02    /* projectId */
-#define ADMIND_ACCOUNT_AZURE         0x04    /* azureDeployment, ...Version */
-#define ADMIND_ACCOUNT_BASE_URL      0x08    /* baseUrl (no default) */
+/* the fields only some types take, as bits */
+#define ADMIND_ACCOUNT_REFRESH_TOKEN      0x01
+#define ADMIND_ACCOUNT_CHATGPT_ACCOUNT    0x02
+#define ADMIND_ACCOUNT_PROJECT            0x04
+#define ADMIND_ACCOUNT_AZURE_DEPLOYMENT   0x08
+#define ADMIND_ACCOUNT_AZURE_API_VERSION  0x10
+
+/* the api-version of an Azure account that names none */
+#define ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT  "2024-10-21"
 
 
 typedef struct {
-    const char               *type;         /* accounts.type: "codex" */
+    const ql_account_type_t  *ql;           /* the shared row */
     const char               *credential;   /* "apiKey", "accessToken" */
-    unsigned                  takes;        /* ADMIND_ACCOUNT_* */
-    unsigned                  needs;
-    const ql_account_type_t  *row;          /* ql's row, set on lookup */
+    unsigned                  takes;        /* ADMIND_ACCOUNT_* it takes */
+    unsigned                  requires;     /* of those, needed to create */
 } admind_account_type_t;
 
 
-/* NULL for a type admind does not serve */
-const admind_account_type_t *admind_account_type(const char *type);
+typedef struct {
+    const char  *name;          /* request field: "chatgptAccountId" */
+    unsigned     bit;           /* ADMIND_ACCOUNT_* */
+} admind_account_field_t;
+
+
+/* ADMIND_DECLINED for a type admind does not serve */
+int admind_account_type(const char *type, admind_account_type_t *t);
 
 /* "claude-console, claude-official, ...", for error messages */
 void admind_account_type_names(char *buf, size_t size);
 
 /* whether name is the credential field of any type ("apiKey", ...) */
 int admind_account_type_is_credential(const char *name);
+
+/* the type-specific fields, ending with a NULL name */
+extern const admind_account_field_t  admind_account_fields[];
 
 
 #endif /* _ADMIND_ACCOUNT_TYPES_H_INCLUDED_ */

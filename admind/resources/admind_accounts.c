@@ -29,6 +29,7 @@
 #include "admind_account_state.h"
 #include "admind_account_proxy.h"
 #include "admind_writer.h"
+#include "ql_account_type.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
@@ -56,12 +57,9 @@ const admind_route_t  admind_accounts_routes[] = {
 };
 
 
-/* model names in supportedModels and modelMap, and how many */
+/* a model name (bytes), and the most names in a list or map */
 #define ADMIND_ACCOUNTS_MODEL_MAX   256
 #define ADMIND_ACCOUNTS_MODELS_MAX  256
-
-/* Azure's current GA data-plane API version, for accounts that set none */
-#define ADMIND_ACCOUNTS_AZURE_API_VERSION  "2024-10-21"
 
 
 /* admins switch accounts on and off; overloaded and error are observed */
@@ -72,8 +70,11 @@ static const char *const  admind_accounts_statuses[] = {
 
 /*
  * The credential fields are write-only: they appear in no answer.  Each
- * is the "credential" of some row of admind_account_types.c.  Type, URL
- * and credentials have no column: the hooks store them.
+ * is the "credential" of some row of admind_account_types.c, which also
+ * says which types take the type-specific fields (chatgptAccountId ...).
+ * Type, URL, credentials, the API version and the model lists have no
+ * column here: the hooks store them.  Model names go into the account
+ * record between newlines and tabs (redis_layout.md): ADMIND_FIELD_LINE.
  */
 static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
@@ -110,16 +111,18 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRING("proxyPassword", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
     ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
-    ADMIND_F_STRINGS("supportedModels", NULL, ADMIND_FIELD_LINE, 1,
-      ADMIND_ACCOUNTS_MODEL_MAX, NULL, ADMIND_ACCOUNTS_MODELS_MAX),
     ADMIND_F_STRING("chatgptAccountId", "chatgpt_account_id",
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
-    ADMIND_F_STRING("projectId", "project_id",
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
+      ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("projectId", "project_id", ADMIND_FIELD_LINE, 1, 128),
     ADMIND_F_STRING("azureDeployment", "azure_deployment",
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256),
-    ADMIND_F_STRING("azureApiVersion", "azure_api_version",
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
+    ADMIND_F_STRING("azureApiVersion", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32),
+    ADMIND_F_MAP("modelMap", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
+      1, ADMIND_ACCOUNTS_MODEL_MAX, ADMIND_ACCOUNTS_MODELS_MAX),
+    ADMIND_F_STRINGS("supportedModels", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_ACCOUNTS_MODEL_MAX,
+      NULL, ADMIND_ACCOUNTS_MODELS_MAX),
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
@@ -178,10 +181,10 @@ static const admind_resource_t  admind_accounts_resource = {
     "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
     "a.credential_hint AS credentialHint, "
     ADMIND_ACCOUNT_PROXY_SELECT ", "
-    "a.supported_models AS supportedModels, a.model_mapping AS modelMap, "
     "a.chatgpt_account_id AS chatgptAccountId, a.project_id AS projectId, "
     "a.azure_deployment AS azureDeployment, "
     "a.azure_api_version AS azureApiVersion, "
+    "a.model_mapping AS modelMap, a.supported_models AS supportedModels, "
     ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
     ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
     "FROM accounts a",
@@ -199,9 +202,9 @@ admind_accounts_fixup(json_t *row)
     admind_resource_bool_column(row, "hasRefreshToken");
     admind_resource_bool_column(row, "hasProxyPassword");
 
-    if (admind_resource_json_column(row, "supportedModels", "[]")
-        != ADMIND_OK
-        || admind_resource_json_column(row, "modelMap", "{}") != ADMIND_OK)
+    if (admind_resource_json_column(row, "modelMap", "{}") != ADMIND_OK
+        || admind_resource_json_column(row, "supportedModels", "[]")
+           != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
@@ -228,49 +231,160 @@ admind_accounts_get(admind_req_t *r)
 }
 
 
-static const admind_account_type_t *
-admind_accounts_type(admind_req_t *r, const char *type)
+static int
+admind_accounts_type(admind_req_t *r, const char *type,
+    admind_account_type_t *t)
 {
-    char                          names[256];
-    const admind_account_type_t  *t;
+    char  names[256];
 
-    t = type ? admind_account_type(type) : NULL;
-
-    if (t == NULL) {
+    if (type == NULL || admind_account_type(type, t) != ADMIND_OK) {
         admind_account_type_names(names, sizeof(names));
         admind_resp_error(r, 400, "invalid_argument", "field \"type\" must "
                           "be one of: %s", names);
+        return ADMIND_ERROR;
     }
 
-    return t;
+    return ADMIND_OK;
 }
 
 
-/* only the type's own credential fields; on create, its credential */
+/* a string field made of the characters of set only, or a 400 */
 static int
-admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
+admind_accounts_charset(admind_req_t *r, json_t *body, const char *name,
+    const char *set, const char *what)
+{
+    const char  *s;
+
+    s = admind_fields_str(body, name, NULL);
+
+    if (s != NULL && s[strspn(s, set)] != '\0') {
+        admind_resp_error(r, 400, "invalid_argument", "field \"%s\" may "
+                          "only contain %s", name, what);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+/* model names travel in the record between "\n" and "\t": bytes bound */
+static int
+admind_accounts_models(admind_req_t *r, json_t *body)
+{
+    size_t       i;
+    json_t      *e;
+    const char  *name, *field;
+
+    field = "supportedModels";
+
+    json_array_foreach(json_object_get(body, field), i, e) {
+        if (json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX) {
+            goto long_name;
+        }
+    }
+
+    field = "modelMap";
+
+    json_object_foreach(json_object_get(body, field), name, e) {
+        if (strlen(name) > ADMIND_ACCOUNTS_MODEL_MAX
+            || json_string_length(e) > ADMIND_ACCOUNTS_MODEL_MAX)
+        {
+            goto long_name;
+        }
+    }
+
+    return ADMIND_OK;
+
+long_name:
+
+    admind_resp_error(r, 400, "invalid_argument", "field \"%s\": model "
+                      "names must have at most %d bytes", field,
+                      ADMIND_ACCOUNTS_MODEL_MAX);
+
+    return ADMIND_ERROR;
+}
+
+
+/*
+ * Only the type's own credential and type-specific fields, its platform
+ * (it follows the type); on create, its credential and required fields.
+ */
+static int
+admind_accounts_check_type(admind_req_t *r, const admind_account_type_t *t,
     json_t *body, admind_fields_mode_e mode)
 {
-    json_t      *v;
-    const char  *name;
+    json_t                        *v;
+    const char                    *name, *platform;
+    const admind_account_field_t  *f;
 
     json_object_foreach(body, name, v) {
-        if ((admind_account_type_is_credential(name)
-             && strcmp(name, t->credential) != 0)
-            || (strcmp(name, "refreshToken") == 0 && !t->row->oauth))
+        if (admind_account_type_is_credential(name)
+            && strcmp(name, t->credential) != 0)
         {
             admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
                               "does not apply to type %s (its credential "
-                              "is \"%s\")", name, t->type, t->credential);
+                              "is \"%s\")", name, t->ql->name,
+                              t->credential);
             return ADMIND_ERROR;
         }
+    }
+
+    for (f = admind_account_fields; f->name != NULL; f++) {
+        if (admind_fields_has(body, f->name) && !(t->takes & f->bit)) {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
+                              "does not apply to type %s", f->name,
+                              t->ql->name);
+            return ADMIND_ERROR;
+        }
+
+        if (mode == ADMIND_FIELDS_CREATE && (t->requires & f->bit)
+            && admind_fields_str(body, f->name, NULL) == NULL)
+        {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
+                              "required for type %s", f->name, t->ql->name);
+            return ADMIND_ERROR;
+        }
+    }
+
+    /* output only, so a GET answer can be sent back; a change is refused */
+    platform = json_string_value(json_object_get(body, "platform"));
+
+    if (platform != NULL && strcmp(platform, t->ql->platform) != 0) {
+        admind_resp_error(r, 400, "invalid_argument", "field \"platform\" "
+                          "cannot be set: type %s is of platform %s",
+                          t->ql->name, t->ql->platform);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_accounts_charset(r, body, "chatgptAccountId",
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz0123456789-_",
+                                "letters, digits, \"-\" and \"_\"")
+        != ADMIND_OK
+        || admind_accounts_charset(r, body, "projectId",
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-",
+                                   "lowercase letters, digits and \"-\"")
+           != ADMIND_OK
+        || admind_accounts_charset(r, body, "azureDeployment",
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-_.",
+                                   "letters, digits, \"-\", \"_\" and \".\"")
+           != ADMIND_OK
+        || admind_accounts_charset(r, body, "azureApiVersion",
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-.",
+                                   "lowercase letters, digits, \"-\" and "
+                                   "\".\"")
+           != ADMIND_OK
+        || admind_accounts_models(r, body) != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
     }
 
     if (mode == ADMIND_FIELDS_CREATE
         && admind_fields_str(body, t->credential, NULL) == NULL)
     {
         admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
-                          "required for type %s", t->credential, t->type);
+                          "required for type %s", t->credential, t->ql->name);
         return ADMIND_ERROR;
     }
 
@@ -289,140 +403,22 @@ admind_accounts_check_creds(admind_req_t *r, const admind_account_type_t *t,
 }
 
 
-/* a type-specific field, its flag and the characters it may hold */
-static const struct {
-    const char  *field;
-    unsigned     flag;
-    const char  *chars;
-} admind_accounts_extras[] = {
-    { "chatgptAccountId", ADMIND_ACCOUNT_CHATGPT_ID,
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" },
-    { "projectId", ADMIND_ACCOUNT_PROJECT_ID,
-      "abcdefghijklmnopqrstuvwxyz0123456789-.:" },
-    { "azureDeployment", ADMIND_ACCOUNT_AZURE,
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_." },
-    { "azureApiVersion", ADMIND_ACCOUNT_AZURE,
-      "abcdefghijklmnopqrstuvwxyz0123456789-." },
-    { "baseUrl", ADMIND_ACCOUNT_BASE_URL, NULL },
-};
-
-
-/*
- * The type's own fields: others refused, the ones it needs present (on
- * create) and never cleared, their characters safe in a URL path and a
- * header.
- */
-static int
-admind_accounts_check_extras(admind_req_t *r, const admind_account_type_t *t,
-    json_t *body, admind_fields_mode_e mode)
+/* the type's default for no base URL; the types without one need one */
+static const char *
+admind_accounts_base(admind_req_t *r, const admind_account_type_t *t,
+    const char *base)
 {
-    size_t       i;
-    unsigned     flag;
-    const char  *field, *s;
+    if (base == NULL) {
+        base = t->ql->base_url;
 
-    for (i = 0; i < sizeof(admind_accounts_extras)
-                    / sizeof(admind_accounts_extras[0]); i++)
-    {
-        field = admind_accounts_extras[i].field;
-        flag = admind_accounts_extras[i].flag;
-        s = admind_fields_str(body, field, NULL);
-
-        /* every type takes a base URL; some have no default */
-        if (flag != ADMIND_ACCOUNT_BASE_URL
-            && admind_fields_has(body, field) && !(t->takes & flag))
-        {
-            return admind_resp_error(r, 400, "invalid_argument", "field "
-                                     "\"%s\" does not apply to type %s",
-                                     field, t->type);
-        }
-
-        if ((t->needs & flag)
-            && ((mode == ADMIND_FIELDS_CREATE && s == NULL)
-                || (mode == ADMIND_FIELDS_UPDATE
-                    && admind_fields_is_null(body, field))))
-        {
-            return admind_resp_error(r, 400, "invalid_argument", "field "
-                                     "\"%s\" is required for type %s",
-                                     field, t->type);
-        }
-
-        if (s != NULL && admind_accounts_extras[i].chars != NULL
-            && s[strspn(s, admind_accounts_extras[i].chars)] != '\0')
-        {
-            return admind_resp_error(r, 400, "invalid_argument", "field "
-                                     "\"%s\" may hold only \"%s\"", field,
-                                     admind_accounts_extras[i].chars);
+        if (base == NULL) {
+            admind_resp_error(r, 400, "invalid_argument", "field "
+                              "\"baseUrl\" is required for type %s",
+                              t->ql->name);
         }
     }
 
-    return ADMIND_OK;
-}
-
-
-/* supportedModels and modelMap as the JSON the columns keep */
-static int
-admind_accounts_models(admind_req_t *r, json_t *map, char **models_text,
-    char **map_text, json_t *body)
-{
-    json_t      *v, *list;
-    size_t       len;
-    const char  *from, *to;
-
-    if (admind_fields_has(body, "supportedModels")) {
-        list = admind_fields_array(body, "supportedModels");
-        *models_text = json_dumps(list, JSON_COMPACT);
-
-        if (*models_text == NULL) {
-            return admind_resp_error(r, 500, "internal_error",
-                                     "out of memory");
-        }
-    }
-
-    if (map == NULL) {
-        return ADMIND_OK;
-    }
-
-    if (json_is_null(map)) {
-        map = json_object();
-        *map_text = map ? json_dumps(map, JSON_COMPACT) : NULL;
-        json_decref(map);
-
-    } else {
-        if (!json_is_object(map)
-            || json_object_size(map) > ADMIND_ACCOUNTS_MODELS_MAX)
-        {
-            return admind_resp_error(r, 400, "invalid_argument", "field "
-                                     "\"modelMap\" must be an object of at "
-                                     "most %d model names",
-                                     ADMIND_ACCOUNTS_MODELS_MAX);
-        }
-
-        json_object_foreach(map, from, v) {
-            to = json_string_value(v);
-            len = strlen(from);
-
-            if (to == NULL || len == 0 || len > ADMIND_ACCOUNTS_MODEL_MAX
-                || strlen(to) == 0 || strlen(to) > ADMIND_ACCOUNTS_MODEL_MAX
-                || admind_fields_has_control(from)
-                || admind_fields_has_control(to))
-            {
-                return admind_resp_error(r, 400, "invalid_argument",
-                                         "field \"modelMap\": each model "
-                                         "name maps to one, both 1 to %d "
-                                         "characters without control "
-                                         "characters",
-                                         ADMIND_ACCOUNTS_MODEL_MAX);
-            }
-        }
-
-        *map_text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
-    }
-
-    if (*map_text == NULL) {
-        return admind_resp_error(r, 500, "internal_error", "out of memory");
-    }
-
-    return ADMIND_OK;
+    return base;
 }
 
 
@@ -445,10 +441,10 @@ admind_accounts_url(admind_req_t *r, const char *base, admind_baseurl_t *url,
 }
 
 
-/* the group exists (locked until commit) and is one of the type's pools */
+/* the group exists (locked until commit); its pool is one of the type's */
 static int
 admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
-    const ql_account_type_t *type)
+    const admind_account_type_t *t)
 {
     char               err[ADMIND_ERRLEN];
     json_t            *rows;
@@ -477,11 +473,11 @@ admind_accounts_group(admind_req_t *r, MYSQL *mysql, uint64_t group,
         return ADMIND_ERROR;
     }
 
-    if (!ql_list_has(type->pools, (const unsigned char *) p, strlen(p))) {
+    if (!ql_list_has(t->ql->pools, (const unsigned char *) p, strlen(p))) {
         admind_resp_error(r, 400, "invalid_argument", "field \"groupId\": "
-                          "account group %llu is for %s, which %s accounts "
-                          "do not serve", (unsigned long long) group, p,
-                          type->name);
+                          "account group %llu is for pool %s, type %s "
+                          "joins %s", (unsigned long long) group, p,
+                          t->ql->name, t->ql->pools);
         json_decref(rows);
         return ADMIND_ERROR;
     }
@@ -552,7 +548,7 @@ failed:
 
 /* what the hooks of one write share */
 typedef struct {
-    const admind_account_type_t  *type;
+    admind_account_type_t         type;
     const char                   *base;
     admind_baseurl_t              url;
     char                          addr[ADMIND_BASEURL_ADDR];
@@ -562,26 +558,12 @@ typedef struct {
     unsigned char                *refresh;
     size_t                        cred_len;
     size_t                        refresh_len;
+    char                         *models;
+    char                         *model_map;
     uint64_t                      group;
     uint64_t                      old_group;
     json_t                       *keys;
-    json_t                       *map;         /* modelMap as given */
-    char                         *models_text;
-    char                         *map_text;
 } admind_accounts_op_t;
-
-
-/* "modelMap" is taken out of the body before the field check */
-static int
-admind_accounts_shape(admind_writer_op_t *op)
-{
-    admind_accounts_op_t  *a;
-
-    a = op->data;
-    a->map = admind_writer_take(op, "modelMap");
-
-    return ADMIND_OK;
-}
 
 
 /* DNS may take a while: not inside the transaction */
@@ -599,22 +581,24 @@ admind_accounts_prepare(admind_writer_op_t *op)
     switch (op->op) {
 
     case ADMIND_WRITER_CREATE:
-        a->type = admind_accounts_type(r, admind_fields_str(body, "type",
-                                                            NULL));
-
-        if (a->type == NULL
-            || admind_accounts_check_creds(r, a->type, body,
-                                           ADMIND_FIELDS_CREATE)
-               != ADMIND_OK
-            || admind_accounts_check_extras(r, a->type, body,
-                                            ADMIND_FIELDS_CREATE)
+        if (admind_accounts_type(r, admind_fields_str(body, "type", NULL),
+                                 &a->type)
+            != ADMIND_OK
+            || admind_accounts_check_type(r, &a->type, body,
+                                          ADMIND_FIELDS_CREATE)
                != ADMIND_OK
             || admind_account_proxy_check(r, body, NULL) != ADMIND_OK)
         {
             return ADMIND_ERROR;
         }
 
-        a->base = admind_fields_str(body, "baseUrl", a->type->row->base_url);
+        a->base = admind_accounts_base(r, &a->type,
+                                       admind_fields_str(body, "baseUrl",
+                                                         NULL));
+        if (a->base == NULL) {
+            return ADMIND_ERROR;
+        }
+
         break;
 
     case ADMIND_WRITER_UPDATE:
@@ -629,13 +613,6 @@ admind_accounts_prepare(admind_writer_op_t *op)
         && admind_accounts_url(r, a->base, &a->url, a->addr,
                                sizeof(a->addr))
            != ADMIND_OK)
-    {
-        return ADMIND_ERROR;
-    }
-
-    if (admind_accounts_models(r, a->map, &a->models_text, &a->map_text,
-                               body)
-        != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
@@ -667,16 +644,12 @@ admind_accounts_check(admind_writer_op_t *op)
         break;
 
     case ADMIND_WRITER_UPDATE:
-        a->type = admind_accounts_type(r, json_string_value(
-                                              json_object_get(op->before,
-                                                              "type")));
-
-        if (a->type == NULL
-            || admind_accounts_check_creds(r, a->type, body,
-                                           ADMIND_FIELDS_UPDATE)
-               != ADMIND_OK
-            || admind_accounts_check_extras(r, a->type, body,
-                                            ADMIND_FIELDS_UPDATE)
+        if (admind_accounts_type(r, json_string_value(
+                                        json_object_get(op->before, "type")),
+                                 &a->type)
+            != ADMIND_OK
+            || admind_accounts_check_type(r, &a->type, body,
+                                          ADMIND_FIELDS_UPDATE)
                != ADMIND_OK
             || admind_account_proxy_check(r, body, op->before) != ADMIND_OK)
         {
@@ -702,13 +675,73 @@ admind_accounts_check(admind_writer_op_t *op)
     }
 
     if (a->group
-        && admind_accounts_group(r, op->mysql, a->group, a->type->row)
+        && admind_accounts_group(r, op->mysql, a->group, &a->type)
            != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
 
     return ADMIND_OK;
+}
+
+
+/*
+ * The model list and map as JSON text (NULL, the column's "none", when
+ * empty) when given; the Azure API version when given or created, its
+ * default for null or absent.
+ */
+static int
+admind_accounts_write_models(admind_req_t *r, admind_accounts_op_t *a,
+    json_t *body, int create, admind_write_t *w)
+{
+    json_t      *v;
+    const char  *version;
+
+    if (admind_fields_has(body, "supportedModels")) {
+        v = admind_fields_array(body, "supportedModels");
+
+        if (v != NULL && json_array_size(v) > 0) {
+            a->models = json_dumps(v, JSON_COMPACT);
+            if (a->models == NULL) {
+                goto nomem;
+            }
+        }
+
+        admind_write_set(w, "supported_models",
+                         a->models ? admind_db_str(a->models)
+                                   : admind_db_null());
+    }
+
+    if (admind_fields_has(body, "modelMap")) {
+        v = json_object_get(body, "modelMap");
+
+        if (json_is_object(v) && json_object_size(v) > 0) {
+            a->model_map = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+            if (a->model_map == NULL) {
+                goto nomem;
+            }
+        }
+
+        admind_write_set(w, "model_mapping",
+                         a->model_map ? admind_db_str(a->model_map)
+                                      : admind_db_null());
+    }
+
+    if ((a->type.takes & ADMIND_ACCOUNT_AZURE_API_VERSION)
+        && (create || admind_fields_has(body, "azureApiVersion")))
+    {
+        version = admind_fields_str(body, "azureApiVersion",
+                                    ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT);
+        admind_write_set(w, "azure_api_version", admind_db_str(version));
+    }
+
+    return ADMIND_OK;
+
+nomem:
+
+    admind_resp_error(r, 500, "internal_error", "out of memory");
+
+    return ADMIND_ERROR;
 }
 
 
@@ -722,46 +755,31 @@ admind_accounts_write(admind_writer_op_t *op)
     r = op->r;
     a = op->data;
 
-    if (a->models_text != NULL) {
-        admind_write_set(&op->w, "supported_models",
-                         admind_db_str(a->models_text));
-    }
-
-    if (a->map_text != NULL) {
-        admind_write_set(&op->w, "model_mapping", admind_db_str(a->map_text));
+    if (admind_accounts_write_models(r, a, op->body,
+                                     op->op == ADMIND_WRITER_CREATE, &op->w)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
     }
 
     if (op->op == ADMIND_WRITER_CREATE) {
-        admind_write_set(&op->w, "type", admind_db_str(a->type->type));
+        admind_write_set(&op->w, "type", admind_db_str(a->type.ql->name));
         admind_write_set(&op->w, "platform",
-                         admind_db_str(a->type->row->platform));
+                         admind_db_str(a->type.ql->platform));
         admind_write_set(&op->w, "base_url",
                          admind_db_str(a->url.normalized));
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
 
-        if ((a->type->takes & ADMIND_ACCOUNT_AZURE)
-            && admind_fields_str(op->body, "azureApiVersion", NULL) == NULL)
-        {
-            admind_write_set(&op->w, "azure_api_version",
-                             admind_db_str(ADMIND_ACCOUNTS_AZURE_API_VERSION));
-        }
-
         return ADMIND_OK;
-    }
-
-    if (admind_fields_has(op->body, "azureApiVersion")
-        && admind_fields_is_null(op->body, "azureApiVersion"))
-    {
-        admind_write_set(&op->w, "azure_api_version",
-                         admind_db_str(ADMIND_ACCOUNTS_AZURE_API_VERSION));
     }
 
     if (admind_fields_has(op->body, "baseUrl")) {
         /* null: back to the type's default, known only now */
         if (a->base == NULL
-            && admind_accounts_url(r, a->type->row->base_url, &a->url,
-                                   a->addr, sizeof(a->addr))
-               != ADMIND_OK)
+            && (admind_accounts_base(r, &a->type, NULL) == NULL
+                || admind_accounts_url(r, a->type.ql->base_url, &a->url,
+                                       a->addr, sizeof(a->addr))
+                   != ADMIND_OK))
         {
             return ADMIND_ERROR;
         }
@@ -771,7 +789,7 @@ admind_accounts_write(admind_writer_op_t *op)
         admind_write_set(&op->w, "upstream_addr", admind_db_str(a->addr));
     }
 
-    return admind_accounts_seal(r, op->id, a->type, op->body, &op->w,
+    return admind_accounts_seal(r, op->id, &a->type, op->body, &op->w,
                                 &a->cred, &a->cred_len, &a->refresh,
                                 &a->refresh_len, a->hint);
 }
@@ -796,7 +814,7 @@ admind_accounts_after(admind_writer_op_t *op)
         admind_write_init(&op->w);
         empty = 0;
 
-        if (admind_accounts_seal(op->r, op->id, a->type, op->body, &op->w,
+        if (admind_accounts_seal(op->r, op->id, &a->type, op->body, &op->w,
                                  &a->cred, &a->cred_len, &a->refresh,
                                  &a->refresh_len, a->hint)
             != ADMIND_OK
@@ -836,8 +854,6 @@ admind_accounts_publish(admind_writer_op_t *op)
 
     case ADMIND_WRITER_DELETE:
         admind_hotstate_account_deleted(op->id,
-                                        json_string_value(json_object_get(
-                                            op->before, "type")),
                                         admind_resource_id(op->before,
                                                            "groupId"));
 
@@ -864,16 +880,15 @@ admind_accounts_cleanup(admind_writer_op_t *op)
 
     free(a->cred);
     free(a->refresh);
-    free(a->models_text);
-    free(a->map_text);
+    free(a->models);
+    free(a->model_map);
     json_decref(a->keys);
-    json_decref(a->map);
 }
 
 
 static const admind_writer_t  admind_accounts_writer = {
     &admind_accounts_resource, "accounts", admind_accounts_fields, NULL,
-    admind_accounts_shape, admind_accounts_prepare, admind_accounts_check,
+    NULL, admind_accounts_prepare, admind_accounts_check,
     admind_accounts_write, admind_accounts_after, admind_accounts_publish,
     admind_accounts_cleanup
 };

@@ -1,7 +1,7 @@
 /*
  * admind account credentials: sealed envelopes open only with the
  * account's own id as AAD, masked hints, versions that change with every
- * seal; and the account type table.
+ * seal.
  */
 
 #define _GNU_SOURCE
@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "admind_cred.h"
-#include "admind_account_types.h"
 
 
 static void
@@ -109,56 +108,6 @@ test_hint(void **state)
 }
 
 
-static void
-test_types(void **state)
-{
-    char                          names[256];
-    const admind_account_type_t  *t;
-
-    (void) state;
-
-    t = admind_account_type("claude-console");
-    assert_non_null(t);
-    assert_string_equal(t->row->platform, "claude");
-    assert_string_equal(t->row->auth_name, "x-api-key");
-    assert_string_equal(t->credential, "apiKey");
-    assert_false(t->row->oauth);
-
-    t = admind_account_type("claude-official");
-    assert_non_null(t);
-    assert_string_equal(t->row->platform, "claude");
-    assert_string_equal(t->row->auth_name, "bearer");
-    assert_string_equal(t->credential, "accessToken");
-    assert_true(t->row->oauth);
-    assert_string_equal(t->row->base_url, "https://api.anthropic.com");
-
-    /* the types' own fields */
-    t = admind_account_type("codex");
-    assert_string_equal(t->credential, "accessToken");
-    assert_true(t->needs & ADMIND_ACCOUNT_CHATGPT_ID);
-    t = admind_account_type("gemini-oauth");
-    assert_true(t->needs & ADMIND_ACCOUNT_PROJECT_ID);
-    t = admind_account_type("azure-openai");
-    assert_true(t->takes & ADMIND_ACCOUNT_AZURE);
-    assert_false(t->needs & ADMIND_ACCOUNT_AZURE);
-    assert_true(t->needs & ADMIND_ACCOUNT_BASE_URL);
-    assert_null(t->row->base_url);
-
-    /* every type admind serves has its ql row */
-    admind_account_type_names(names, sizeof(names));
-    assert_string_equal(names, "claude-console, claude-official, ccr, "
-                        "openai, codex, azure-openai, gemini, "
-                        "gemini-oauth, droid");
-
-    assert_null(admind_account_type("bedrock"));
-    assert_null(admind_account_type(""));
-
-    assert_true(admind_account_type_is_credential("apiKey"));
-    assert_true(admind_account_type_is_credential("accessToken"));
-    assert_false(admind_account_type_is_credential("refreshToken"));
-}
-
-
 int
 main(void)
 {
@@ -166,7 +115,6 @@ main(void)
         cmocka_unit_test(test_seal),
         cmocka_unit_test(test_aad),
         cmocka_unit_test(test_hint),
-        cmocka_unit_test(test_types),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

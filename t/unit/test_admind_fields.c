@@ -32,6 +32,7 @@ static const admind_field_t  fields[] = {
     ADMIND_F_TIME("until", NULL, ADMIND_FIELD_NULLABLE),
     ADMIND_F_STRINGS("tags", NULL, ADMIND_FIELD_LINE, 1, 3, NULL, 2),
     ADMIND_F_STRINGS("paints", NULL, 0, 0, 0, colors, 3),
+    ADMIND_F_MAP("aliases", NULL, ADMIND_FIELD_LINE, 1, 3, 2),
     ADMIND_F_END
 };
 
@@ -148,6 +149,10 @@ test_types(void **state)
                  "field \"tags\" must be an array of strings");
     assert_error("{\"tags\":[\"x\",3]}", ADMIND_FIELDS_UPDATE,
                  "field \"tags\" item 1 must be a string");
+    assert_error("{\"aliases\":[\"x\"]}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" must be an object of strings");
+    assert_error("{\"aliases\":{\"x\":3}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" value of \"x\" must be a string");
 }
 
 
@@ -180,6 +185,26 @@ test_values(void **state)
     assert_error("{\"tags\":[\"a\\nb\"]}", ADMIND_FIELDS_UPDATE,
                  "field \"tags\" item 0 must not contain control characters "
                  "(newlines, tabs)");
+    assert_ok("{\"aliases\":{\"a\":\"b\",\"ccc\":\"d\"}}",
+              ADMIND_FIELDS_UPDATE);
+    assert_ok("{\"aliases\":{}}", ADMIND_FIELDS_UPDATE);
+    assert_error("{\"aliases\":{\"a\":\"b\",\"c\":\"d\",\"e\":\"f\"}}",
+                 ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" must have at most 2 entries");
+    assert_error("{\"aliases\":{\"abcd\":\"b\"}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" name \"abcd\" must have 1 to 3 "
+                 "characters");
+    assert_error("{\"aliases\":{\"\":\"b\"}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" name \"\" must have 1 to 3 characters");
+    assert_error("{\"aliases\":{\"a\":\"\"}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" value of \"a\" must have 1 to 3 "
+                 "characters");
+    assert_error("{\"aliases\":{\"a\\tb\":\"c\"}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" name \"a\tb\" must not contain control "
+                 "characters (newlines, tabs)");
+    assert_error("{\"aliases\":{\"a\":\"b\\nc\"}}", ADMIND_FIELDS_UPDATE,
+                 "field \"aliases\" value of \"a\" must not contain control "
+                 "characters (newlines, tabs)");
     assert_error("{\"paints\":[\"red\",\"blue\"]}", ADMIND_FIELDS_UPDATE,
                  "field \"paints\" item 1 must be one of: red, green");
     assert_error("{\"until\":\"2030-02-30T00:00:00Z\"}",

@@ -174,8 +174,9 @@ test_account(void **state)
             "\"base_url\":\"https://[::1]:8443/relay\","
             "\"upstream_addr\":\"[::1]:8443\","
             "\"credentials_enc\":\"00ff0a41\",\"group_id\":\"0\","
-            "\"supported_models\":\"[\\\"a\\\",\\\"b-1\\\"]\","
-            "\"model_mapping\":\"{\\\"x\\\":\\\"y\\\"}\"}");
+            "\"supported_models\":null,\"model_mapping\":null,"
+            "\"chatgpt_account_id\":null,\"project_id\":null,"
+            "\"azure_deployment\":null,\"azure_api_version\":null}");
 
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("ql:{t}:", &allow, r, &a,
@@ -201,12 +202,6 @@ test_account(void **state)
     assert_field(&a, "addr", "[::1]:8443");
     assert_field(&a, "path_prefix", "/relay");
     assert_field(&a, "auth", "bearer");
-    assert_field(&a, "pools", ",claude,");
-    assert_field(&a, "endpoints", "");
-    assert_field(&a, "models", "\na\nb-1\n");
-    assert_field(&a, "model_map", "\nx\ty\n");
-    assert_field(&a, "chatgpt_account_id", "");
-    assert_field(&a, "azure_api_version", "");
 
     cred = field(&a, "cred", &len);
     assert_non_null(cred);
@@ -217,27 +212,76 @@ test_account(void **state)
     assert_non_null(cred);
     assert_int_equal(len, 16);
 
+    assert_field(&a, "pools", ",claude,");
+    assert_field(&a, "endpoints", "");
+    assert_field(&a, "models", "");
+    assert_field(&a, "model_map", "");
+    assert_field(&a, "chatgpt_account_id", "");
+    assert_field(&a, "project_id", "");
+    assert_field(&a, "azure_deployment", "");
+    assert_field(&a, "azure_api_version", "");
+
     admind_redis_args_free(&a);
     json_decref(r);
 
-    /* a type this admind does not know: published, without an auth style */
-    r = row("{\"id\":1,\"type\":\"vertex\",\"platform\":\"gemini\","
-            "\"base_url\":\"http://h\",\"credentials_enc\":null}");
+    /* the type's pools, endpoints and auth; the account's own fields */
+    r = row("{\"id\":3,\"type\":\"azure-openai\","
+            "\"base_url\":\"http://h\",\"credentials_enc\":null,"
+            "\"supported_models\":\"[\\\"gpt-4o\\\",\\\"o3\\\"]\","
+            "\"model_mapping\":\"{\\\"gpt-4o\\\":\\\"prod\\\"}\","
+            "\"azure_deployment\":\"dep\","
+            "\"azure_api_version\":\"2024-10-21\"}");
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
                                                   err, sizeof(err)),
                      ADMIND_OK);
-    assert_field(&a, "auth", "");
-    assert_field(&a, "pools", ",gemini,");
-    assert_field(&a, "models", "");
+    assert_field(&a, "auth", "api-key");
+    assert_field(&a, "pools", ",openai,azure,");
+    assert_field(&a, "endpoints", ",chat,responses,");
+    assert_field(&a, "models", "\ngpt-4o\no3\n");
+    assert_field(&a, "model_map", "\ngpt-4o\tprod\n");
+    assert_field(&a, "azure_deployment", "dep");
+    assert_field(&a, "azure_api_version", "2024-10-21");
+    assert_field(&a, "chatgpt_account_id", "");
     assert_field(&a, "cred", "");
     assert_field(&a, "cred_version", "");
     assert_field(&a, "host", "h");
     admind_redis_args_free(&a);
     json_decref(r);
 
+    /* a type the gateway does not know, a model list it cannot carry */
+    r = row("{\"id\":1,\"type\":\"bedrock\",\"base_url\":\"http://h\"}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "account 1: unknown type");
+    admind_redis_args_free(&a);
+    json_decref(r);
+
+    r = row("{\"id\":2,\"type\":\"droid\",\"base_url\":\"http://h\","
+            "\"supported_models\":\"[\\\"a\\\\nb\\\"]\"}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_ERROR);
+    assert_string_equal(err, "account 2: bad model list or map");
+    admind_redis_args_free(&a);
+    json_decref(r);
+
+    /* the type's default base URL when the row has none */
+    r = row("{\"id\":4,\"type\":\"codex\",\"base_url\":null}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_OK);
+    assert_field(&a, "host", "chatgpt.com");
+    assert_field(&a, "path_prefix", "/backend-api/codex");
+    admind_redis_args_free(&a);
+    json_decref(r);
+
     /* a base URL that does not parse: not published */
-    r = row("{\"id\":1,\"type\":\"vertex\",\"base_url\":\"ftp://h\"}");
+    r = row("{\"id\":1,\"type\":\"droid\",\"base_url\":\"ftp://h\"}");
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
                                                   err, sizeof(err)),
