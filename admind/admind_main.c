@@ -50,6 +50,26 @@
 static sigset_t  admind_signals;
 
 
+/* the background workers, started in this order, stopped in reverse */
+static const struct {
+    const char  *name;
+    int        (*start)(const admind_conf_t *conf, char *err,
+                        size_t errlen);
+    void       (*stop)(void);
+} admind_workers[] = {
+    { "resync", admind_resync_start, admind_resync_stop },
+    { "usage consumer", admind_usage_consumer_start,
+      admind_usage_consumer_stop },
+    { "subscription tick", admind_subscription_worker_start,
+      admind_subscription_worker_stop },
+    { "key activation", admind_key_activation_start,
+      admind_key_activation_stop },
+    { "lease audit", admind_lease_audit_start, admind_lease_audit_stop },
+};
+
+#define ADMIND_NWORKERS  (sizeof(admind_workers) / sizeof(admind_workers[0]))
+
+
 static const char  admind_usage[] =
     "usage: admind -c FILE [--listen ADDR:PORT] [--migrate-only]\n"
     "       admind -c FILE --replay-usage DUMP\n"
@@ -278,6 +298,7 @@ main(int argc, char **argv)
 {
     int             c, sig, rc, migrate_only, db_ready, redis_ready;
     int             hotstate_ready;
+    size_t          i;
     char            err[ADMIND_ERRLEN], *db_password, *redis_password;
     const char     *file, *listen, *replay;
     admind_ctx_t    ctx;
@@ -464,36 +485,13 @@ main(int argc, char **argv)
      */
     admind_resync_run("startup");
 
-    if (admind_resync_start(&conf, err, sizeof(err)) != ADMIND_OK) {
-        admind_log(ADMIND_LOG_ERROR, "cannot start the resync worker",
-                   "error", admind_log_str(err), NULL);
-        goto done;
-    }
-
-    if (admind_usage_consumer_start(&conf, err, sizeof(err)) != ADMIND_OK) {
-        admind_log(ADMIND_LOG_ERROR, "cannot start the usage consumer",
-                   "error", admind_log_str(err), NULL);
-        goto done;
-    }
-
-    if (admind_subscription_worker_start(&conf, err, sizeof(err))
-        != ADMIND_OK)
-    {
-        admind_log(ADMIND_LOG_ERROR, "cannot start the subscription worker",
-                   "error", admind_log_str(err), NULL);
-        goto done;
-    }
-
-    if (admind_key_activation_start(err, sizeof(err)) != ADMIND_OK) {
-        admind_log(ADMIND_LOG_ERROR, "cannot start the key activation "
-                   "worker", "error", admind_log_str(err), NULL);
-        goto done;
-    }
-
-    if (admind_lease_audit_start(&conf, err, sizeof(err)) != ADMIND_OK) {
-        admind_log(ADMIND_LOG_ERROR, "cannot start the lease audit",
-                   "error", admind_log_str(err), NULL);
-        goto done;
+    for (i = 0; i < ADMIND_NWORKERS; i++) {
+        if (admind_workers[i].start(&conf, err, sizeof(err)) != ADMIND_OK) {
+            admind_log(ADMIND_LOG_ERROR, "cannot start a worker",
+                       "worker", json_string(admind_workers[i].name),
+                       "error", admind_log_str(err), NULL);
+            goto done;
+        }
     }
 
     ctx.router = admind_router_create(admind_route_tables, err, sizeof(err));
@@ -537,11 +535,12 @@ main(int argc, char **argv)
 done:
 
     admind_http_stop(&ctx);
-    admind_resync_stop();
-    admind_usage_consumer_stop();
-    admind_subscription_worker_stop();
-    admind_key_activation_stop();
-    admind_lease_audit_stop();
+
+    /* in reverse; stopping one that never started does nothing */
+    for (i = ADMIND_NWORKERS; i-- > 0; /* void */) {
+        admind_workers[i].stop();
+    }
+
     admind_router_free(ctx.router);
 
     if (hotstate_ready) {

@@ -1,22 +1,15 @@
 /*
- * QuotaLane admind: the key activation worker.
- *
- * Its own MySQL and Redis connections (thread-specific) and a wait on a
- * condition variable that a stop request ends at once, like the
- * subscription worker.
+ * QuotaLane admind: the key activation worker (an admind_worker.h).
  */
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "admind_log.h"
 #include "admind_db.h"
 #include "admind_db_stmt.h"
-#include "admind_redis.h"
 #include "admind_hotstate.h"
+#include "admind_worker.h"
 #include "admind_key_activation.h"
 
 
@@ -25,13 +18,6 @@
 
 /* keys per pass; the rest wait for the next one */
 #define ADMIND_KEY_ACTIVATION_BATCH  "500"
-
-
-static pthread_t        admind_ka_thread;
-static pthread_mutex_t  admind_ka_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t   admind_ka_cond;
-static unsigned         admind_ka_running;
-static unsigned         admind_ka_stopping;
 
 
 int
@@ -99,128 +85,47 @@ admind_key_activation_run(MYSQL *mysql, unsigned long *activated,
 }
 
 
-/* waits ms or until stopped; returns nonzero when stopping */
-static int
-admind_ka_wait(long long ms)
+static long long
+admind_ka_tick(admind_worker_t *w)
 {
-    int              stop;
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-
-    pthread_mutex_lock(&admind_ka_mutex);
-
-    while (!admind_ka_stopping) {
-        if (pthread_cond_timedwait(&admind_ka_cond, &admind_ka_mutex, &ts)
-            == ETIMEDOUT)
-        {
-            break;
-        }
-    }
-
-    stop = admind_ka_stopping;
-
-    pthread_mutex_unlock(&admind_ka_mutex);
-
-    return stop;
-}
-
-
-static void *
-admind_ka_loop(void *data)
-{
-    int             failing;
     char            err[ADMIND_ERRLEN];
     MYSQL          *mysql;
     unsigned long   activated;
 
-    (void) data;
+    mysql = admind_db_get(err, sizeof(err));
 
-    failing = 0;
+    if (mysql == NULL
+        || admind_key_activation_run(mysql, &activated, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        admind_worker_failed(w, err);
 
-    while (!admind_ka_wait(ADMIND_KEY_ACTIVATION_MS)) {
-        mysql = admind_db_get(err, sizeof(err));
-
-        if (mysql == NULL
-            || admind_key_activation_run(mysql, &activated, err,
-                                         sizeof(err))
-               != ADMIND_OK)
-        {
-            if (!failing) {
-                admind_log(ADMIND_LOG_WARN, "key activation failed; "
-                           "retried every few seconds",
-                           "error", admind_log_str(err), NULL);
-                failing = 1;
-            }
-            continue;
-        }
-
-        if (failing) {
-            admind_log(ADMIND_LOG_INFO, "key activation works again", NULL);
-            failing = 0;
-        }
+    } else {
+        admind_worker_works(w);
     }
 
-    admind_redis_close();
-    admind_db_close();
-
-    return NULL;
+    return ADMIND_KEY_ACTIVATION_MS;
 }
 
 
+static admind_worker_t  admind_ka_worker = {
+    .name = "key activation", .tick = admind_ka_tick,
+    .first_ms = ADMIND_KEY_ACTIVATION_MS
+};
+
+
 int
-admind_key_activation_start(char *err, size_t errlen)
+admind_key_activation_start(const admind_conf_t *conf, char *err,
+    size_t errlen)
 {
-    int                 rc;
-    pthread_condattr_t  attr;
+    (void) conf;
 
-    admind_ka_stopping = 0;
-
-    if (pthread_condattr_init(&attr) != 0
-        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
-        || pthread_cond_init(&admind_ka_cond, &attr) != 0)
-    {
-        snprintf(err, errlen, "cannot create a condition variable");
-        return ADMIND_ERROR;
-    }
-
-    pthread_condattr_destroy(&attr);
-
-    rc = pthread_create(&admind_ka_thread, NULL, admind_ka_loop, NULL);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the key activation thread: %s",
-                 strerror(rc));
-        pthread_cond_destroy(&admind_ka_cond);
-        return ADMIND_ERROR;
-    }
-
-    admind_ka_running = 1;
-
-    return ADMIND_OK;
+    return admind_worker_start(&admind_ka_worker, err, errlen);
 }
 
 
 void
 admind_key_activation_stop(void)
 {
-    if (!admind_ka_running) {
-        return;
-    }
-
-    pthread_mutex_lock(&admind_ka_mutex);
-    admind_ka_stopping = 1;
-    pthread_cond_signal(&admind_ka_cond);
-    pthread_mutex_unlock(&admind_ka_mutex);
-
-    pthread_join(admind_ka_thread, NULL);
-    pthread_cond_destroy(&admind_ka_cond);
-
-    admind_ka_running = 0;
+    admind_worker_stop(&admind_ka_worker);
 }

@@ -23,7 +23,8 @@
 int admind_key_activation_run(MYSQL *mysql, unsigned long *activated,
     char *err, size_t errlen);
 
-int admind_key_activation_start(char *err, size_t errlen);
+int admind_key_activation_start(const admind_conf_t *conf, char *err,
+    size_t errlen);
 
 /* asks the thread to stop and joins it */
 void admind_key_activation_stop(void);

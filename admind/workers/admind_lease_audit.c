@@ -9,8 +9,6 @@
  * record is there after all.
  */
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +19,7 @@
 #include "admind_db.h"
 #include "admind_db_stmt.h"
 #include "admind_redis.h"
+#include "admind_worker.h"
 #include "admind_lease_audit.h"
 
 
@@ -29,11 +28,9 @@
 
 
 static const admind_conf_t  *admind_la_conf;
-static pthread_t             admind_la_thread;
-static pthread_mutex_t       admind_la_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t        admind_la_cond;
-static unsigned              admind_la_running;
-static unsigned              admind_la_stopping;
+
+/* when Redis was last seen back, monotonic ms; -1: down */
+static long long             admind_la_up_since = -1;
 
 
 static long long
@@ -180,40 +177,6 @@ admind_lease_audit_count(MYSQL *mysql, long long *n, char *err,
 }
 
 
-/* waits ms or until stopped; returns nonzero when stopping */
-static int
-admind_la_wait(long long ms)
-{
-    int              stop;
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-
-    pthread_mutex_lock(&admind_la_mutex);
-
-    while (!admind_la_stopping) {
-        if (pthread_cond_timedwait(&admind_la_cond, &admind_la_mutex, &ts)
-            == ETIMEDOUT)
-        {
-            break;
-        }
-    }
-
-    stop = admind_la_stopping;
-
-    pthread_mutex_unlock(&admind_la_mutex);
-
-    return stop;
-}
-
-
 /*
  * One tick.  While Redis was unreachable, leases expired under records
  * the workers still hold and send within seconds of Redis coming back:
@@ -250,91 +213,41 @@ admind_la_tick(long long *up_since, char *err, size_t errlen)
 }
 
 
-static void *
-admind_la_loop(void *data)
+static long long
+admind_la_worker_tick(admind_worker_t *w)
 {
-    int         failing;
-    char        err[ADMIND_ERRLEN];
-    long long   up_since;
+    char  err[ADMIND_ERRLEN];
 
-    (void) data;
+    if (admind_la_tick(&admind_la_up_since, err, sizeof(err)) != ADMIND_OK) {
+        admind_worker_failed(w, err);
 
-    failing = 0;
-    up_since = -1;
-
-    while (!admind_la_wait(admind_la_conf->lease_audit_interval_ms)) {
-
-        if (admind_la_tick(&up_since, err, sizeof(err)) != ADMIND_OK) {
-            if (!failing) {
-                admind_log(ADMIND_LOG_WARN, "lease audit failed; retried "
-                           "every interval",
-                           "error", admind_log_str(err), NULL);
-                failing = 1;
-            }
-            continue;
-        }
-
-        if (failing) {
-            admind_log(ADMIND_LOG_INFO, "lease audit works again", NULL);
-            failing = 0;
-        }
+    } else {
+        admind_worker_works(w);
     }
 
-    admind_redis_close();
-    admind_db_close();
-
-    return NULL;
+    return (long long) admind_la_conf->lease_audit_interval_ms;
 }
+
+
+static admind_worker_t  admind_la_worker = {
+    .name = "lease audit", .tick = admind_la_worker_tick
+};
 
 
 int
 admind_lease_audit_start(const admind_conf_t *conf, char *err,
     size_t errlen)
 {
-    int                 rc;
-    pthread_condattr_t  attr;
-
     admind_la_conf = conf;
-    admind_la_stopping = 0;
+    admind_la_up_since = -1;
+    admind_la_worker.first_ms = (long long) conf->lease_audit_interval_ms;
 
-    if (pthread_condattr_init(&attr) != 0
-        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
-        || pthread_cond_init(&admind_la_cond, &attr) != 0)
-    {
-        snprintf(err, errlen, "cannot create a condition variable");
-        return ADMIND_ERROR;
-    }
-
-    pthread_condattr_destroy(&attr);
-
-    rc = pthread_create(&admind_la_thread, NULL, admind_la_loop, NULL);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the lease audit thread: %s",
-                 strerror(rc));
-        pthread_cond_destroy(&admind_la_cond);
-        return ADMIND_ERROR;
-    }
-
-    admind_la_running = 1;
-
-    return ADMIND_OK;
+    return admind_worker_start(&admind_la_worker, err, errlen);
 }
 
 
 void
 admind_lease_audit_stop(void)
 {
-    if (!admind_la_running) {
-        return;
-    }
-
-    pthread_mutex_lock(&admind_la_mutex);
-    admind_la_stopping = 1;
-    pthread_cond_signal(&admind_la_cond);
-    pthread_mutex_unlock(&admind_la_mutex);
-
-    pthread_join(admind_la_thread, NULL);
-    pthread_cond_destroy(&admind_la_cond);
-
-    admind_la_running = 0;
+    admind_worker_stop(&admind_la_worker);
 }

@@ -8,8 +8,6 @@
  * outage rather than one per second.
  */
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +17,7 @@
 #include "admind_db.h"
 #include "admind_redis.h"
 #include "admind_hotstate.h"
+#include "admind_worker.h"
 #include "admind_resync_worker.h"
 
 
@@ -27,11 +26,17 @@
 
 
 static const admind_conf_t  *admind_resync_conf;
-static pthread_t             admind_resync_thread;
-static pthread_mutex_t       admind_resync_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t        admind_resync_cond;
-static unsigned              admind_resync_running;
-static unsigned              admind_resync_stopping;
+
+
+/* the worker's state between ticks */
+typedef struct {
+    long long   last_full;      /* the last full rebuild, monotonic ms */
+    unsigned    failures;       /* in a row: the backoff */
+    unsigned    down:1;         /* Redis unreachable */
+} admind_resync_state_t;
+
+
+static admind_resync_state_t  admind_resync_state;
 
 
 static long long
@@ -103,165 +108,92 @@ admind_resync_synced(char *err, size_t errlen)
 }
 
 
-/* waits ms or until stopped; returns nonzero when stopping */
-static int
-admind_resync_wait(long long ms)
+/*
+ * One check: the hot state is rebuilt when its marker is missing, when a
+ * write-through failed or periodically; on failure again, less often.
+ */
+static long long
+admind_resync_tick(admind_worker_t *w)
 {
-    int              stop;
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-
-    pthread_mutex_lock(&admind_resync_mutex);
-
-    while (!admind_resync_stopping) {
-        if (pthread_cond_timedwait(&admind_resync_cond,
-                                   &admind_resync_mutex, &ts)
-            == ETIMEDOUT)
-        {
-            break;
-        }
-    }
-
-    stop = admind_resync_stopping;
-
-    pthread_mutex_unlock(&admind_resync_mutex);
-
-    return stop;
-}
-
-
-static void *
-admind_resync_loop(void *data)
-{
-    int          synced, down;
-    char         err[ADMIND_ERRLEN];
-    unsigned     failures;
-    long long    pause, last_full, interval;
-    const char  *reason;
-
-    (void) data;
+    int                     synced;
+    char                    err[ADMIND_ERRLEN];
+    long long               pause, interval;
+    const char             *reason;
+    admind_resync_state_t  *st = w->data;
 
     pause = admind_resync_conf->resync_check_ms;
     interval = (long long) admind_resync_conf->resync_interval_seconds
                * 1000;
-    last_full = admind_resync_ms();
-    down = 0;
-    failures = 0;
 
-    while (!admind_resync_wait(pause)) {
-        pause = admind_resync_conf->resync_check_ms;
+    synced = admind_resync_synced(err, sizeof(err));
 
-        synced = admind_resync_synced(err, sizeof(err));
-
-        if (synced < 0) {
-            if (!down) {
-                admind_log(ADMIND_LOG_WARN, "redis unreachable; the hot "
-                           "state is rebuilt when it is back",
-                           "error", admind_log_str(err), NULL);
-                down = 1;
-            }
-            continue;
+    if (synced < 0) {
+        if (!st->down) {
+            admind_log(ADMIND_LOG_WARN, "redis unreachable; the hot state "
+                       "is rebuilt when it is back",
+                       "error", admind_log_str(err), NULL);
+            st->down = 1;
         }
-
-        if (down) {
-            admind_log(ADMIND_LOG_INFO, "redis reachable again", NULL);
-            down = 0;
-        }
-
-        if (!synced) {
-            reason = "missing";
-
-        } else if (admind_hotstate_dirty()) {
-            reason = "write_failed";
-
-        } else if (interval && admind_resync_ms() - last_full >= interval) {
-            reason = "periodic";
-
-        } else {
-            continue;
-        }
-
-        if (admind_resync_run(reason) == ADMIND_OK) {
-            last_full = admind_resync_ms();
-            failures = 0;
-            continue;
-        }
-
-        /* MySQL or Redis trouble: retry, less often each time */
-        if (failures < 16) {
-            failures++;
-        }
-
-        pause = (long long) admind_resync_conf->resync_check_ms << failures;
-        if (pause > ADMIND_RESYNC_BACKOFF_MAX_MS) {
-            pause = ADMIND_RESYNC_BACKOFF_MAX_MS;
-        }
+        return pause;
     }
 
-    admind_redis_close();
-    admind_db_close();
+    if (st->down) {
+        admind_log(ADMIND_LOG_INFO, "redis reachable again", NULL);
+        st->down = 0;
+    }
 
-    return NULL;
+    if (!synced) {
+        reason = "missing";
+
+    } else if (admind_hotstate_dirty()) {
+        reason = "write_failed";
+
+    } else if (interval && admind_resync_ms() - st->last_full >= interval) {
+        reason = "periodic";
+
+    } else {
+        return pause;
+    }
+
+    if (admind_resync_run(reason) == ADMIND_OK) {
+        st->last_full = admind_resync_ms();
+        st->failures = 0;
+        return pause;
+    }
+
+    /* MySQL or Redis trouble: retry, less often each time */
+    if (st->failures < 16) {
+        st->failures++;
+    }
+
+    pause <<= st->failures;
+
+    return pause > ADMIND_RESYNC_BACKOFF_MAX_MS ? ADMIND_RESYNC_BACKOFF_MAX_MS
+                                                : pause;
 }
+
+
+static admind_worker_t  admind_resync_worker = {
+    .name = "resync", .tick = admind_resync_tick,
+    .data = &admind_resync_state
+};
 
 
 int
 admind_resync_start(const admind_conf_t *conf, char *err, size_t errlen)
 {
-    int                 rc;
-    pthread_condattr_t  attr;
-
     admind_resync_conf = conf;
-    admind_resync_stopping = 0;
 
-    /* the waits are measured on the monotonic clock, as elsewhere */
-    if (pthread_condattr_init(&attr) != 0
-        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
-        || pthread_cond_init(&admind_resync_cond, &attr) != 0)
-    {
-        snprintf(err, errlen, "cannot create a condition variable");
-        return ADMIND_ERROR;
-    }
+    memset(&admind_resync_state, 0, sizeof(admind_resync_state));
+    admind_resync_state.last_full = admind_resync_ms();
+    admind_resync_worker.first_ms = conf->resync_check_ms;
 
-    pthread_condattr_destroy(&attr);
-
-    rc = pthread_create(&admind_resync_thread, NULL, admind_resync_loop,
-                        NULL);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the resync thread: %s",
-                 strerror(rc));
-        pthread_cond_destroy(&admind_resync_cond);
-        return ADMIND_ERROR;
-    }
-
-    admind_resync_running = 1;
-
-    return ADMIND_OK;
+    return admind_worker_start(&admind_resync_worker, err, errlen);
 }
 
 
 void
 admind_resync_stop(void)
 {
-    if (!admind_resync_running) {
-        return;
-    }
-
-    pthread_mutex_lock(&admind_resync_mutex);
-    admind_resync_stopping = 1;
-    pthread_cond_signal(&admind_resync_cond);
-    pthread_mutex_unlock(&admind_resync_mutex);
-
-    pthread_join(admind_resync_thread, NULL);
-    pthread_cond_destroy(&admind_resync_cond);
-
-    admind_resync_running = 0;
+    admind_worker_stop(&admind_resync_worker);
 }

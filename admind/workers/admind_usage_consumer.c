@@ -1,7 +1,7 @@
 /*
  * QuotaLane admind: the usage stream consumer.
  *
- * One loop, one thing at a time: the own pending list while it is not
+ * One worker (admind_worker.h), one thing a tick: the own pending list while it is not
  * empty (at startup and after any failure, since a failed batch stays
  * pending), a claim round when one is due, else a blocking read of new
  * records.  Each batch is: parse, check its keys and accounts against
@@ -10,8 +10,6 @@
  * delivered again and stored once.
  */
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +23,7 @@
 #include "admind_usage_record.h"
 #include "admind_usage_store.h"
 #include "admind_usage_known.h"
+#include "admind_worker.h"
 #include "admind_usage_consumer.h"
 
 
@@ -57,6 +56,12 @@ typedef struct {
     admind_usage_row_t    *rows;
     size_t                 cap;
 
+    /* where the consumer stands between ticks */
+    long long              next_claim;      /* monotonic ms */
+    unsigned               failures;        /* in a row: the backoff */
+    unsigned               need_group:1;
+    unsigned               need_pending:1;
+
     /* for one log line per outage */
     unsigned               db_down:1;
     unsigned               redis_down:1;
@@ -64,12 +69,14 @@ typedef struct {
 
 
 static admind_usage_consumer_t  admind_usage_c;
-static pthread_t                admind_usage_thread;
-static pthread_mutex_t          admind_usage_mutex =
-                                    PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t           admind_usage_cond;
-static unsigned                 admind_usage_running;
-static unsigned                 admind_usage_stopping;
+
+static long long admind_usage_tick(admind_worker_t *w);
+
+/* the first tick at once: records may be waiting */
+static admind_worker_t  admind_usage_worker = {
+    .name = "usage consumer", .tick = admind_usage_tick,
+    .data = &admind_usage_c
+};
 
 
 static long long
@@ -80,54 +87,6 @@ admind_usage_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
 
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
-static int
-admind_usage_stopped(void)
-{
-    int  stop;
-
-    pthread_mutex_lock(&admind_usage_mutex);
-    stop = admind_usage_stopping;
-    pthread_mutex_unlock(&admind_usage_mutex);
-
-    return stop;
-}
-
-
-/* waits ms or until stopped; returns nonzero when stopping */
-static int
-admind_usage_wait(long long ms)
-{
-    int              stop;
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-
-    pthread_mutex_lock(&admind_usage_mutex);
-
-    while (!admind_usage_stopping) {
-        if (pthread_cond_timedwait(&admind_usage_cond, &admind_usage_mutex,
-                                   &ts)
-            == ETIMEDOUT)
-        {
-            break;
-        }
-    }
-
-    stop = admind_usage_stopping;
-
-    pthread_mutex_unlock(&admind_usage_mutex);
-
-    return stop;
 }
 
 
@@ -694,7 +653,7 @@ admind_usage_claim(admind_usage_consumer_t *uc, char *err, size_t errlen)
         freeReplyObject(reply);
 
         if (rc != ADMIND_USAGE_OK || strcmp(cursor, "0-0") == 0
-            || admind_usage_stopped())
+            || admind_worker_stopping(&admind_usage_worker))
         {
             break;
         }
@@ -744,96 +703,76 @@ admind_usage_recovered(admind_usage_consumer_t *uc)
 }
 
 
-static void *
-admind_usage_loop(void *data)
+/*
+ * One step: create the group if needed, then the records delivered to us
+ * and never acknowledged, records other consumers left idle, new ones.
+ * Returns the pause: none while it works, a growing one while it fails.
+ */
+static long long
+admind_usage_tick(admind_worker_t *w)
 {
-    int                       need_group, need_pending;
     char                      err[ADMIND_ERRLEN];
     size_t                    n;
-    unsigned                  failures;
-    long long                 pause, next_claim;
+    long long                 pause;
     admind_usage_rc_e         rc;
-    admind_usage_consumer_t  *uc;
+    admind_usage_consumer_t  *uc = w->data;
 
-    uc = data;
-    need_group = 1;
-    need_pending = 1;
-    next_claim = 0;
-    failures = 0;
-    pause = 0;
+    n = 0;
 
-    admind_log(ADMIND_LOG_INFO, "usage consumer started",
-               "stream", admind_log_str(uc->stream),
-               "group", json_string(ADMIND_USAGE_GROUP),
-               "consumer", admind_log_str(uc->consumer), NULL);
+    if (uc->need_group) {
+        rc = admind_usage_create_group(uc, err, sizeof(err));
 
-    while (!admind_usage_wait(pause)) {
-        pause = 0;
-        n = 0;
+    } else if (uc->need_pending) {
+        rc = admind_usage_read(uc, "0", &n, err, sizeof(err));
 
-        if (need_group) {
-            rc = admind_usage_create_group(uc, err, sizeof(err));
-
-        } else if (need_pending) {
-            /* records delivered to us and never acknowledged come first */
-            rc = admind_usage_read(uc, "0", &n, err, sizeof(err));
-
-            if (rc == ADMIND_USAGE_OK && n == 0) {
-                need_pending = 0;
-            }
-
-        } else if (admind_usage_ms() >= next_claim) {
-            rc = admind_usage_claim(uc, err, sizeof(err));
-
-            if (rc == ADMIND_USAGE_OK) {
-                next_claim = admind_usage_ms()
-                             + uc->conf->usage_claim_idle_ms;
-            }
-
-        } else {
-            rc = admind_usage_read(uc, ">", &n, err, sizeof(err));
+        if (rc == ADMIND_USAGE_OK && n == 0) {
+            uc->need_pending = 0;
         }
+
+    } else if (admind_usage_ms() >= uc->next_claim) {
+        rc = admind_usage_claim(uc, err, sizeof(err));
 
         if (rc == ADMIND_USAGE_OK) {
-            need_group = 0;
-            failures = 0;
-            admind_usage_recovered(uc);
-            continue;
+            uc->next_claim = admind_usage_ms()
+                             + uc->conf->usage_claim_idle_ms;
         }
 
-        /* whatever failed, the batch is pending: read it again first */
-        need_pending = 1;
-
-        if (rc == ADMIND_USAGE_NO_GROUP) {
-            /* the stream went away (Redis restarted empty or flushed) */
-            admind_log(ADMIND_LOG_INFO, "usage consumer group missing; "
-                       "creating it again", NULL);
-            need_group = 1;
-            continue;
-        }
-
-        if (rc == ADMIND_USAGE_REDIS_DOWN) {
-            need_group = 1;
-        }
-
-        admind_usage_outage(uc, rc, err);
-
-        if (failures < 16) {
-            failures++;
-        }
-
-        pause = 50LL << failures;
-        if (pause > uc->conf->usage_retry_max_ms) {
-            pause = uc->conf->usage_retry_max_ms;
-        }
+    } else {
+        rc = admind_usage_read(uc, ">", &n, err, sizeof(err));
     }
 
-    admind_redis_close();
-    admind_db_close();
+    if (rc == ADMIND_USAGE_OK) {
+        uc->need_group = 0;
+        uc->failures = 0;
+        admind_usage_recovered(uc);
+        return 0;
+    }
 
-    admind_log(ADMIND_LOG_INFO, "usage consumer stopped", NULL);
+    /* whatever failed, the batch is pending: read it again first */
+    uc->need_pending = 1;
 
-    return NULL;
+    if (rc == ADMIND_USAGE_NO_GROUP) {
+        /* the stream went away (Redis restarted empty or flushed) */
+        admind_log(ADMIND_LOG_INFO, "usage consumer group missing; "
+                   "creating it again", NULL);
+        uc->need_group = 1;
+        return 0;
+    }
+
+    if (rc == ADMIND_USAGE_REDIS_DOWN) {
+        uc->need_group = 1;
+    }
+
+    admind_usage_outage(uc, rc, err);
+
+    if (uc->failures < 16) {
+        uc->failures++;
+    }
+
+    pause = 50LL << uc->failures;
+
+    return pause > uc->conf->usage_retry_max_ms ? uc->conf->usage_retry_max_ms
+                                                : pause;
 }
 
 
@@ -841,9 +780,7 @@ int
 admind_usage_consumer_start(const admind_conf_t *conf, char *err,
     size_t errlen)
 {
-    int                      rc;
-    char                     host[256];
-    pthread_condattr_t       attr;
+    char                      host[256];
     admind_usage_consumer_t  *uc;
 
     uc = &admind_usage_c;
@@ -870,27 +807,17 @@ admind_usage_consumer_start(const admind_conf_t *conf, char *err,
         return ADMIND_ERROR;
     }
 
-    admind_usage_stopping = 0;
+    uc->need_group = 1;
+    uc->need_pending = 1;
 
-    if (pthread_condattr_init(&attr) != 0
-        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
-        || pthread_cond_init(&admind_usage_cond, &attr) != 0)
-    {
-        snprintf(err, errlen, "cannot create a condition variable");
+    if (admind_worker_start(&admind_usage_worker, err, errlen) != ADMIND_OK) {
         return ADMIND_ERROR;
     }
 
-    pthread_condattr_destroy(&attr);
-
-    rc = pthread_create(&admind_usage_thread, NULL, admind_usage_loop, uc);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the usage consumer thread: %s",
-                 strerror(rc));
-        pthread_cond_destroy(&admind_usage_cond);
-        return ADMIND_ERROR;
-    }
-
-    admind_usage_running = 1;
+    admind_log(ADMIND_LOG_INFO, "usage consumer started",
+               "stream", admind_log_str(uc->stream),
+               "group", json_string(ADMIND_USAGE_GROUP),
+               "consumer", admind_log_str(uc->consumer), NULL);
 
     return ADMIND_OK;
 }
@@ -899,23 +826,17 @@ admind_usage_consumer_start(const admind_conf_t *conf, char *err,
 void
 admind_usage_consumer_stop(void)
 {
-    if (!admind_usage_running) {
+    if (!admind_usage_worker.running) {
         return;
     }
 
-    pthread_mutex_lock(&admind_usage_mutex);
-    admind_usage_stopping = 1;
-    pthread_cond_signal(&admind_usage_cond);
-    pthread_mutex_unlock(&admind_usage_mutex);
-
-    pthread_join(admind_usage_thread, NULL);
-    pthread_cond_destroy(&admind_usage_cond);
+    admind_worker_stop(&admind_usage_worker);
 
     free(admind_usage_c.rows);
     admind_usage_c.rows = NULL;
     admind_usage_c.cap = 0;
 
-    admind_usage_running = 0;
+    admind_log(ADMIND_LOG_INFO, "usage consumer stopped", NULL);
 }
 
 
