@@ -269,22 +269,43 @@ subtest 'permissions and client restrictions on every platform' => sub {
     }
 };
 
-subtest 'failover between two accounts of a type' => sub {
-    for my $type ([ 'gemini', 'x-goog-api-key',
-                    '/gemini/v1beta/models/gemini-2.5-flash:generateContent',
-                    { contents => [] } ],
-                  [ 'openai', 'authorization',
-                    '/openai/v1/responses',
-                    { model => 'gpt-5', input => 'hi' } ]) {
-        my ($name, $header, $path, $body) = @$type;
-        my @creds = map { "fo-$name-$_" } 1 .. 2;
+subtest 'failover between two accounts of each type' => sub {
+    my $chat = { messages => [ { role => 'user', content => 'hi' } ] };
+    my $claude = { model => 'claude-sonnet-4-5', max_tokens => 8,
+                   messages => [ { role => 'user', content => 'hi' } ] };
+
+    # type, its group's pool, the header the credential goes in, route,
+    # body, what else the type needs
+    for my $case (
+        [ 'gemini', 'gemini', 'x-goog-api-key',
+          '/gemini/v1beta/models/gemini-2.5-flash:generateContent',
+          { contents => [] } ],
+        [ 'gemini-oauth', 'gemini', 'authorization',
+          '/gemini/v1beta/models/gemini-2.5-flash:generateContent',
+          { contents => [] }, projectId => 'proj-fo' ],
+        [ 'openai', 'openai', 'authorization', '/openai/v1/responses',
+          { model => 'gpt-5', input => 'hi' }, baseUrl => "$mock/openai" ],
+        [ 'codex', 'openai', 'authorization', '/openai/responses',
+          { model => 'gpt-5-codex', input => 'hi', stream => $TRUE },
+          baseUrl => "$mock/backend-api/codex",
+          chatgptAccountId => 'acct-fo' ],
+        [ 'azure-openai', 'azure', 'api-key',
+          '/azure/openai/deployments/gpt-4o/chat/completions', $chat ],
+        [ 'droid', 'droid', 'authorization', '/droid/claude/v1/messages',
+          $claude ],
+        [ 'ccr', 'ccr', 'x-api-key', '/v1/messages',
+          { %$claude, model => 'ccr,openrouter,m' } ],
+    ) {
+        my ($type, $pool, $header, $path, $body, %more) = @$case;
+        my @creds = map { "fo-$type-$_" } 1 .. 2;
         my $group = $stack->make_or_die('/api/v1/account-groups',
-            { name => "fo-$name", platform => $name });
+            { name => "fo-$type", platform => $pool });
+        my $cred = $type =~ /^(codex|gemini-oauth)$/ ? 'accessToken'
+                                                    : 'apiKey';
         for my $i (0, 1) {
-            $stack->make_account(type => $name,
-                baseUrl => $name eq 'openai' ? "$mock/openai" : $mock,
-                apiKey => $creds[$i], priority => 10 + $i,
-                groupId => $group->{id});
+            $stack->make_account(type => $type, baseUrl => $mock,
+                $cred => $creds[$i], priority => 10 + $i,
+                groupId => $group->{id}, %more);
         }
         my $key = $stack->make_key(groupId => $group->{id});
         my $value = $header eq 'authorization' ? "Bearer $creds[0]"
@@ -296,10 +317,9 @@ subtest 'failover between two accounts of a type' => sub {
 
         my $r = $stack->gateway('POST', $path, { 'x-api-key' => $key->{key} },
                                 $body);
-        is($r->{status}, 200, "$name: the 529 was failed over");
+        is($r->{status}, 200, "$type: the 529 was failed over");
         my @tried = map { $_->{credential} } @{ $stack->mock_requests };
-        is_deeply(\@tried, \@creds, "$name: first account, then the second");
-        $stack->request('DELETE', "$mock/__mock/rules");
+        is_deeply(\@tried, \@creds, "$type: first account, then the second");
     }
 };
 

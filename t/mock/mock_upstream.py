@@ -599,6 +599,9 @@ def credential(req):
     v = h.get("x-goog-api-key")
     if v is not None:
         return v
+    v = h.get("api-key")            # Azure OpenAI
+    if v is not None:
+        return v
     if "key=" in req.query:
         k = query_args(req).get("key")
         if k is not None:
