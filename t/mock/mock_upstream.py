@@ -1323,6 +1323,11 @@ def build_answer(req, rec):
             return ("sync", 400, err_body(platform, 400, {
                 "message": "mock: request body must be a JSON object"}, rid_n), extra, ka)
 
+    # ChatGPT's Codex backend wants the ChatGPT account id, like the real one
+    if "/backend-api/codex/" in req.path and not req.h.get("chatgpt-account-id"):
+        return ("sync", 401, err_body("openai", 401, {
+            "message": "mock: chatgpt-account-id is required"}, rid_n), extra, ka)
+
     if p.hang or p.status >= 300 or p.fb > 0 or p.cut is not None:
         async_needed = True
     else:
