@@ -22,7 +22,11 @@
  * in UTC (admind_db.c), so the 'Z' is true.
  */
 #define ADMIND_SQL_TIME(col, name)                                           \
-    "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ') AS " name
+    ADMIND_SQL_TIME_READ(col) " AS " name
+
+/* the same expression without its name (admind_fields.h reads) */
+#define ADMIND_SQL_TIME_READ(col)                                            \
+    "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 
 /*

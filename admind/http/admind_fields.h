@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "admind.h"
+#include "admind_time.h"
 
 
 typedef enum {
@@ -79,43 +80,80 @@ typedef struct {
 
     /* the column the value is stored in as it comes, or NULL */
     const char            *column;
+
+    /*
+     * How a row shows it (admind_resource.h): an SQL expression, or ""
+     * for the column as its type reads (ids and 64-bit integers as
+     * decimal strings, times in RFC 3339); a field with neither is not
+     * read from SQL (a hook or the fixup makes it).
+     */
+    const char            *read;
 } admind_field_t;
 
 
-/* one declaration per field: its name, column (or NULL) and rules */
-#define ADMIND_F_STRING(name, column, flags, min, max)                       \
-    { name, ADMIND_FIELD_STRING, flags, min, max, NULL, 0, column }
+/*
+ * One declaration per field: its name, column (or NULL), rules and, as
+ * an optional last argument, the SQL it is read with when that is not
+ * its column: ADMIND_F_OUTPUT("hasCredential", ADMIND_FIELD_BOOL,
+ * "a.credentials_enc IS NOT NULL").
+ */
+#define ADMIND_F_STRING(n_, c_, f_, lo_, hi_, ...)                           \
+    { .name = n_, .type = ADMIND_FIELD_STRING, .flags = f_,                  \
+      .min = lo_, .max = hi_, .column = c_, .read = "" __VA_ARGS__ }
 
 /* a string that is one of values (NULL terminated) */
-#define ADMIND_F_ENUM(name, column, flags, values)                           \
-    { name, ADMIND_FIELD_STRING, flags, 0, 0, values, 0, column }
+#define ADMIND_F_ENUM(n_, c_, f_, v_, ...)                                   \
+    { .name = n_, .type = ADMIND_FIELD_STRING, .flags = f_,                  \
+      .values = v_, .column = c_, .read = "" __VA_ARGS__ }
 
-#define ADMIND_F_INT(name, column, flags, min, max)                          \
-    { name, ADMIND_FIELD_INT, flags, min, max, NULL, 0, column }
+#define ADMIND_F_INT(n_, c_, f_, lo_, hi_, ...)                              \
+    { .name = n_, .type = ADMIND_FIELD_INT, .flags = f_, .min = lo_,         \
+      .max = hi_, .column = c_, .read = "" __VA_ARGS__ }
 
-#define ADMIND_F_ID(name, column, flags)                                     \
-    { name, ADMIND_FIELD_ID, flags, 0, 0, NULL, 0, column }
+#define ADMIND_F_ID(n_, c_, f_, ...)                                         \
+    { .name = n_, .type = ADMIND_FIELD_ID, .flags = f_,                      \
+      .column = c_, .read = "" __VA_ARGS__ }
 
-#define ADMIND_F_BOOL(name, column, flags)                                   \
-    { name, ADMIND_FIELD_BOOL, flags, 0, 0, NULL, 0, column }
+#define ADMIND_F_BOOL(n_, c_, f_, ...)                                       \
+    { .name = n_, .type = ADMIND_FIELD_BOOL, .flags = f_,                    \
+      .column = c_, .read = "" __VA_ARGS__ }
 
-#define ADMIND_F_TIME(name, column, flags)                                   \
-    { name, ADMIND_FIELD_TIME, flags, 0, 0, NULL, 0, column }
+#define ADMIND_F_TIME(n_, c_, f_, ...)                                       \
+    { .name = n_, .type = ADMIND_FIELD_TIME, .flags = f_,                    \
+      .column = c_, .read = "" __VA_ARGS__ }
 
 /* items of min..max characters or one of values, at most max_items */
-#define ADMIND_F_STRINGS(name, column, flags, min, max, values, max_items)   \
-    { name, ADMIND_FIELD_STRINGS, flags, min, max, values, max_items, column }
+#define ADMIND_F_STRINGS(n_, c_, f_, lo_, hi_, v_, i_,                       \
+                         ...)                                                \
+    { .name = n_, .type = ADMIND_FIELD_STRINGS, .flags = f_,                 \
+      .min = lo_, .max = hi_, .values = v_, .max_items = i_,                 \
+      .column = c_, .read = "" __VA_ARGS__ }
 
 /* an object of name -> string, both of min..max characters */
-#define ADMIND_F_MAP(name, column, flags, min, max, max_items)              \
-    { name, ADMIND_FIELD_MAP, flags, min, max, NULL, max_items, column }
+#define ADMIND_F_MAP(n_, c_, f_, lo_, hi_, i_, ...)                          \
+    { .name = n_, .type = ADMIND_FIELD_MAP, .flags = f_, .min = lo_,         \
+      .max = hi_, .max_items = i_, .column = c_,                             \
+      .read = "" __VA_ARGS__ }
 
 /* shown in answers, ignored in requests */
-#define ADMIND_F_OUTPUT(name, type)                                          \
-    { name, type, ADMIND_FIELD_OUTPUT, 0, 0, NULL, 0, NULL }
+#define ADMIND_F_OUTPUT(n_, t_, ...)                                         \
+    { .name = n_, .type = t_, .flags = ADMIND_FIELD_OUTPUT,                  \
+      .read = "" __VA_ARGS__ }
+
+/* what every resource row shows, read from its table's alias a ("u") */
+#define ADMIND_F_ROW_ID(a)                                                   \
+    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID, "CAST(" a ".id AS CHAR)")
+#define ADMIND_F_ROW_CREATED(a)                                              \
+    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME,                          \
+                    ADMIND_SQL_TIME_READ(a ".created_at"))
+#define ADMIND_F_ROW_UPDATED(a)                                              \
+    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME,                          \
+                    ADMIND_SQL_TIME_READ(a ".updated_at"))
+#define ADMIND_F_ROW_VERSION(a)                                              \
+    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT, a ".version")
 
 #define ADMIND_F_END                                                         \
-    { NULL, 0, 0, 0, 0, NULL, 0, NULL }
+    { .name = NULL }
 
 
 /*

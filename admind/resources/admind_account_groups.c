@@ -47,7 +47,7 @@ const admind_route_t  admind_account_groups_routes[] = {
 
 /* the pool is fixed: the accounts in the group must all join it */
 static const admind_field_t  admind_account_groups_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("g"),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
       1, 128),
     ADMIND_F_STRING("platform", "platform",
@@ -55,9 +55,9 @@ static const admind_field_t  admind_account_groups_fields[] = {
       32),
     ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
       1024),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_ROW_CREATED("g"),
+    ADMIND_F_ROW_UPDATED("g"),
+    ADMIND_F_ROW_VERSION("g"),
     ADMIND_F_END
 };
 
@@ -85,13 +85,10 @@ static const admind_order_t  admind_account_groups_orders[] = {
 static const admind_resource_t  admind_account_groups_resource = {
     "account group", "account_group", "accountGroups",
 
-    "SELECT CAST(g.id AS CHAR) AS id, g.name, g.platform, g.description, "
-    ADMIND_SQL_TIME("g.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("g.updated_at", "updatedAt") ", g.version "
-    "FROM account_groups g",
+    NULL,
 
     "g.id", "FROM account_groups g", admind_account_groups_filters,
-    admind_account_groups_uniques, NULL
+    admind_account_groups_uniques, NULL, admind_account_groups_fields
 };
 
 

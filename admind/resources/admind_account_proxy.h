@@ -18,13 +18,13 @@
 #include "admind.h"
 
 
-/* the SELECT columns of the API fields, for the account resource */
-#define ADMIND_ACCOUNT_PROXY_SELECT                                          \
-    "JSON_UNQUOTE(JSON_EXTRACT(a.proxy_config, '$.url')) AS proxyUrl, "     \
-    "JSON_UNQUOTE(JSON_EXTRACT(a.proxy_config, '$.username')) "             \
-    "AS proxyUsername, "                                                     \
-    "JSON_EXTRACT(a.proxy_config, '$.passwordEnc') IS NOT NULL "             \
-    "AS hasProxyPassword"
+/* how the account resource reads its proxy fields (admind_fields.h) */
+#define ADMIND_ACCOUNT_PROXY_URL_READ                                        \
+    "JSON_UNQUOTE(JSON_EXTRACT(a.proxy_config, '$.url'))"
+#define ADMIND_ACCOUNT_PROXY_USERNAME_READ                                   \
+    "JSON_UNQUOTE(JSON_EXTRACT(a.proxy_config, '$.username'))"
+#define ADMIND_ACCOUNT_PROXY_PASSWORD_READ                                   \
+    "JSON_EXTRACT(a.proxy_config, '$.passwordEnc') IS NOT NULL"
 
 
 /*

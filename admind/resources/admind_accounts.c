@@ -77,18 +77,18 @@ static const char *const  admind_accounts_statuses[] = {
  * record between newlines and tabs (redis_layout.md): ADMIND_FIELD_LINE.
  */
 static const admind_field_t  admind_accounts_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("a"),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
       1, 128),
     ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
       1024),
     ADMIND_F_STRING("type", NULL,
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE | ADMIND_FIELD_LINE, 1,
-      32),
-    ADMIND_F_OUTPUT("platform", ADMIND_FIELD_STRING),
+      32, "a.type"),
+    ADMIND_F_OUTPUT("platform", ADMIND_FIELD_STRING, "a.platform"),
     ADMIND_F_STRING("baseUrl", NULL, ADMIND_FIELD_NULLABLE, 1,
-      ADMIND_BASEURL_MAX),
-    ADMIND_F_OUTPUT("resolvedAddr", ADMIND_FIELD_STRING),
+      ADMIND_BASEURL_MAX, "a.base_url"),
+    ADMIND_F_OUTPUT("resolvedAddr", ADMIND_FIELD_STRING, "a.upstream_addr"),
     ADMIND_F_STRING("apiKey", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
     ADMIND_F_STRING("accessToken", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
     ADMIND_F_STRING("refreshToken", NULL,
@@ -100,36 +100,43 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_BOOL("schedulable", "schedulable", 0),
     ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
     ADMIND_F_ENUM("status", "status", 0, admind_accounts_statuses),
-    ADMIND_F_OUTPUT("healthScore", ADMIND_FIELD_INT),
-    ADMIND_F_OUTPUT("hasCredential", ADMIND_FIELD_BOOL),
-    ADMIND_F_OUTPUT("hasRefreshToken", ADMIND_FIELD_BOOL),
-    ADMIND_F_OUTPUT("credentialHint", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("healthScore", ADMIND_FIELD_INT, "a.health_score"),
+    ADMIND_F_OUTPUT("hasCredential", ADMIND_FIELD_BOOL,
+      "a.credentials_enc IS NOT NULL"),
+    ADMIND_F_OUTPUT("hasRefreshToken", ADMIND_FIELD_BOOL,
+      "a.refresh_token_enc IS NOT NULL"),
+    ADMIND_F_OUTPUT("credentialHint", ADMIND_FIELD_STRING,
+      "a.credential_hint"),
     ADMIND_F_STRING("proxyUrl", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
-      1, 1024),
+      1, 1024, ADMIND_ACCOUNT_PROXY_URL_READ),
     ADMIND_F_STRING("proxyUsername", NULL,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256),
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 256,
+      ADMIND_ACCOUNT_PROXY_USERNAME_READ),
     ADMIND_F_STRING("proxyPassword", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 1024),
-    ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL),
+    ADMIND_F_OUTPUT("hasProxyPassword", ADMIND_FIELD_BOOL,
+      ADMIND_ACCOUNT_PROXY_PASSWORD_READ),
     ADMIND_F_STRING("chatgptAccountId", "chatgpt_account_id",
       ADMIND_FIELD_LINE, 1, 128),
     ADMIND_F_STRING("projectId", "project_id", ADMIND_FIELD_LINE, 1, 128),
     ADMIND_F_STRING("azureDeployment", "azure_deployment",
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 128),
     ADMIND_F_STRING("azureApiVersion", NULL,
-      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32),
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32,
+      "a.azure_api_version"),
     ADMIND_F_MAP("modelMap", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
-      1, ADMIND_ACCOUNTS_MODEL_MAX, ADMIND_ACCOUNTS_MODELS_MAX),
+      1, ADMIND_ACCOUNTS_MODEL_MAX, ADMIND_ACCOUNTS_MODELS_MAX,
+      "a.model_mapping"),
     ADMIND_F_STRINGS("supportedModels", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_ACCOUNTS_MODEL_MAX,
-      NULL, ADMIND_ACCOUNTS_MODELS_MAX),
+      NULL, ADMIND_ACCOUNTS_MODELS_MAX, "a.supported_models"),
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
     ADMIND_F_OUTPUT("circuit", ADMIND_FIELD_STRING),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_ROW_CREATED("a"),
+    ADMIND_F_ROW_UPDATED("a"),
+    ADMIND_F_ROW_VERSION("a"),
     ADMIND_F_END
 };
 
@@ -170,27 +177,10 @@ static int admind_accounts_fixup(json_t *row);
 static const admind_resource_t  admind_accounts_resource = {
     "account", "account", "accounts",
 
-    "SELECT CAST(a.id AS CHAR) AS id, a.name, a.description, a.type, "
-    "a.platform, a.base_url AS baseUrl, a.upstream_addr AS resolvedAddr, "
-    "a.priority, a.concurrency_limit AS concurrencyLimit, "
-    "a.rpm_limit AS rpmLimit, CAST(a.tpm_limit AS CHAR) AS tpmLimit, "
-    "a.schedulable, "
-    "CAST(a.group_id AS CHAR) AS groupId, a.status, "
-    "a.health_score AS healthScore, "
-    "a.credentials_enc IS NOT NULL AS hasCredential, "
-    "a.refresh_token_enc IS NOT NULL AS hasRefreshToken, "
-    "a.credential_hint AS credentialHint, "
-    ADMIND_ACCOUNT_PROXY_SELECT ", "
-    "a.chatgpt_account_id AS chatgptAccountId, a.project_id AS projectId, "
-    "a.azure_deployment AS azureDeployment, "
-    "a.azure_api_version AS azureApiVersion, "
-    "a.model_mapping AS modelMap, a.supported_models AS supportedModels, "
-    ADMIND_SQL_TIME("a.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("a.updated_at", "updatedAt") ", a.version "
-    "FROM accounts a",
+    NULL,
 
     "a.id", "FROM accounts a", admind_accounts_filters,
-    admind_accounts_uniques, admind_accounts_fixup
+    admind_accounts_uniques, admind_accounts_fixup, admind_accounts_fields
 };
 
 

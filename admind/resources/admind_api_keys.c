@@ -84,19 +84,19 @@ static const char *const  admind_api_keys_expiry_modes[] = {
 
 /* lists, expiry and the key itself have no column: the hooks store them */
 static const admind_field_t  admind_api_keys_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("k"),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
       1, 128),
     ADMIND_F_ID("userId", "user_id",
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
     ADMIND_F_OUTPUT("key", ADMIND_FIELD_STRING),
-    ADMIND_F_OUTPUT("keyPrefix", ADMIND_FIELD_STRING),
+    ADMIND_F_OUTPUT("keyPrefix", ADMIND_FIELD_STRING, "k.key_prefix"),
     ADMIND_F_STRINGS("permissions", NULL, 0, 0, 0, ql_permissions,
-      QL_PERMISSIONS_MAX),
+      QL_PERMISSIONS_MAX, "k.permissions"),
     ADMIND_F_STRINGS("allowedClients", NULL, ADMIND_FIELD_LINE, 1, 512, NULL,
-      32),
+      32, "k.allowed_clients"),
     ADMIND_F_STRINGS("blockedModels", NULL, ADMIND_FIELD_LINE, 1, 128, NULL,
-      256),
+      256, "k.blocked_models"),
     ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
     ADMIND_F_INT("rateWindowSeconds", "rate_window_seconds", 0, 1, 86400),
     ADMIND_F_INT("rateLimitRequests", "rate_limit_requests", 0, 0,
@@ -112,19 +112,24 @@ static const admind_field_t  admind_api_keys_fields[] = {
     ADMIND_F_INT("weeklyResetHours", "weekly_reset_hours", 0, 0, 167),
     ADMIND_F_INT("totalCostLimitMicros", "total_cost_limit_micros", 0, 0,
       ADMIND_API_KEYS_MAX_INT64),
-    ADMIND_F_TIME("expiresAt", NULL, ADMIND_FIELD_NULLABLE),
-    ADMIND_F_ENUM("expiryMode", NULL, 0, admind_api_keys_expiry_modes),
+    ADMIND_F_TIME("expiresAt", NULL, ADMIND_FIELD_NULLABLE,
+      ADMIND_SQL_TIME_READ("k.expires_at")),
+    ADMIND_F_ENUM("expiryMode", NULL, 0, admind_api_keys_expiry_modes,
+      "IF(k.expiry_mode = 'from_first_use', 'fromFirstUse', 'fixed')"),
     ADMIND_F_INT("activationDays", "activation_days", ADMIND_FIELD_NULLABLE, 1,
       36500),
-    ADMIND_F_OUTPUT("firstUsedAt", ADMIND_FIELD_TIME),
+    ADMIND_F_OUTPUT("firstUsedAt", ADMIND_FIELD_TIME,
+      ADMIND_SQL_TIME_READ("k.first_used_at")),
     ADMIND_F_ID("accountId", "account_id", ADMIND_FIELD_NULLABLE),
     ADMIND_F_ID("groupId", "group_id", ADMIND_FIELD_NULLABLE),
     ADMIND_F_ENUM("status", "status", 0, admind_api_keys_statuses),
-    ADMIND_F_OUTPUT("disabledByAdmin", ADMIND_FIELD_BOOL),
-    ADMIND_F_OUTPUT("lastUsedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("disabledByAdmin", ADMIND_FIELD_BOOL,
+      "k.status_by_admin"),
+    ADMIND_F_OUTPUT("lastUsedAt", ADMIND_FIELD_TIME,
+      ADMIND_SQL_TIME_READ("k.last_used_at")),
+    ADMIND_F_ROW_CREATED("k"),
+    ADMIND_F_ROW_UPDATED("k"),
+    ADMIND_F_ROW_VERSION("k"),
     ADMIND_F_END
 };
 
@@ -173,33 +178,10 @@ static int admind_api_keys_fixup(json_t *row);
 static const admind_resource_t  admind_api_keys_resource = {
     "api key", "api_key", "apiKeys",
 
-    "SELECT CAST(k.id AS CHAR) AS id, k.name, "
-    "CAST(k.user_id AS CHAR) AS userId, k.key_prefix AS keyPrefix, "
-    "k.permissions, k.allowed_clients AS allowedClients, "
-    "k.blocked_models AS blockedModels, "
-    "k.concurrency_limit AS concurrencyLimit, "
-    "k.rate_window_seconds AS rateWindowSeconds, "
-    "k.rate_limit_requests AS rateLimitRequests, "
-    "CAST(k.rate_limit_tokens AS CHAR) AS rateLimitTokens, "
-    "CAST(k.rate_limit_cost_micros AS CHAR) AS rateLimitCostMicros, "
-    "CAST(k.daily_cost_limit_micros AS CHAR) AS dailyCostLimitMicros, "
-    "CAST(k.weekly_cost_limit_micros AS CHAR) AS weeklyCostLimitMicros, "
-    "k.weekly_reset_hours AS weeklyResetHours, "
-    "CAST(k.total_cost_limit_micros AS CHAR) AS totalCostLimitMicros, "
-    ADMIND_SQL_TIME("k.expires_at", "expiresAt") ", "
-    "IF(k.expiry_mode = 'from_first_use', 'fromFirstUse', 'fixed') "
-    "AS expiryMode, k.activation_days AS activationDays, "
-    ADMIND_SQL_TIME("k.first_used_at", "firstUsedAt") ", "
-    "CAST(k.account_id AS CHAR) AS accountId, "
-    "CAST(k.group_id AS CHAR) AS groupId, k.status, "
-    "k.status_by_admin AS disabledByAdmin, "
-    ADMIND_SQL_TIME("k.last_used_at", "lastUsedAt") ", "
-    ADMIND_SQL_TIME("k.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("k.updated_at", "updatedAt") ", k.version "
-    "FROM api_keys k",
+    NULL,
 
     "k.id", "FROM api_keys k", admind_api_keys_filters, NULL,
-    admind_api_keys_fixup
+    admind_api_keys_fixup, admind_api_keys_fields
 };
 
 

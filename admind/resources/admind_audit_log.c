@@ -62,7 +62,7 @@ static const admind_resource_t  admind_audit_log_resource = {
     "FROM audit_log l",
 
     "l.id", "FROM audit_log l", admind_audit_log_filters, NULL,
-    admind_audit_log_fixup
+    admind_audit_log_fixup, NULL
 };
 
 

@@ -58,7 +58,8 @@ static const admind_field_t  admind_bills_close_fields[] = {
 
 /* for the error mapping of the shared helpers */
 static const admind_resource_t  admind_bills_resource = {
-    "bill", "bill", "bills", NULL, "b.id", "FROM bills b", NULL, NULL, NULL
+    "bill", "bill", "bills", NULL, "b.id", "FROM bills b", NULL, NULL, NULL,
+    NULL
 };
 
 

@@ -34,7 +34,7 @@ static int admind_key_policy_put(admind_req_t *r);
 /* for the shared error answers and reference checks */
 static const admind_resource_t  admind_key_policy_resource = {
     "key policy", "key_policy", "keyPolicies", NULL, "u.id", "FROM users u",
-    NULL, NULL, NULL
+    NULL, NULL, NULL, NULL
 };
 
 

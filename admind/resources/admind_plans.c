@@ -60,7 +60,7 @@ static const char *const  admind_plans_statuses[] = {
 
 /* "limits" is checked apart: the field table has no object type */
 static const admind_field_t  admind_plans_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("p"),
     ADMIND_F_STRING("name", "name", ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
       1, 128),
     ADMIND_F_STRING("description", "description", ADMIND_FIELD_NULLABLE, 0,
@@ -71,9 +71,10 @@ static const admind_field_t  admind_plans_fields[] = {
       admind_plans_periods),
     ADMIND_F_INT("priceMicros", "price_micros", 0, 0, ADMIND_PLANS_MAX_INT64),
     ADMIND_F_ENUM("status", "status", 0, admind_plans_statuses),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("limits", ADMIND_FIELD_STRING, "p.limits"),
+    ADMIND_F_ROW_CREATED("p"),
+    ADMIND_F_ROW_UPDATED("p"),
+    ADMIND_F_ROW_VERSION("p"),
     ADMIND_F_END
 };
 
@@ -101,15 +102,10 @@ admind_plans_fixup(json_t *row)
 static const admind_resource_t  admind_plans_resource = {
     "plan", "plan", "plans",
 
-    "SELECT CAST(p.id AS CHAR) AS id, p.name, p.description, "
-    "CAST(p.quota_cost_micros AS CHAR) AS quotaCostMicros, p.period, "
-    "CAST(p.price_micros AS CHAR) AS priceMicros, p.limits, p.status, "
-    ADMIND_SQL_TIME("p.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("p.updated_at", "updatedAt") ", p.version "
-    "FROM plans p",
+    NULL,
 
     "p.id", "FROM plans p", admind_plans_filters, admind_plans_uniques,
-    admind_plans_fixup
+    admind_plans_fixup, admind_plans_fields
 };
 
 

@@ -54,17 +54,17 @@ static const char *const  admind_subscriptions_statuses[] = {
 
 
 static const admind_field_t  admind_subscriptions_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("s"),
     ADMIND_F_ID("userId", "user_id",
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_IMMUTABLE),
     ADMIND_F_ID("planId", "plan_id", ADMIND_FIELD_REQUIRED),
     ADMIND_F_ENUM("status", "status", 0, admind_subscriptions_statuses),
-    ADMIND_F_TIME("startAt", NULL, 0),
-    ADMIND_F_TIME("expireAt", NULL, 0),
+    ADMIND_F_TIME("startAt", NULL, 0, ADMIND_SQL_TIME_READ("s.start_at")),
+    ADMIND_F_TIME("expireAt", NULL, 0, ADMIND_SQL_TIME_READ("s.expire_at")),
     ADMIND_F_BOOL("autoRenew", "auto_renew", 0),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_ROW_CREATED("s"),
+    ADMIND_F_ROW_UPDATED("s"),
+    ADMIND_F_ROW_VERSION("s"),
     ADMIND_F_END
 };
 
@@ -81,16 +81,10 @@ admind_subscriptions_fixup(json_t *row)
 static const admind_resource_t  admind_subscriptions_resource = {
     "subscription", "subscription", "subscriptions",
 
-    "SELECT CAST(s.id AS CHAR) AS id, CAST(s.user_id AS CHAR) AS userId, "
-    "CAST(s.plan_id AS CHAR) AS planId, s.status, "
-    ADMIND_SQL_TIME("s.start_at", "startAt") ", "
-    ADMIND_SQL_TIME("s.expire_at", "expireAt") ", "
-    "s.auto_renew AS autoRenew, "
-    ADMIND_SQL_TIME("s.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("s.updated_at", "updatedAt") ", s.version "
-    "FROM subscriptions s",
+    NULL,
 
-    "s.id", "FROM subscriptions s", NULL, NULL, admind_subscriptions_fixup
+    "s.id", "FROM subscriptions s", NULL, NULL, admind_subscriptions_fixup,
+    admind_subscriptions_fields
 };
 
 

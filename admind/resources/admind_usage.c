@@ -62,7 +62,7 @@ static const admind_resource_t  admind_usage_resource = {
     "u.streamed, u.aborted, u.complete "
     "FROM usage_records u",
 
-    "u.id", "FROM usage_records u", NULL, NULL, admind_usage_fixup
+    "u.id", "FROM usage_records u", NULL, NULL, admind_usage_fixup, NULL
 };
 
 

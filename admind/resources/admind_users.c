@@ -56,7 +56,7 @@ static const char *const  admind_users_statuses[] = {
 
 /* the fields with a column are stored as they come; the password hashed */
 static const admind_field_t  admind_users_fields[] = {
-    ADMIND_F_OUTPUT("id", ADMIND_FIELD_ID),
+    ADMIND_F_ROW_ID("u"),
     ADMIND_F_STRING("username", "username",
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, ADMIND_USERNAME_MAX),
     ADMIND_F_STRING("email", "email", ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
@@ -67,11 +67,12 @@ static const admind_field_t  admind_users_fields[] = {
       ADMIND_USERS_PASSWORD_MIN, ADMIND_PASSWORD_MAX),
     ADMIND_F_ENUM("role", "role", 0, admind_users_roles),
     ADMIND_F_ENUM("status", "status", 0, admind_users_statuses),
-    ADMIND_F_OUTPUT("lastLoginAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("createdAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("authSource", ADMIND_FIELD_STRING),
-    ADMIND_F_OUTPUT("updatedAt", ADMIND_FIELD_TIME),
-    ADMIND_F_OUTPUT("version", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("lastLoginAt", ADMIND_FIELD_TIME,
+      ADMIND_SQL_TIME_READ("u.last_login_at")),
+    ADMIND_F_ROW_CREATED("u"),
+    ADMIND_F_OUTPUT("authSource", ADMIND_FIELD_STRING, "u.auth_source"),
+    ADMIND_F_ROW_UPDATED("u"),
+    ADMIND_F_ROW_VERSION("u"),
     ADMIND_F_END
 };
 
@@ -101,15 +102,9 @@ static const admind_order_t  admind_users_orders[] = {
 static const admind_resource_t  admind_users_resource = {
     "user", "user", "users",
 
-    "SELECT CAST(u.id AS CHAR) AS id, u.username, u.email, "
-    "u.display_name AS displayName, u.role, u.status, "
-    "u.auth_source AS authSource, "
-    ADMIND_SQL_TIME("u.last_login_at", "lastLoginAt") ", "
-    ADMIND_SQL_TIME("u.created_at", "createdAt") ", "
-    ADMIND_SQL_TIME("u.updated_at", "updatedAt") ", u.version "
-    "FROM users u",
-
-    "u.id", "FROM users u", admind_users_filters, admind_users_uniques, NULL
+    NULL,
+    "u.id", "FROM users u", admind_users_filters, admind_users_uniques, NULL,
+    admind_users_fields
 };
 
 

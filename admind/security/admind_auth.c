@@ -54,7 +54,7 @@ static const admind_field_t  admind_auth_login_fields[] = {
 
 
 static const admind_resource_t  admind_auth_resource = {
-    "user", "user", "users", NULL, NULL, NULL, NULL, NULL, NULL
+    "user", "user", "users", NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
 

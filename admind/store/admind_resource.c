@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <mysqld_error.h>
 
 #include "admind_log.h"
@@ -64,18 +65,151 @@ admind_resource_body(admind_req_t *r, const admind_field_t *fields,
 }
 
 
+/* the SELECTs made from field tables, once each */
+#define ADMIND_RESOURCE_SELECTS  16
+
+static pthread_mutex_t  admind_resource_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    const admind_resource_t  *res;
+    char                     *sql;
+}                       admind_resource_selects[ADMIND_RESOURCE_SELECTS];
+
+
+/*
+ * The expression a field is read with: its own, else its column as its
+ * type reads in the API (ids and integers beyond 32 bits as decimal
+ * strings, times in RFC 3339); "" when it is not read from SQL.
+ */
+static void
+admind_resource_read(const admind_field_t *f, const char *alias, char *buf,
+    size_t size)
+{
+    if (f->read != NULL && f->read[0] != '\0') {
+        snprintf(buf, size, "%s", f->read);
+
+    } else if (f->column == NULL) {
+        buf[0] = '\0';
+
+    } else if (f->type == ADMIND_FIELD_ID
+               || (f->type == ADMIND_FIELD_INT && f->max > 4294967295LL))
+    {
+        snprintf(buf, size, "CAST(%s.%s AS CHAR)", alias, f->column);
+
+    } else if (f->type == ADMIND_FIELD_TIME) {
+        snprintf(buf, size, "DATE_FORMAT(%s.%s, '%%Y-%%m-%%dT%%H:%%i:%%sZ')",
+                 alias, f->column);
+
+    } else {
+        snprintf(buf, size, "%s.%s", alias, f->column);
+    }
+}
+
+
+/* "SELECT <each field's expression> AS <its name>, ... FROM ..." */
+static char *
+admind_resource_build_select(const admind_resource_t *res)
+{
+    char                  alias[16], expr[512], *sql;
+    size_t                len, n;
+    const char           *dot;
+    const admind_field_t  *f;
+
+    dot = strchr(res->id_column, '.');
+    n = dot ? (size_t) (dot - res->id_column) : 0;
+    if (n == 0 || n >= sizeof(alias)) {
+        return NULL;
+    }
+
+    memcpy(alias, res->id_column, n);
+    alias[n] = '\0';
+
+    len = sizeof("SELECT ") + strlen(res->from) + 1;
+    for (f = res->fields; f->name != NULL; f++) {
+        admind_resource_read(f, alias, expr, sizeof(expr));
+        len += strlen(expr) + strlen(f->name) + sizeof(" AS , ");
+    }
+
+    sql = malloc(len);
+    if (sql == NULL) {
+        return NULL;
+    }
+
+    n = (size_t) snprintf(sql, len, "SELECT ");
+
+    for (f = res->fields; f->name != NULL; f++) {
+        admind_resource_read(f, alias, expr, sizeof(expr));
+        if (expr[0] != '\0') {
+            n += (size_t) snprintf(sql + n, len - n, "%s AS %s, ", expr,
+                                   f->name);
+        }
+    }
+
+    /* the last ", " goes */
+    snprintf(sql + n - 2, len - n + 2, " %s", res->from);
+
+    return sql;
+}
+
+
+const char *
+admind_resource_select(const admind_resource_t *res)
+{
+    size_t       i;
+    const char  *sql;
+
+    if (res->fields == NULL) {
+        return res->select;
+    }
+
+    pthread_mutex_lock(&admind_resource_lock);
+
+    sql = NULL;
+
+    for (i = 0; i < ADMIND_RESOURCE_SELECTS; i++) {
+        if (admind_resource_selects[i].res == res) {
+            sql = admind_resource_selects[i].sql;
+            break;
+        }
+
+        if (admind_resource_selects[i].res == NULL) {
+            sql = admind_resource_build_select(res);
+            if (sql != NULL) {
+                admind_resource_selects[i].res = res;
+                admind_resource_selects[i].sql = (char *) sql;
+            }
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&admind_resource_lock);
+
+    if (sql == NULL) {
+        admind_log(ADMIND_LOG_ERROR, "cannot build a resource's SELECT",
+                   "resource", admind_log_str(res->name), NULL);
+    }
+
+    return sql;
+}
+
+
 int
 admind_resource_load(MYSQL *mysql, const admind_resource_t *res,
     uint64_t id, json_t **obj, char *err, size_t errlen)
 {
     char               sql[ADMIND_SQL_MAX];
     json_t            *rows;
+    const char        *select;
     admind_db_param_t  params[1];
 
     *obj = NULL;
 
-    snprintf(sql, sizeof(sql), "%s WHERE %s = ?", res->select,
-             res->id_column);
+    select = admind_resource_select(res);
+    if (select == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return ADMIND_ERROR;
+    }
+
+    snprintf(sql, sizeof(sql), "%s WHERE %s = ?", select, res->id_column);
 
     params[0] = admind_db_int((long long) id);
 
@@ -359,7 +493,7 @@ admind_resource_list_ordered(admind_req_t *r, const admind_resource_t *res,
 
     /* the id breaks ties: pages stay stable while rows come and go */
     snprintf(sql, sizeof(sql), "%s%s %s LIMIT ? OFFSET ?",
-             res->select, where, order);
+             admind_resource_select(res), where, order);
 
     params[n] = admind_db_int(page.size);
     params[n + 1] = admind_db_int((long long) page.offset);

@@ -1,14 +1,15 @@
 /*
  * QuotaLane admind: what every REST resource shares.
  *
- * A resource describes how its rows look in the API once, as a SELECT
- * whose column aliases are the JSON field names (ids cast to strings,
- * times through ADMIND_SQL_TIME), plus a fixup for what SQL cannot shape
- * (JSON columns, booleans); request fields stored as they come name
- * their column in the field table (admind_fields.h).  List and get
- * handlers, the error mapping of MySQL failures, transactions, INSERTs
- * and partial UPDATEs are then the same code for all resources; writes
- * run through admind_writer.h.
+ * A resource describes each field once, in its field table
+ * (admind_fields.h): the request rules, the column it is stored in as it
+ * comes and how a row reads it; the SELECT is made from that table (ids
+ * and 64-bit integers cast to strings, times in RFC 3339), plus a fixup
+ * for what SQL cannot shape (JSON columns, booleans, the gateway's
+ * state).  Resources without a field table give their SELECT as is.
+ * List and get handlers, the error mapping of MySQL failures,
+ * transactions, INSERTs and partial UPDATEs are then the same code for
+ * all resources; writes run through admind_writer.h.
  */
 
 #ifndef _ADMIND_RESOURCE_H_INCLUDED_
@@ -62,7 +63,18 @@ typedef struct {
     const admind_filter_t     *filters;    /* NULL-terminated, or NULL */
     const admind_unique_t     *uniques;    /* NULL-terminated, or NULL */
     admind_resource_fixup_pt   fixup;      /* or NULL */
+
+    /* with a field table, select is NULL: it is made from the fields */
+    const admind_field_t      *fields;
 } admind_resource_t;
+
+
+/*
+ * The resource's SELECT: its own, or made once from its field table
+ * (each field's read expression AS its name, then from).  NULL if out of
+ * memory.
+ */
+const char *admind_resource_select(const admind_resource_t *res);
 
 
 /* columns and values of one INSERT or UPDATE */

@@ -294,7 +294,7 @@ admind_where_list(admind_req_t *r, const admind_resource_t *res,
     }
 
     snprintf(sql, sizeof(sql), "%s%s ORDER BY %s LIMIT ? OFFSET ?",
-             res->select, w->sql, res->id_column);
+             admind_resource_select(res), w->sql, res->id_column);
 
     w->params[w->n] = admind_db_int(page.size);
     w->params[w->n + 1] = admind_db_int((long long) page.offset);
