@@ -43,16 +43,12 @@ admind_hotstate_empty(void)
 
 
 char *
-admind_hotstate_model_list(const char *json)
+admind_hotstate_join(const char *json, char sep, int wrapped)
 {
     char          *out;
     size_t         i, len, n;
     json_t        *list, *item;
     json_error_t   error;
-
-    if (json == NULL) {
-        return admind_hotstate_empty();
-    }
 
     list = json_loads(json, 0, &error);
     if (!json_is_array(list)) {
@@ -62,7 +58,7 @@ admind_hotstate_model_list(const char *json)
 
     len = 2;
     json_array_foreach(list, i, item) {
-        if (!admind_hotstate_model_ok(item)) {
+        if (wrapped && !admind_hotstate_model_ok(item)) {
             json_decref(list);
             return NULL;
         }
@@ -78,20 +74,35 @@ admind_hotstate_model_list(const char *json)
 
     n = 0;
 
-    if (json_array_size(list) > 0) {
-        out[n++] = '\n';
-    }
-
     json_array_foreach(list, i, item) {
+        if (!json_is_string(item)) {
+            continue;
+        }
+
+        if (n || wrapped) {
+            out[n++] = sep;
+        }
+
         memcpy(out + n, json_string_value(item), json_string_length(item));
         n += json_string_length(item);
-        out[n++] = '\n';
+    }
+
+    if (wrapped && n) {
+        out[n++] = sep;
     }
 
     out[n] = '\0';
     json_decref(list);
 
     return out;
+}
+
+
+char *
+admind_hotstate_model_list(const char *json)
+{
+    return json ? admind_hotstate_join(json, '\n', 1)
+                : admind_hotstate_empty();
 }
 
 

@@ -14,6 +14,14 @@
 
 
 /*
+ * The strings of a JSON array text joined by sep ("a,b"); wrapped, sep
+ * also before and after ("\na\nb\n", "" for none) and each must be a
+ * name without "\n" or "\t".  malloc()ed, NULL when out of memory or
+ * malformed.
+ */
+char *admind_hotstate_join(const char *json, char sep, int wrapped);
+
+/*
  * From the JSON text of the supported_models column (an array of
  * strings; NULL for SQL NULL): malloc()ed, NULL when out of memory or
  * malformed.

@@ -74,58 +74,17 @@ admind_hotstate_row_id(json_t *row, const char *name)
 }
 
 
-/*
- * A JSON array column (of strings) joined by sep; dflt (JSON text) for
- * SQL NULL.  malloc()ed, NULL when out of memory or malformed.
- */
+/* a JSON array column (of strings) joined by sep; dflt for SQL NULL */
 static char *
-admind_hotstate_join(json_t *row, const char *name, const char *dflt,
+admind_hotstate_list(json_t *row, const char *name, const char *dflt,
     char sep)
 {
-    char          *out;
-    size_t         i, len, n;
-    json_t        *v, *list, *item;
-    const char    *text;
-    json_error_t   error;
+    json_t  *v;
 
     v = json_object_get(row, name);
-    text = json_is_string(v) ? json_string_value(v) : dflt;
 
-    list = json_loads(text, 0, &error);
-    if (!json_is_array(list)) {
-        json_decref(list);
-        return NULL;
-    }
-
-    len = 1;
-    json_array_foreach(list, i, item) {
-        len += json_string_length(item) + 1;
-    }
-
-    out = malloc(len);
-    if (out == NULL) {
-        json_decref(list);
-        return NULL;
-    }
-
-    n = 0;
-    json_array_foreach(list, i, item) {
-        if (!json_is_string(item)) {
-            continue;
-        }
-
-        if (n) {
-            out[n++] = sep;
-        }
-
-        memcpy(out + n, json_string_value(item), json_string_length(item));
-        n += json_string_length(item);
-    }
-
-    out[n] = '\0';
-    json_decref(list);
-
-    return out;
+    return admind_hotstate_join(json_is_string(v) ? json_string_value(v)
+                                                  : dflt, sep, 0);
 }
 
 
@@ -142,9 +101,9 @@ admind_hotstate_key_args(const char *prefix, json_t *row,
         return ADMIND_ERROR;
     }
 
-    perms = admind_hotstate_join(row, "permissions", "[\"all\"]", ',');
-    clients = admind_hotstate_join(row, "allowed_clients", "[]", '\n');
-    models = admind_hotstate_join(row, "blocked_models", "[]", '\n');
+    perms = admind_hotstate_list(row, "permissions", "[\"all\"]", ',');
+    clients = admind_hotstate_list(row, "allowed_clients", "[]", '\n');
+    models = admind_hotstate_list(row, "blocked_models", "[]", '\n');
 
     rc = ADMIND_ERROR;
 
