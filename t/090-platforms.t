@@ -202,6 +202,42 @@ subtest 'gemini: model in the path, x-goog-api-key, usageMetadata' => sub {
     is($r->{json}{error}{status}, 'UNAUTHENTICATED', 'in the Gemini shape');
 };
 
+subtest 'gemini-oauth: Code Assist wrapping, unwrapped answers' => sub {
+    my $acct = $stack->make_account(type => 'gemini-oauth', baseUrl => $mock,
+        accessToken => 'ya29.ca-1', projectId => 'proj-ca-1');
+    my $key = $stack->make_key(accountId => $acct->{id});
+    my $auth = { 'x-goog-api-key' => $key->{key}, 'x-mock' => $xmock };
+    my $body = { contents => [ { role => 'user',
+                                 parts => [ { text => 'hi' } ] } ] };
+
+    my $r = post('/gemini/v1beta/models/gemini-2.5-pro:generateContent',
+                 $auth, $body);
+    is($r->{status}, 200, 'generateContent answered');
+    my $up = last_upstream();
+    is($up->{path}, '/v1internal:generateContent', 'Code Assist path');
+    is(header_of($up, 'authorization'), 'Bearer ya29.ca-1', 'OAuth token');
+    is_deeply(decode_json($up->{body}),
+              { model => 'gemini-2.5-pro', project => 'proj-ca-1',
+                request => $body }, 'the request wrapped');
+    ok($r->{json}{candidates} && !exists $r->{json}{response},
+       'the answer unwrapped');
+    is(usage_row($key)->{cost_micros}, cost(100, 40, 20, 1.25, 0.125, 10),
+       'usage read from the unwrapped answer');
+
+    $r = post('/gemini/v1beta/models/gemini-2.5-pro:streamGenerateContent'
+              . '?alt=sse', $auth, $body);
+    my @data = $r->{content} =~ /^data: (.*?)\r?$/mg;
+    ok(@data >= 2, 'streamed events');
+    is(scalar(grep { !/^\{"candidates"/ } @data), 0,
+       'every event unwrapped') or diag($r->{content});
+    is(usage_row($key)->{output_tokens}, 20, 'streamed usage');
+
+    $r = post('/gemini/v1beta/models/gemini-2.5-pro:countTokens', $auth,
+              $body);
+    is($r->{status}, 503, 'countTokens is not served by Code Assist '
+                          . 'accounts');
+};
+
 subtest 'droid: Anthropic and OpenAI shapes behind one bearer' => sub {
     my $acct = $stack->make_account(type => 'droid', baseUrl => $mock,
                                     apiKey => 'fk-droid-1');
