@@ -10,7 +10,7 @@ NGINX_SRC   ?= /usr/share/nginx/src
 MODULE_SO   := $(BUILD)/nginx/ngx_http_quotalane_module.so
 ADMIND      := $(BUILD)/admind
 
-PKGS        := libmicrohttpd jansson hiredis libmariadb openssl
+PKGS        := libmicrohttpd jansson hiredis libmariadb openssl libcurl
 CC          ?= cc
 CFLAGS      ?= -O2 -g
 # admind's layers, one folder each (README, Layout); headers by name

@@ -227,6 +227,24 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "ldap_timeout_ms", admind_conf_set_uint,
       admind_conf_off(ldap_timeout_ms), 100, 60000, "5000", 0 },
 
+    /* OAuth refresh of subscription accounts (admind_oauth_refresh.h) */
+    { "oauth_claude_token_url", admind_conf_set_str,
+      admind_conf_off(oauth_claude_token_url), 0, 0,
+      "https://console.anthropic.com/v1/oauth/token", 1 },
+
+    { "oauth_claude_client_id", admind_conf_set_nonempty,
+      admind_conf_off(oauth_claude_client_id), 0, 0,
+      "9d1c250a-e61b-44d9-88ed-5944d1962f5e", 1 },
+
+    { "oauth_refresh_check_seconds", admind_conf_set_uint,
+      admind_conf_off(oauth_refresh_check_seconds), 1, 3600, "30", 0 },
+
+    { "oauth_refresh_before_seconds", admind_conf_set_uint,
+      admind_conf_off(oauth_refresh_before_seconds), 0, 86400, "600", 0 },
+
+    { "oauth_refresh_max_failures", admind_conf_set_uint,
+      admind_conf_off(oauth_refresh_max_failures), 1, 100, "3", 0 },
+
     { "outbound_allow", admind_conf_set_outbound,
       admind_conf_off(outbound_allow), 0, 0, "", 1 },
 };

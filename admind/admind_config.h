@@ -69,6 +69,11 @@ struct admind_conf_s {
     char                *ldap_bind_dn_template;
     char                *ldap_user_role;
     unsigned             ldap_timeout_ms;
+    char                *oauth_claude_token_url;
+    char                *oauth_claude_client_id;
+    unsigned             oauth_refresh_check_seconds;
+    unsigned             oauth_refresh_before_seconds;
+    unsigned             oauth_refresh_max_failures;
     char                *outbound_allow;
 
     /* derived from "listen" and "redis" by admind_conf_check() */

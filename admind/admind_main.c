@@ -37,6 +37,8 @@
 #include "admind_subscription_worker.h"
 #include "admind_key_activation.h"
 #include "admind_lease_audit.h"
+#include "admind_oauth_refresh.h"
+#include "admind_oauth_token.h"
 #include "admind_usage_replay.h"
 
 
@@ -65,6 +67,8 @@ static const struct {
     { "key activation", admind_key_activation_start,
       admind_key_activation_stop },
     { "lease audit", admind_lease_audit_start, admind_lease_audit_stop },
+    { "oauth refresh", admind_oauth_refresh_start,
+      admind_oauth_refresh_stop },
 };
 
 #define ADMIND_NWORKERS  (sizeof(admind_workers) / sizeof(admind_workers[0]))
@@ -352,6 +356,12 @@ main(int argc, char **argv)
         return ADMIND_EXIT_CONFIG;
     }
 
+    /* libcurl's global state, before any thread exists */
+    if (admind_oauth_init() != ADMIND_OK) {
+        fprintf(stderr, "admind: cannot initialize libcurl\n");
+        return ADMIND_EXIT_FAILURE;
+    }
+
     /* before any thread exists, so that all of them inherit the mask */
     sigemptyset(&admind_signals);
     sigaddset(&admind_signals, SIGTERM);
@@ -485,6 +495,11 @@ main(int argc, char **argv)
      */
     admind_resync_run("startup");
 
+    /* the refresh worker seals new tokens under the master key */
+    if (ctx.has_master_key) {
+        admind_oauth_refresh_key(&ctx.master_key);
+    }
+
     for (i = 0; i < ADMIND_NWORKERS; i++) {
         if (admind_workers[i].start(&conf, err, sizeof(err)) != ADMIND_OK) {
             admind_log(ADMIND_LOG_ERROR, "cannot start a worker",
@@ -568,6 +583,7 @@ done:
     admind_secret_free(ctx.jwt_secret, ctx.jwt_secret_len);
     OPENSSL_cleanse(&ctx.master_key, sizeof(ctx.master_key));
     admind_conf_free(&conf);
+    admind_oauth_shutdown();
 
     return rc;
 }

@@ -15,7 +15,7 @@ packages=(
     # libraries
     libssl-dev libhiredis-dev libjansson-dev libjwt-dev
     default-libmysqlclient-dev libmariadb-dev libmicrohttpd-dev
-    libcrypt-dev libldap2-dev libcmocka-dev
+    libcrypt-dev libldap2-dev libcmocka-dev libcurl4-openssl-dev
     # the API contract: protoc and its well-known types
     protobuf-compiler libprotobuf-dev
     # servers the stack and the tests start

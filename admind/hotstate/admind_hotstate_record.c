@@ -148,62 +148,6 @@ admind_hotstate_key_args(const char *prefix, json_t *row,
 }
 
 
-static int
-admind_hotstate_nibble(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
-}
-
-
-/* binary columns come back from admind_db_select() in hex */
-static int
-admind_hotstate_unhex(const char *hex, unsigned char **out, size_t *len)
-{
-    int             hi, lo;
-    size_t          i, n;
-    unsigned char  *p;
-
-    n = strlen(hex);
-    if (n % 2) {
-        return ADMIND_ERROR;
-    }
-
-    p = malloc(n / 2 + 1);
-    if (p == NULL) {
-        return ADMIND_ERROR;
-    }
-
-    for (i = 0; i < n / 2; i++) {
-        hi = admind_hotstate_nibble(hex[2 * i]);
-        lo = admind_hotstate_nibble(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0) {
-            free(p);
-            return ADMIND_ERROR;
-        }
-
-        p[i] = (unsigned char) (hi << 4 | lo);
-    }
-
-    *out = p;
-    *len = n / 2;
-
-    return ADMIND_OK;
-}
-
-
 int
 admind_hotstate_account_args(const char *prefix,
     const admind_outbound_allow_t *allow, json_t *row,
@@ -276,7 +220,7 @@ admind_hotstate_account_args(const char *prefix,
     hex = json_string_value(json_object_get(row, "credentials_enc"));
 
     if (hex != NULL) {
-        if (admind_hotstate_unhex(hex, &cred, &cred_len) != ADMIND_OK) {
+        if (admind_cred_unhex(hex, &cred, &cred_len) != ADMIND_OK) {
             free(models);
             free(map);
             snprintf(err, errlen, "out of memory");

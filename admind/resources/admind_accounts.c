@@ -93,6 +93,8 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRING("accessToken", NULL, ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
     ADMIND_F_STRING("refreshToken", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_CRED_MAX),
+    ADMIND_F_TIME("accessTokenExpiresAt", NULL, ADMIND_FIELD_NULLABLE,
+      ADMIND_SQL_TIME_READ("a.credentials_expire_at")),
     ADMIND_F_INT("priority", "priority", 0, 0, 1000),
     ADMIND_F_INT("concurrencyLimit", "concurrency_limit", 0, 0, 100000),
     ADMIND_F_INT("rpmLimit", "rpm_limit", 0, 0, 4294967295LL),
@@ -544,6 +546,7 @@ typedef struct {
     char                          addr[ADMIND_BASEURL_ADDR];
     char                          proxy[ADMIND_BASEURL_ADDR];
     char                          hint[ADMIND_CRED_HINT_LEN];
+    char                          expires[ADMIND_TIME_LEN + 1];
     unsigned char                *cred;
     unsigned char                *refresh;
     size_t                        cred_len;
@@ -736,6 +739,38 @@ nomem:
 
 
 /* the URL as resolved; an update's credentials (a create's wait) */
+/*
+ * When an OAuth type's access token expires (the refresh worker renews
+ * it before); a new refresh token starts the failure count again.
+ */
+static int
+admind_accounts_write_expiry(admind_req_t *r, admind_accounts_op_t *a,
+    json_t *body, admind_write_t *w)
+{
+    time_t  t;
+
+    if (admind_fields_has(body, "accessTokenExpiresAt")) {
+        if (!a->type.ql->oauth) {
+            admind_resp_error(r, 400, "invalid_argument", "field "
+                              "\"accessTokenExpiresAt\" does not apply to "
+                              "type %s", a->type.ql->name);
+            return ADMIND_ERROR;
+        }
+
+        t = admind_fields_time(body, "accessTokenExpiresAt", 0);
+        admind_time_sql(t, a->expires, sizeof(a->expires));
+        admind_write_set(w, "credentials_expire_at",
+                         t ? admind_db_str(a->expires) : admind_db_null());
+    }
+
+    if (admind_fields_str(body, "refreshToken", NULL) != NULL) {
+        admind_write_set(w, "refresh_failures", admind_db_int(0));
+    }
+
+    return ADMIND_OK;
+}
+
+
 static int
 admind_accounts_write(admind_writer_op_t *op)
 {
@@ -749,6 +784,10 @@ admind_accounts_write(admind_writer_op_t *op)
                                      op->op == ADMIND_WRITER_CREATE, &op->w)
         != ADMIND_OK)
     {
+        return ADMIND_ERROR;
+    }
+
+    if (admind_accounts_write_expiry(r, a, op->body, &op->w) != ADMIND_OK) {
         return ADMIND_ERROR;
     }
 

@@ -97,3 +97,91 @@ admind_cred_version(const unsigned char *env, size_t len,
 
     out[ADMIND_CRED_VERSION_LEN] = '\0';
 }
+
+
+static int
+admind_cred_nibble(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}
+
+
+int
+admind_cred_unhex(const char *hex, unsigned char **out, size_t *len)
+{
+    int             hi, lo;
+    size_t          i, n;
+    unsigned char  *p;
+
+    n = strlen(hex);
+    if (n % 2) {
+        return ADMIND_ERROR;
+    }
+
+    p = malloc(n / 2 + 1);
+    if (p == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    for (i = 0; i < n / 2; i++) {
+        hi = admind_cred_nibble(hex[2 * i]);
+        lo = admind_cred_nibble(hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            free(p);
+            return ADMIND_ERROR;
+        }
+
+        p[i] = (unsigned char) (hi << 4 | lo);
+    }
+
+    *out = p;
+    *len = n / 2;
+
+    return ADMIND_OK;
+}
+
+
+char *
+admind_cred_open(const ql_master_key_t *mk, uint64_t account_id,
+    const unsigned char *env, size_t len)
+{
+    char            aad[24];
+    size_t          aad_len, out_len;
+    unsigned char  *out;
+
+    if (len < QL_ENVELOPE_OVERHEAD) {
+        return NULL;
+    }
+
+    out = malloc(len - QL_ENVELOPE_OVERHEAD + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    aad_len = admind_cred_aad(account_id, aad);
+
+    if (ql_envelope_open(mk, (unsigned char *) aad, aad_len, env, len, out,
+                         &out_len)
+        != 0)
+    {
+        free(out);
+        return NULL;
+    }
+
+    out[out_len] = '\0';
+
+    return (char *) out;
+}

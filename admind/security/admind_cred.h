@@ -23,6 +23,16 @@
 int admind_cred_seal(const ql_master_key_t *mk, uint64_t account_id,
     const char *plain, size_t len, unsigned char **env, size_t *env_len);
 
+/*
+ * The secret of an envelope, NUL-terminated and malloc()ed (wipe it with
+ * ql_wipe() before free()); NULL if it does not open.
+ */
+char *admind_cred_open(const ql_master_key_t *mk, uint64_t account_id,
+    const unsigned char *env, size_t len);
+
+/* binary columns come back from admind_db_select() in hex */
+int admind_cred_unhex(const char *hex, unsigned char **out, size_t *len);
+
 /* the AAD of an account: its id in decimal, as the module computes it */
 size_t admind_cred_aad(uint64_t account_id, char buf[24]);
 

@@ -90,6 +90,9 @@ class State:
         self.seq = 0                # id counter
         self.log = None
         self.conns = set()
+        # OAuth token endpoint: live refresh tokens, what it answers
+        self.oauth = {"refresh": set(), "expires_in": 3600, "calls": 0,
+                      "issued": 0, "client_id": None}
 
 
 S = State()
@@ -1211,7 +1214,36 @@ def handle(conn, req):
     if path.startswith("/__mock/"):
         control(conn, req)
         return None
+    if path == "/v1/oauth/token":
+        oauth_token(conn, req)
+        return None
     return handle_api(conn, req)
+
+
+def oauth_token(conn, req):
+    """An OAuth token endpoint: refresh grants with rotation."""
+    o = S.oauth
+    o["calls"] += 1
+    try:
+        body = json.loads(req.body or b"{}")
+    except ValueError:
+        body = None
+    if req.method != "POST" or not isinstance(body, dict):
+        return send_json(conn, req, 400, {"error": "invalid_request"})
+    if o["client_id"] and body.get("client_id") != o["client_id"]:
+        return send_json(conn, req, 401, {"error": "invalid_client"})
+    rt = body.get("refresh_token")
+    if body.get("grant_type") != "refresh_token" or rt not in o["refresh"]:
+        return send_json(conn, req, 400, {"error": "invalid_grant"})
+    # rotation: the old refresh token stops working
+    o["refresh"].discard(rt)
+    o["issued"] += 1
+    n = o["issued"]
+    o["refresh"].add("oauth-refresh-%d" % n)
+    return send_json(conn, req, 200, {
+        "token_type": "Bearer", "access_token": "oauth-access-%d" % n,
+        "refresh_token": "oauth-refresh-%d" % n,
+        "expires_in": o["expires_in"], "scope": "user:inference"})
 
 
 def make_record(req, cred):
@@ -1578,6 +1610,22 @@ def control(conn, req):
         if m == "DELETE":
             reset_stats()
             return send_json(conn, req, 200, ok)
+    elif path == "/__mock/oauth":
+        # GET: the token endpoint's state; POST: live refresh tokens,
+        # expires_in and the client id it wants
+        if m == "POST":
+            try:
+                spec = json.loads(req.body)
+                S.oauth["refresh"] |= set(spec.get("refresh_tokens", []))
+                S.oauth["expires_in"] = int(spec.get("expires_in",
+                                                     S.oauth["expires_in"]))
+                S.oauth["client_id"] = spec.get("client_id",
+                                                S.oauth["client_id"])
+            except (ValueError, TypeError, AttributeError):
+                return send_json(conn, req, 400, {"error": "bad oauth spec"})
+        return send_json(conn, req, 200, {
+            "calls": S.oauth["calls"], "issued": S.oauth["issued"],
+            "refresh_tokens": sorted(S.oauth["refresh"])})
     elif path == "/__mock/rules":
         if m in ("GET", "HEAD"):
             return send_json(conn, req, 200, {"rules": [

@@ -488,8 +488,9 @@ log_level = debug
 outbound_allow = 127.0.0.1:$self->{mock_port}, [::1]:$self->{mock_port}
 CONF
     if (defined $self->{opt}{admind_conf}) {
+        (my $extra = $self->{opt}{admind_conf}) =~ s/\@MOCK_URL\@/$self->mock_url/ge;
         open my $fh, '>>', "$dir/admind.conf" or die $!;
-        print $fh "$self->{opt}{admind_conf}\n";
+        print $fh "$extra\n";
         close $fh;
     }
 

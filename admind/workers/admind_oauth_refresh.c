@@ -1,0 +1,318 @@
+/*
+ * QuotaLane admind: the OAuth refresh worker (see admind_oauth_refresh.h;
+ * an admind_worker.h).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "admind_config.h"
+#include "admind_log.h"
+#include "admind_db.h"
+#include "admind_db_stmt.h"
+#include "admind_redis.h"
+#include "admind_cred.h"
+#include "admind_hotstate.h"
+#include "admind_oauth_token.h"
+#include "admind_worker.h"
+#include "admind_oauth_refresh.h"
+
+
+/* accounts per tick; the rest wait for the next one */
+#define ADMIND_OAUTH_BATCH    "50"
+
+/* a refresh holds its account's lock at most this long */
+#define ADMIND_OAUTH_LOCK_MS  "60000"
+
+
+static const admind_conf_t    *admind_oauth_conf;
+static const ql_master_key_t  *admind_oauth_key;
+
+
+void
+admind_oauth_refresh_key(const ql_master_key_t *mk)
+{
+    admind_oauth_key = mk;
+}
+
+
+/* one refresh at a time per account, across admind processes */
+static int
+admind_oauth_lock(uint64_t id, char token[33], int take)
+{
+    int             ok;
+    char            err[ADMIND_ERRLEN];
+    unsigned char   r[16];
+    redisReply     *reply;
+
+    if (take) {
+        if (RAND_bytes(r, sizeof(r)) != 1) {
+            return 0;
+        }
+
+        for (ok = 0; ok < 16; ok++) {
+            snprintf(token + 2 * ok, 3, "%02x", r[ok]);
+        }
+
+        reply = admind_redis_command(err, sizeof(err),
+                                     "SET %soauth:lock:%llu %s NX PX %s",
+                                     admind_oauth_conf->redis_prefix,
+                                     (unsigned long long) id, token,
+                                     ADMIND_OAUTH_LOCK_MS);
+        ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+
+    } else {
+        /* only our own lock: it may have lapsed and been taken since */
+        reply = admind_redis_command(err, sizeof(err),
+                    "EVAL %s 1 %soauth:lock:%llu %s",
+                    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                    "return redis.call('DEL', KEYS[1]) end return 0",
+                    admind_oauth_conf->redis_prefix,
+                    (unsigned long long) id, token);
+        ok = reply != NULL;
+    }
+
+    freeReplyObject(reply);
+
+    return ok;
+}
+
+
+/* a failed refresh counts; enough in a row and the account is set aside */
+static void
+admind_oauth_failed(MYSQL *mysql, uint64_t id, const char *why)
+{
+    char               err[ADMIND_ERRLEN];
+    admind_db_param_t  params[2];
+
+    params[0] = admind_db_int((long long)
+                              admind_oauth_conf->oauth_refresh_max_failures);
+    params[1] = admind_db_int((long long) id);
+
+    if (admind_db_exec(mysql, "UPDATE accounts SET "
+                       "refresh_failures = refresh_failures + 1, "
+                       "status = IF(refresh_failures >= ?, 'error', status), "
+                       "version = version + 1 WHERE id = ?",
+                       params, 2, NULL, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_WARN, "oauth refresh failure not counted",
+                   "account_id", json_integer((json_int_t) id),
+                   "error", admind_log_str(err), NULL);
+        return;
+    }
+
+    admind_log(ADMIND_LOG_WARN, "oauth refresh failed",
+               "account_id", json_integer((json_int_t) id),
+               "error", admind_log_str(why), NULL);
+
+    admind_hotstate_account(mysql, id, 0);
+}
+
+
+/*
+ * The new tokens sealed and stored, fenced by the refresh token they
+ * replace: a concurrent refresh of the same account changes nothing.
+ */
+static int
+admind_oauth_store(MYSQL *mysql, uint64_t id, const unsigned char *old,
+    size_t old_len, admind_oauth_tokens_t *t, char *err, size_t errlen)
+{
+    int                  rc;
+    char                 hint[ADMIND_CRED_HINT_LEN];
+    size_t               cred_len, refresh_len;
+    unsigned char       *cred, *refresh;
+    admind_db_param_t    params[7];
+    admind_db_result_t   res;
+
+    cred = NULL;
+    refresh = NULL;
+    refresh_len = 0;
+
+    if (admind_cred_seal(admind_oauth_key, id, t->access_token,
+                         strlen(t->access_token), &cred, &cred_len)
+        != ADMIND_OK
+        || (t->refresh_token != NULL
+            && admind_cred_seal(admind_oauth_key, id, t->refresh_token,
+                                strlen(t->refresh_token), &refresh,
+                                &refresh_len)
+               != ADMIND_OK))
+    {
+        free(cred);
+        snprintf(err, errlen, "cannot seal the new tokens");
+        return ADMIND_ERROR;
+    }
+
+    admind_cred_hint(t->access_token, strlen(t->access_token), hint);
+
+    params[0] = admind_db_blob(cred, cred_len);
+    params[1] = admind_db_str(hint);
+    params[2] = refresh ? admind_db_blob(refresh, refresh_len)
+                        : admind_db_blob(old, old_len);
+    params[3] = admind_db_int(t->expires_in);
+    params[4] = admind_db_int(t->expires_in);
+    params[5] = admind_db_int((long long) id);
+    params[6] = admind_db_blob(old, old_len);
+
+    memset(&res, 0, sizeof(res));
+
+    rc = admind_db_exec(mysql, "UPDATE accounts SET credentials_enc = ?, "
+                        "credential_hint = ?, refresh_token_enc = ?, "
+                        "credentials_expire_at = IF(? > 0, "
+                        "UTC_TIMESTAMP(3) + INTERVAL ? SECOND, NULL), "
+                        "refresh_failures = 0, version = version + 1 "
+                        "WHERE id = ? AND refresh_token_enc = ?",
+                        params, 7, &res, err, errlen);
+
+    free(cred);
+    free(refresh);
+
+    if (rc == ADMIND_OK && res.affected_rows == 0) {
+        snprintf(err, errlen, "refreshed meanwhile by another process");
+        return ADMIND_DECLINED;
+    }
+
+    return rc;
+}
+
+
+static void
+admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
+{
+    int                     rc;
+    char                    err[ADMIND_ERRLEN], lock[33], *secret;
+    size_t                  env_len;
+    uint64_t                id;
+    unsigned char          *env;
+    admind_oauth_tokens_t   t;
+
+    id = (uint64_t) json_integer_value(json_object_get(row, "id"));
+    env = NULL;
+
+    if (!admind_oauth_lock(id, lock, 1)) {
+        return;                     /* another admind has it */
+    }
+
+    if (admind_cred_unhex(json_string_value(json_object_get(row, "rt")),
+                          &env, &env_len)
+        != ADMIND_OK)
+    {
+        admind_oauth_lock(id, lock, 0);
+        return;
+    }
+
+    secret = admind_cred_open(admind_oauth_key, id, env, env_len);
+
+    if (secret == NULL) {
+        admind_oauth_failed(mysql, id, "the refresh token does not open "
+                            "with this master key");
+        goto done;
+    }
+
+    rc = admind_oauth_refresh(admind_oauth_conf->oauth_claude_token_url,
+                              admind_oauth_conf->oauth_claude_client_id,
+                              secret, &t, err, sizeof(err));
+
+    ql_wipe(secret, strlen(secret));
+    free(secret);
+
+    if (rc != ADMIND_OK) {
+        admind_oauth_failed(mysql, id, err);
+        goto done;
+    }
+
+    rc = admind_oauth_store(mysql, id, env, env_len, &t, err, sizeof(err));
+    admind_oauth_tokens_free(&t);
+
+    if (rc == ADMIND_OK) {
+        admind_log(ADMIND_LOG_INFO, "oauth token refreshed",
+                   "account_id", json_integer((json_int_t) id), NULL);
+        admind_hotstate_account(mysql, id, 0);
+
+    } else if (rc == ADMIND_ERROR) {
+        admind_oauth_failed(mysql, id, err);
+    }
+
+done:
+
+    free(env);
+    admind_oauth_lock(id, lock, 0);
+}
+
+
+static long long
+admind_oauth_tick(admind_worker_t *w)
+{
+    char                err[ADMIND_ERRLEN];
+    MYSQL              *mysql;
+    json_t             *rows, *row;
+    size_t              i;
+    long long           pause;
+    admind_db_param_t   params[1];
+
+    pause = (long long) admind_oauth_conf->oauth_refresh_check_seconds * 1000;
+
+    if (admind_oauth_key == NULL) {
+        return pause;
+    }
+
+    mysql = admind_db_get(err, sizeof(err));
+
+    params[0] = admind_db_int((long long)
+                              admind_oauth_conf->oauth_refresh_before_seconds);
+
+    if (mysql == NULL
+        || admind_db_select(mysql, "SELECT id, refresh_token_enc AS rt "
+                            "FROM accounts WHERE type = 'claude-official' "
+                            "AND refresh_token_enc IS NOT NULL "
+                            "AND status <> 'disabled' AND status <> 'error' "
+                            "AND credentials_expire_at "
+                            "< UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
+                            "ORDER BY credentials_expire_at LIMIT "
+                            ADMIND_OAUTH_BATCH,
+                            params, 1, &rows, err, sizeof(err))
+           != ADMIND_OK)
+    {
+        admind_worker_failed(w, err);
+        return pause;
+    }
+
+    admind_worker_works(w);
+
+    json_array_foreach(rows, i, row) {
+        if (admind_worker_stopping(w)) {
+            break;
+        }
+
+        admind_oauth_refresh_one(mysql, row);
+    }
+
+    json_decref(rows);
+
+    return pause;
+}
+
+
+static admind_worker_t  admind_oauth_worker = {
+    .name = "oauth refresh", .tick = admind_oauth_tick
+};
+
+
+int
+admind_oauth_refresh_start(const admind_conf_t *conf, char *err,
+    size_t errlen)
+{
+    admind_oauth_conf = conf;
+
+    return admind_worker_start(&admind_oauth_worker, err, errlen);
+}
+
+
+void
+admind_oauth_refresh_stop(void)
+{
+    admind_worker_stop(&admind_oauth_worker);
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/perl
+# OAuth refresh of subscription accounts (issue 14, first part): admind
+# renews a claude-official account's access token before it expires at
+# the provider's token endpoint (the mock's, with rotation), the gateway
+# uses the new token on its next request without a reload, and an account
+# whose refresh keeps failing is set aside.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use Time::HiRes qw(sleep time);
+use POSIX qw(strftime);
+use QL::Stack;
+
+my $stack = QL::Stack->new(admind_conf => join("\n",
+    'oauth_claude_token_url = @MOCK_URL@/v1/oauth/token',
+    'oauth_claude_client_id = test-client',
+    'oauth_refresh_check_seconds = 1',
+    'oauth_refresh_before_seconds = 600',
+    'oauth_refresh_max_failures = 3'));
+my $mock = $stack->mock_url;
+my $P = 'ql:{main}:';
+
+sub oauth { $stack->request(@_ > 0 ? ('POST', "$mock/__mock/oauth", {}, $_[0])
+                                   : ('GET', "$mock/__mock/oauth"))->{json} }
+
+sub in_seconds { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + $_[0])) }
+
+sub wait_until {
+    my ($seconds, $check) = @_;
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        return 1 if $check->();
+        sleep 0.2;
+    }
+    return $check->();
+}
+
+sub account { $stack->admin('GET', "/api/v1/accounts/$_[0]")->{json} }
+
+oauth({ refresh_tokens => [ 'rt-live' ], expires_in => 7200,
+        client_id => 'test-client' });
+
+# ---- a token that expires soon is renewed ----
+
+my $acct = $stack->make_account(type => 'claude-official',
+    accessToken => 'at-old', refreshToken => 'rt-live',
+    accessTokenExpiresAt => in_seconds(120));
+ok($acct->{accessTokenExpiresAt}, 'the expiry is stored and shown');
+my $key = $stack->make_key(accountId => $acct->{id});
+my $version = $stack->redis('HGET', "${P}account:$acct->{id}",
+                            'cred_version');
+
+ok(wait_until(15, sub { (oauth()->{issued} // 0) >= 1 }),
+   'admind refreshed it at the token endpoint');
+my $state = oauth();
+ok(!grep({ $_ eq 'rt-live' } @{ $state->{refresh_tokens} }),
+   'the old refresh token is spent (rotation)');
+
+ok(wait_until(10, sub {
+       ($stack->redis('HGET', "${P}account:$acct->{id}", 'cred_version')
+        // '') ne $version }),
+   'the account record has the new credential');
+
+my $a = account($acct->{id});
+my $left = 0;
+if (($a->{accessTokenExpiresAt} // '') =~
+        /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)Z$/) {
+    require Time::Local;
+    $left = Time::Local::timegm($6, $5, $4, $3, $2 - 1, $1) - time;
+}
+ok($left > 7000 && $left <= 7200, "new expiry from expires_in ($left s)");
+ok($a->{version} > $acct->{version}, 'the row changed version');
+
+$stack->mock_clear;
+my $r = $stack->gateway('POST', '/v1/messages', { 'x-api-key' => $key->{key} },
+    { model => 'claude-sonnet-4-5', max_tokens => 8,
+      messages => [ { role => 'user', content => 'hi' } ] });
+is($r->{status}, 200, 'the gateway answers');
+is($stack->mock_requests->[0]{credential}, 'oauth-access-1',
+   'with the refreshed token, no reload');
+
+# a token far from expiry is left alone
+sleep 2.5;
+is(oauth()->{issued}, 1, 'no refresh while the token is fresh');
+
+# ---- a refresh that keeps failing sets the account aside ----
+
+my $bad = $stack->make_account(type => 'claude-official',
+    accessToken => 'at-bad', refreshToken => 'rt-revoked',
+    accessTokenExpiresAt => in_seconds(60));
+
+ok(wait_until(20, sub { (account($bad->{id})->{status} // '') eq 'error' }),
+   'three failed refreshes: status error');
+is($stack->redis('HGET', "${P}account:$bad->{id}", 'status'), 'error',
+   'the scheduler sees it');
+my $calls = oauth()->{calls};
+sleep 2.5;
+is(oauth()->{calls}, $calls, 'an account in error is not retried');
+
+# an admin gives it a new refresh token and sets it active again
+my $fix = $stack->admin('PATCH', "/api/v1/accounts/$bad->{id}",
+    { refreshToken => 'rt-new', status => 'active' });
+is($fix->{status}, 200, 'the account is repaired');
+oauth({ refresh_tokens => [ 'rt-new' ] });
+ok(wait_until(15, sub { (oauth()->{issued} // 0) >= 2 }),
+   'and refreshed again');
+
+# ---- the field belongs to OAuth types ----
+
+my $res = $stack->admin('POST', '/api/v1/accounts', {
+    name => 'console-expiry', type => 'claude-console', apiKey => 'sk-x',
+    baseUrl => $mock, accessTokenExpiresAt => in_seconds(60) });
+is($res->{status}, 400, 'accessTokenExpiresAt on an API-key type: 400');
+
+$stack->finish;
