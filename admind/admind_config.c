@@ -236,6 +236,22 @@ static const admind_conf_key_t  admind_conf_keys[] = {
       admind_conf_off(oauth_claude_client_id), 0, 0,
       "9d1c250a-e61b-44d9-88ed-5944d1962f5e", 1 },
 
+    /* onboarding (admind_oauth.c): PKCE authorization code flow */
+    { "oauth_claude_authorize_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_claude_authorize_url), 0, 0,
+      "https://claude.ai/oauth/authorize", 1 },
+
+    { "oauth_claude_redirect_uri", admind_conf_set_nonempty,
+      admind_conf_off(oauth_claude_redirect_uri), 0, 0,
+      "https://console.anthropic.com/oauth/code/callback", 1 },
+
+    { "oauth_claude_scopes", admind_conf_set_nonempty,
+      admind_conf_off(oauth_claude_scopes), 0, 0,
+      "org:create_api_key user:profile user:inference", 1 },
+
+    { "oauth_session_seconds", admind_conf_set_uint,
+      admind_conf_off(oauth_session_seconds), 60, 86400, "600", 0 },
+
     { "oauth_refresh_check_seconds", admind_conf_set_uint,
       admind_conf_off(oauth_refresh_check_seconds), 1, 3600, "30", 0 },
 

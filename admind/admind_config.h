@@ -71,6 +71,10 @@ struct admind_conf_s {
     unsigned             ldap_timeout_ms;
     char                *oauth_claude_token_url;
     char                *oauth_claude_client_id;
+    char                *oauth_claude_authorize_url;
+    char                *oauth_claude_redirect_uri;
+    char                *oauth_claude_scopes;
+    unsigned             oauth_session_seconds;
     unsigned             oauth_refresh_check_seconds;
     unsigned             oauth_refresh_before_seconds;
     unsigned             oauth_refresh_max_failures;

@@ -29,12 +29,12 @@
 #include "admind_account_state.h"
 #include "admind_account_proxy.h"
 #include "admind_writer.h"
+#include "admind_accounts.h"
 #include "ql_account_type.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
 static int admind_accounts_get(admind_req_t *r);
-static int admind_accounts_create(admind_req_t *r);
 static int admind_accounts_update(admind_req_t *r);
 static int admind_accounts_delete(admind_req_t *r);
 static int admind_accounts_reset(admind_req_t *r);
@@ -923,7 +923,7 @@ static const admind_writer_t  admind_accounts_writer = {
 };
 
 
-static int
+int
 admind_accounts_create(admind_req_t *r)
 {
     admind_accounts_op_t  a;

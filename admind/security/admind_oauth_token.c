@@ -106,6 +106,10 @@ admind_oauth_parse(long status, admind_oauth_answer_t *a,
     out->expires_in = json_is_integer(v) && json_integer_value(v) > 0
                       ? (long long) json_integer_value(v) : 0;
 
+    /* who the tokens belong to, where the provider says (Claude does) */
+    out->email = admind_oauth_dup(json_object_get(
+                     json_object_get(root, "account"), "email_address"));
+
     rc = ADMIND_OK;
 
     if (out->access_token == NULL) {
@@ -120,26 +124,22 @@ admind_oauth_parse(long status, admind_oauth_answer_t *a,
 }
 
 
-int
-admind_oauth_refresh(const char *token_url, const char *client_id,
-    const char *refresh_token, admind_oauth_tokens_t *out, char *err,
-    size_t errlen)
+/* POSTs the JSON request to token_url and reads the tokens it answers */
+static int
+admind_oauth_post(const char *token_url, json_t *req,
+    admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
     int                     rc;
     char                   *body;
     long                    status;
     CURL                   *curl;
-    json_t                 *req;
     CURLcode                res;
     struct curl_slist      *headers;
     admind_oauth_answer_t  *a;
 
     memset(out, 0, sizeof(admind_oauth_tokens_t));
 
-    req = json_pack("{s:s,s:s,s:s}", "grant_type", "refresh_token",
-                    "refresh_token", refresh_token, "client_id", client_id);
     body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
 
     a = calloc(1, sizeof(admind_oauth_answer_t));
     curl = curl_easy_init();
@@ -205,6 +205,45 @@ done:
 }
 
 
+int
+admind_oauth_refresh(const char *token_url, const char *client_id,
+    const char *refresh_token, admind_oauth_tokens_t *out, char *err,
+    size_t errlen)
+{
+    int      rc;
+    json_t  *req;
+
+    req = json_pack("{s:s,s:s,s:s}", "grant_type", "refresh_token",
+                    "refresh_token", refresh_token, "client_id", client_id);
+
+    rc = admind_oauth_post(token_url, req, out, err, errlen);
+    json_decref(req);
+
+    return rc;
+}
+
+
+int
+admind_oauth_exchange(const char *token_url, const char *client_id,
+    const char *redirect_uri, const char *code, const char *state,
+    const char *verifier, admind_oauth_tokens_t *out, char *err,
+    size_t errlen)
+{
+    int      rc;
+    json_t  *req;
+
+    req = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+                    "grant_type", "authorization_code", "code", code,
+                    "state", state, "client_id", client_id,
+                    "redirect_uri", redirect_uri, "code_verifier", verifier);
+
+    rc = admind_oauth_post(token_url, req, out, err, errlen);
+    json_decref(req);
+
+    return rc;
+}
+
+
 static void
 admind_oauth_wipe(char **s)
 {
@@ -221,4 +260,5 @@ admind_oauth_tokens_free(admind_oauth_tokens_t *t)
 {
     admind_oauth_wipe(&t->access_token);
     admind_oauth_wipe(&t->refresh_token);
+    admind_oauth_wipe(&t->email);
 }

@@ -18,6 +18,7 @@ typedef struct {
     char       *access_token;
     char       *refresh_token;  /* NULL: the provider kept the old one */
     long long   expires_in;     /* seconds; 0 when it did not say */
+    char       *email;          /* the account's, if the answer says */
 } admind_oauth_tokens_t;
 
 
@@ -34,6 +35,12 @@ void admind_oauth_shutdown(void);
  */
 int admind_oauth_refresh(const char *token_url, const char *client_id,
     const char *refresh_token, admind_oauth_tokens_t *out, char *err,
+    size_t errlen);
+
+/* grant_type=authorization_code with the PKCE verifier; as above */
+int admind_oauth_exchange(const char *token_url, const char *client_id,
+    const char *redirect_uri, const char *code, const char *state,
+    const char *verifier, admind_oauth_tokens_t *out, char *err,
     size_t errlen);
 
 void admind_oauth_tokens_free(admind_oauth_tokens_t *t);

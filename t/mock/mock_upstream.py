@@ -12,8 +12,10 @@ under /__mock/.  See t/mock/README.md for the full reference.
 
 import argparse
 import asyncio
+import base64
 import collections
 import email.utils
+import hashlib
 import json
 import logging
 import os
@@ -92,7 +94,7 @@ class State:
         self.conns = set()
         # OAuth token endpoint: live refresh tokens, what it answers
         self.oauth = {"refresh": set(), "expires_in": 3600, "calls": 0,
-                      "issued": 0, "client_id": None}
+                      "issued": 0, "client_id": None, "codes": {}}
 
 
 S = State()
@@ -1232,18 +1234,31 @@ def oauth_token(conn, req):
         return send_json(conn, req, 400, {"error": "invalid_request"})
     if o["client_id"] and body.get("client_id") != o["client_id"]:
         return send_json(conn, req, 401, {"error": "invalid_client"})
-    rt = body.get("refresh_token")
-    if body.get("grant_type") != "refresh_token" or rt not in o["refresh"]:
-        return send_json(conn, req, 400, {"error": "invalid_grant"})
-    # rotation: the old refresh token stops working
-    o["refresh"].discard(rt)
+    if body.get("grant_type") == "authorization_code":
+        # PKCE: the verifier must hash to the code's challenge (S256)
+        code = o["codes"].pop(body.get("code"), None)
+        verifier = body.get("code_verifier") or ""
+        digest = hashlib.sha256(verifier.encode()).digest()
+        challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if code is None or code["challenge"] != challenge:
+            return send_json(conn, req, 400, {"error": "invalid_grant"})
+        if code.get("redirect_uri") not in (None, body.get("redirect_uri")):
+            return send_json(conn, req, 400, {"error": "invalid_grant"})
+    else:
+        rt = body.get("refresh_token")
+        if body.get("grant_type") != "refresh_token" or rt not in o["refresh"]:
+            return send_json(conn, req, 400, {"error": "invalid_grant"})
+        # rotation: the old refresh token stops working
+        o["refresh"].discard(rt)
     o["issued"] += 1
     n = o["issued"]
     o["refresh"].add("oauth-refresh-%d" % n)
     return send_json(conn, req, 200, {
         "token_type": "Bearer", "access_token": "oauth-access-%d" % n,
         "refresh_token": "oauth-refresh-%d" % n,
-        "expires_in": o["expires_in"], "scope": "user:inference"})
+        "expires_in": o["expires_in"], "scope": "user:inference",
+        "account": {"uuid": "acct-%d" % n,
+                    "email_address": "user%d@example.org" % n}})
 
 
 def make_record(req, cred):
@@ -1621,6 +1636,9 @@ def control(conn, req):
                                                      S.oauth["expires_in"]))
                 S.oauth["client_id"] = spec.get("client_id",
                                                 S.oauth["client_id"])
+                # codes the user got by approving: code -> its challenge
+                for code, c in spec.get("codes", {}).items():
+                    S.oauth["codes"][code] = c
             except (ValueError, TypeError, AttributeError):
                 return send_json(conn, req, 400, {"error": "bad oauth spec"})
         return send_json(conn, req, 200, {
