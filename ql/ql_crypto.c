@@ -18,7 +18,7 @@
 #define QL_HEAD_LEN   (1 + 4 + QL_NONCE_LEN)
 
 
-static int
+int
 ql_hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') {

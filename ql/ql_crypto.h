@@ -42,6 +42,9 @@ int ql_envelope_open(const ql_master_key_t *mk, const unsigned char *aad,
     size_t aad_len, const unsigned char *env, size_t len,
     unsigned char *out, size_t *out_len);
 
+/* A hex digit's value, or -1. */
+int ql_hex_value(unsigned char c);
+
 /* Overwrites secret memory in a way the compiler keeps. */
 void ql_wipe(void *p, size_t len);
 

@@ -99,25 +99,6 @@ admind_cred_version(const unsigned char *env, size_t len,
 }
 
 
-static int
-admind_cred_nibble(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
-}
-
-
 int
 admind_cred_unhex(const char *hex, unsigned char **out, size_t *len)
 {
@@ -136,8 +117,8 @@ admind_cred_unhex(const char *hex, unsigned char **out, size_t *len)
     }
 
     for (i = 0; i < n / 2; i++) {
-        hi = admind_cred_nibble(hex[2 * i]);
-        lo = admind_cred_nibble(hex[2 * i + 1]);
+        hi = ql_hex_value((unsigned char) hex[2 * i]);
+        lo = ql_hex_value((unsigned char) hex[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             free(p);
