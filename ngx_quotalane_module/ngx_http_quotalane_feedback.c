@@ -219,6 +219,10 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
     p = (u_char *) (success ? "1" : "0");
     ngx_http_quotalane_feedback_set(args, argslen, ARG_SUCCESS, p, p + 1);
 
+    /* an OAuth token the vendor refused: admind refreshes it at once */
+    p = (u_char *) ((status == 401 && ctx->account.row->oauth) ? "1" : "0");
+    ngx_http_quotalane_feedback_set(args, argslen, ARG_AUTH_FAILED, p, p + 1);
+
     p = buf;
     last = buf + sizeof(buf);
 

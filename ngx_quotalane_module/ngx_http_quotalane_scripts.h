@@ -136,7 +136,8 @@
     X(p, PENALTY)                                                             \
     X(p, RECOVERY)                                                            \
     X(p, THRESHOLD)                                                           \
-    X(p, OPEN_MS)
+    X(p, OPEN_MS)                                                             \
+    X(p, AUTH_FAILED)
 
 
 /* usage.lua: one finished request's record, counters and leases */

@@ -89,6 +89,36 @@ is($stack->mock_requests->[0]{credential}, 'oauth-access-1',
 sleep 2.5;
 is(oauth()->{issued}, 1, 'no refresh while the token is fresh');
 
+# ---- a 401 from the vendor: refreshed at once, cooldown lifted ----
+
+oauth({ refresh_tokens => [ 'rt-401' ] });
+my $refused = $stack->make_account(type => 'claude-official',
+    accessToken => 'at-refused', refreshToken => 'rt-401',
+    accessTokenExpiresAt => in_seconds(7200));
+my $rkey = $stack->make_key(accountId => $refused->{id});
+my $issued = oauth()->{issued};
+$stack->mock_clear;
+$stack->request('POST', "$mock/__mock/rules", {},
+    { match => { header => 'authorization', value => 'Bearer at-refused' },
+      'x-mock' => 'status=401' });
+my $body = { model => 'claude-sonnet-4-5', max_tokens => 8,
+             messages => [ { role => 'user', content => 'hi' } ] };
+$r = $stack->gateway('POST', '/v1/messages', { 'x-api-key' => $rkey->{key} },
+                     $body);
+is($r->{status}, 401, 'the vendor refused the token');
+ok(wait_until(15, sub { oauth()->{issued} > $issued }),
+   'admind refreshed it at once, far from its expiry');
+ok(wait_until(10, sub {
+       !defined $stack->redis('HGET', "${P}account:$refused->{id}",
+                              'cooldown_until_ms') }),
+   'the cooldown the 401 started is lifted');
+$r = $stack->gateway('POST', '/v1/messages', { 'x-api-key' => $rkey->{key} },
+                     $body);
+is($r->{status}, 200, 'the account serves again');
+like($stack->mock_requests->[-1]{credential}, qr/^oauth-access-/,
+     'with its new token');
+$stack->request('DELETE', "$mock/__mock/rules");
+
 # ---- a refresh that keeps failing sets the account aside ----
 
 my $bad = $stack->make_account(type => 'claude-official',

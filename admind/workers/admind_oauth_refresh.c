@@ -179,7 +179,8 @@ admind_oauth_store(MYSQL *mysql, uint64_t id, const unsigned char *old,
 }
 
 
-static void
+/* ADMIND_OK when the account has new tokens */
+static int
 admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
 {
     int                     rc;
@@ -193,15 +194,17 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
     env = NULL;
 
     if (!admind_oauth_lock(id, lock, 1)) {
-        return;                     /* another admind has it */
+        return ADMIND_DECLINED;     /* another admind has it */
     }
+
+    rc = ADMIND_ERROR;
 
     if (admind_cred_unhex(json_string_value(json_object_get(row, "rt")),
                           &env, &env_len)
         != ADMIND_OK)
     {
         admind_oauth_lock(id, lock, 0);
-        return;
+        return rc;
     }
 
     secret = admind_cred_open(admind_oauth_key, id, env, env_len);
@@ -240,6 +243,61 @@ done:
 
     free(env);
     admind_oauth_lock(id, lock, 0);
+
+    return rc;
+}
+
+
+/*
+ * Accounts whose token the gateway saw refused (a 401: feedback.lua sets
+ * auth_failed_ms) are refreshed now, whatever their expiry says; a new
+ * token ends the cooldown the 401 started.
+ */
+static void
+admind_oauth_refused(MYSQL *mysql, admind_worker_t *w)
+{
+    char         err[ADMIND_ERRLEN];
+    json_t      *rows, *row;
+    size_t       i;
+    uint64_t     id;
+    redisReply  *reply;
+
+    if (admind_db_select(mysql, "SELECT id, refresh_token_enc AS rt "
+                         "FROM accounts WHERE type = 'claude-official' "
+                         "AND refresh_token_enc IS NOT NULL "
+                         "AND status <> 'disabled' AND status <> 'error' "
+                         "ORDER BY id LIMIT 1000", NULL, 0, &rows, err,
+                         sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_worker_failed(w, err);
+        return;
+    }
+
+    json_array_foreach(rows, i, row) {
+        id = (uint64_t) json_integer_value(json_object_get(row, "id"));
+
+        reply = admind_redis_command(err, sizeof(err),
+                                     "HGET %saccount:%llu auth_failed_ms",
+                                     admind_oauth_conf->redis_prefix,
+                                     (unsigned long long) id);
+        if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+            freeReplyObject(reply);
+            continue;
+        }
+
+        freeReplyObject(reply);
+
+        if (admind_oauth_refresh_one(mysql, row) == ADMIND_OK) {
+            freeReplyObject(admind_redis_command(err, sizeof(err),
+                                "HDEL %saccount:%llu auth_failed_ms "
+                                "cooldown_until_ms",
+                                admind_oauth_conf->redis_prefix,
+                                (unsigned long long) id));
+        }
+    }
+
+    json_decref(rows);
 }
 
 
@@ -287,10 +345,14 @@ admind_oauth_tick(admind_worker_t *w)
             break;
         }
 
-        admind_oauth_refresh_one(mysql, row);
+        (void) admind_oauth_refresh_one(mysql, row);
     }
 
     json_decref(rows);
+
+    if (!admind_worker_stopping(w)) {
+        admind_oauth_refused(mysql, w);
+    }
 
     return pause;
 }

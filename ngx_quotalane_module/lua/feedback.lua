@@ -9,6 +9,8 @@
 -- ARG_RECOVERY    health points a success gives back
 -- ARG_THRESHOLD   below this health the circuit opens
 -- ARG_OPEN_MS     how long an opened circuit stays open (ms)
+-- ARG_AUTH_FAILED 1 if an OAuth account's token was refused (401): the
+--                 record's auth_failed_ms tells admind to refresh it now
 --
 -- Health is 0..100.  An open circuit past its time lets one half-open
 -- probe through (select.lua marks it); the probe's success closes the
@@ -22,9 +24,14 @@ local penalty = tonumber(ARGV[ARG_PENALTY])
 local recovery = tonumber(ARGV[ARG_RECOVERY])
 local threshold = tonumber(ARGV[ARG_THRESHOLD])
 local open_ms = tonumber(ARGV[ARG_OPEN_MS])
+local auth_failed = ARGV[ARG_AUTH_FAILED] == '1'
 
 if redis.call('EXISTS', key) == 0 then
     return 0
+end
+
+if auth_failed then
+    redis.call('HSET', key, 'auth_failed_ms', now)
 end
 
 local f = redis.call('HMGET', key, 'health', 'circuit', 'cooldown_until_ms')
