@@ -236,6 +236,14 @@ static const admind_conf_key_t  admind_conf_keys[] = {
       admind_conf_off(oauth_claude_client_id), 0, 0,
       "9d1c250a-e61b-44d9-88ed-5944d1962f5e", 1 },
 
+    { "oauth_codex_token_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_codex_token_url), 0, 0,
+      "https://auth.openai.com/oauth/token", 1 },
+
+    { "oauth_codex_client_id", admind_conf_set_nonempty,
+      admind_conf_off(oauth_codex_client_id), 0, 0,
+      "app_EMoamEEZ73f0CkXaXp7hrann", 1 },
+
     /* onboarding (admind_oauth.c): PKCE authorization code flow */
     { "oauth_claude_authorize_url", admind_conf_set_nonempty,
       admind_conf_off(oauth_claude_authorize_url), 0, 0,

@@ -71,6 +71,8 @@ struct admind_conf_s {
     unsigned             ldap_timeout_ms;
     char                *oauth_claude_token_url;
     char                *oauth_claude_client_id;
+    char                *oauth_codex_token_url;
+    char                *oauth_codex_client_id;
     char                *oauth_claude_authorize_url;
     char                *oauth_claude_redirect_uri;
     char                *oauth_claude_scopes;

@@ -11,11 +11,14 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use Time::HiRes qw(sleep time);
 use POSIX qw(strftime);
+use JSON::PP;
 use QL::Stack;
 
 my $stack = QL::Stack->new(admind_conf => join("\n",
     'oauth_claude_token_url = @MOCK_URL@/v1/oauth/token',
     'oauth_claude_client_id = test-client',
+    'oauth_codex_token_url = @MOCK_URL@/v1/oauth/token',
+    'oauth_codex_client_id = test-client',
     'oauth_refresh_check_seconds = 1',
     'oauth_refresh_before_seconds = 600',
     'oauth_refresh_max_failures = 3'));
@@ -118,6 +121,29 @@ is($r->{status}, 200, 'the account serves again');
 like($stack->mock_requests->[-1]{credential}, qr/^oauth-access-/,
      'with its new token');
 $stack->request('DELETE', "$mock/__mock/rules");
+
+# ---- a Codex (ChatGPT) account the same way ----
+
+oauth({ refresh_tokens => [ 'rt-codex' ] });
+my $codex = $stack->make_account(type => 'codex',
+    baseUrl => "$mock/backend-api/codex", accessToken => 'at-codex',
+    refreshToken => 'rt-codex', chatgptAccountId => 'acct-rt',
+    accessTokenExpiresAt => in_seconds(60));
+my $ckey = $stack->make_key(accountId => $codex->{id});
+$issued = oauth()->{issued};
+ok(wait_until(15, sub {
+       !grep { $_ eq 'rt-codex' } @{ oauth()->{refresh_tokens} } }),
+   'codex: refreshed at its token endpoint');
+ok(wait_until(10, sub {
+       $stack->mock_clear;
+       my $res = $stack->gateway('POST', '/openai/responses',
+           { authorization => "Bearer $ckey->{key}" },
+           { model => 'gpt-5-codex', input => 'hi', stream => JSON::PP::true });
+       ($stack->mock_requests->[0]{credential} // '') =~ /^oauth-access-/ }),
+   'codex: the backend gets the new token');
+my %h = map { (lc $_->[0] => $_->[1]) }
+        @{ $stack->mock_requests->[0]{headers} || [] };
+is($h{'chatgpt-account-id'}, 'acct-rt', 'codex: with its account id');
 
 # ---- a refresh that keeps failing sets the account aside ----
 

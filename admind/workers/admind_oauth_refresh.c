@@ -32,6 +32,26 @@ static const admind_conf_t    *admind_oauth_conf;
 static const ql_master_key_t  *admind_oauth_key;
 
 
+/* the OAuth types refreshed here, as SQL */
+#define ADMIND_OAUTH_TYPES  "type IN ('claude-official', 'codex')"
+
+
+/* the token endpoint and client id of an account type */
+static void
+admind_oauth_endpoint(const char *type, const char **url,
+    const char **client)
+{
+    if (type != NULL && strcmp(type, "codex") == 0) {
+        *url = admind_oauth_conf->oauth_codex_token_url;
+        *client = admind_oauth_conf->oauth_codex_client_id;
+        return;
+    }
+
+    *url = admind_oauth_conf->oauth_claude_token_url;
+    *client = admind_oauth_conf->oauth_claude_client_id;
+}
+
+
 void
 admind_oauth_refresh_key(const ql_master_key_t *mk)
 {
@@ -187,6 +207,7 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
     char                    err[ADMIND_ERRLEN], lock[33], *secret;
     size_t                  env_len;
     uint64_t                id;
+    const char             *url, *client;
     unsigned char          *env;
     admind_oauth_tokens_t   t;
 
@@ -215,9 +236,10 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
         goto done;
     }
 
-    rc = admind_oauth_refresh(admind_oauth_conf->oauth_claude_token_url,
-                              admind_oauth_conf->oauth_claude_client_id,
-                              secret, &t, err, sizeof(err));
+    admind_oauth_endpoint(json_string_value(json_object_get(row, "type")),
+                          &url, &client);
+
+    rc = admind_oauth_refresh(url, client, secret, &t, err, sizeof(err));
 
     ql_wipe(secret, strlen(secret));
     free(secret);
@@ -262,8 +284,8 @@ admind_oauth_refused(MYSQL *mysql, admind_worker_t *w)
     uint64_t     id;
     redisReply  *reply;
 
-    if (admind_db_select(mysql, "SELECT id, refresh_token_enc AS rt "
-                         "FROM accounts WHERE type = 'claude-official' "
+    if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
+                         "FROM accounts WHERE " ADMIND_OAUTH_TYPES " "
                          "AND refresh_token_enc IS NOT NULL "
                          "AND status <> 'disabled' AND status <> 'error' "
                          "ORDER BY id LIMIT 1000", NULL, 0, &rows, err,
@@ -323,8 +345,8 @@ admind_oauth_tick(admind_worker_t *w)
                               admind_oauth_conf->oauth_refresh_before_seconds);
 
     if (mysql == NULL
-        || admind_db_select(mysql, "SELECT id, refresh_token_enc AS rt "
-                            "FROM accounts WHERE type = 'claude-official' "
+        || admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
+                            "FROM accounts WHERE " ADMIND_OAUTH_TYPES " "
                             "AND refresh_token_enc IS NOT NULL "
                             "AND status <> 'disabled' AND status <> 'error' "
                             "AND credentials_expire_at "

@@ -1,8 +1,8 @@
 /*
  * QuotaLane admind: the OAuth refresh worker.
  *
- * Subscription accounts (claude-official) carry an access token that
- * expires within hours and a refresh token.  Every
+ * Subscription accounts (claude-official, codex) carry an access token
+ * that expires within hours and a refresh token.  Every
  * oauth_refresh_check_seconds this worker takes the accounts whose
  * access token expires within oauth_refresh_before_seconds, asks the
  * provider's token endpoint for a new one, seals it and writes it through
