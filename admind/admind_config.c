@@ -244,6 +244,20 @@ static const admind_conf_key_t  admind_conf_keys[] = {
       admind_conf_off(oauth_codex_client_id), 0, 0,
       "app_EMoamEEZ73f0CkXaXp7hrann", 1 },
 
+    { "oauth_gemini_token_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_token_url), 0, 0,
+      "https://oauth2.googleapis.com/token", 1 },
+
+    /* Gemini CLI's installed-app client: public by Google's design */
+    { "oauth_gemini_client_id", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_client_id), 0, 0,
+      "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j"
+      ".apps.googleusercontent.com", 1 },
+
+    { "oauth_gemini_client_secret", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_client_secret), 0, 0,
+      "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", 1 },
+
     /* onboarding (admind_oauth.c): PKCE authorization code flow */
     { "oauth_claude_authorize_url", admind_conf_set_nonempty,
       admind_conf_off(oauth_claude_authorize_url), 0, 0,

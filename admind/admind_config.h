@@ -13,7 +13,7 @@
 
 #define ADMIND_CONF_ENV_PREFIX  "QL_ADMIND_"
 #define ADMIND_CONF_HOST_MAX    256
-#define ADMIND_CONF_MAX_KEYS    64
+#define ADMIND_CONF_MAX_KEYS  96
 
 
 struct admind_conf_s {
@@ -73,6 +73,9 @@ struct admind_conf_s {
     char                *oauth_claude_client_id;
     char                *oauth_codex_token_url;
     char                *oauth_codex_client_id;
+    char                *oauth_gemini_token_url;
+    char                *oauth_gemini_client_id;
+    char                *oauth_gemini_client_secret;
     char                *oauth_claude_authorize_url;
     char                *oauth_claude_redirect_uri;
     char                *oauth_claude_scopes;

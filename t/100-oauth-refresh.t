@@ -19,6 +19,9 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
     'oauth_claude_client_id = test-client',
     'oauth_codex_token_url = @MOCK_URL@/v1/oauth/token',
     'oauth_codex_client_id = test-client',
+    'oauth_gemini_token_url = @MOCK_URL@/v1/oauth/token',
+    'oauth_gemini_client_id = test-client',
+    'oauth_gemini_client_secret = test-secret',
     'oauth_refresh_check_seconds = 1',
     'oauth_refresh_before_seconds = 600',
     'oauth_refresh_max_failures = 3'));
@@ -43,7 +46,7 @@ sub wait_until {
 sub account { $stack->admin('GET', "/api/v1/accounts/$_[0]")->{json} }
 
 oauth({ refresh_tokens => [ 'rt-live' ], expires_in => 7200,
-        client_id => 'test-client' });
+        client_id => 'test-client', client_secret => 'test-secret' });
 
 # ---- a token that expires soon is renewed ----
 
@@ -144,6 +147,25 @@ ok(wait_until(10, sub {
 my %h = map { (lc $_->[0] => $_->[1]) }
         @{ $stack->mock_requests->[0]{headers} || [] };
 is($h{'chatgpt-account-id'}, 'acct-rt', 'codex: with its account id');
+
+# ---- a Gemini Code Assist account: Google's form with the secret ----
+
+oauth({ refresh_tokens => [ 'rt-gemini' ] });
+my $gem = $stack->make_account(type => 'gemini-oauth', baseUrl => $mock,
+    accessToken => 'ya29.old', refreshToken => 'rt-gemini',
+    projectId => 'proj-rt', accessTokenExpiresAt => in_seconds(60));
+my $gkey = $stack->make_key(accountId => $gem->{id});
+ok(wait_until(15, sub {
+       !grep { $_ eq 'rt-gemini' } @{ oauth()->{refresh_tokens} } }),
+   'gemini-oauth: refreshed at its token endpoint');
+ok(wait_until(10, sub {
+       $stack->mock_clear;
+       $stack->gateway('POST',
+           '/gemini/v1beta/models/gemini-2.5-pro:generateContent',
+           { 'x-goog-api-key' => $gkey->{key} },
+           { contents => [ { parts => [ { text => 'hi' } ] } ] });
+       ($stack->mock_requests->[0]{credential} // '') =~ /^oauth-access-/ }),
+   'gemini-oauth: Code Assist gets the new token');
 
 # ---- a refresh that keeps failing sets the account aside ----
 

@@ -124,9 +124,57 @@ admind_oauth_parse(long status, admind_oauth_answer_t *a,
 }
 
 
-/* POSTs the JSON request to token_url and reads the tokens it answers */
+/* the request's string members as application/x-www-form-urlencoded */
+static char *
+admind_oauth_form(json_t *req)
+{
+    char        *out, *k, *v;
+    size_t       len, n;
+    json_t      *value;
+    const char  *key;
+
+    len = 1;
+    json_object_foreach(req, key, value) {
+        len += 3 * (strlen(key) + json_string_length(value)) + 2;
+    }
+
+    out = malloc(len);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    n = 0;
+    out[0] = '\0';
+
+    json_object_foreach(req, key, value) {
+        k = curl_easy_escape(NULL, key, 0);
+        v = curl_easy_escape(NULL, json_string_value(value), 0);
+
+        if (k == NULL || v == NULL) {
+            curl_free(k);
+            curl_free(v);
+            OPENSSL_cleanse(out, n);
+            free(out);
+            return NULL;
+        }
+
+        n += (size_t) snprintf(out + n, len - n, "%s%s=%s", n ? "&" : "", k,
+                               v);
+        OPENSSL_cleanse(v, strlen(v));
+        curl_free(k);
+        curl_free(v);
+    }
+
+    return out;
+}
+
+
+/*
+ * POSTs the request to token_url, as JSON or (Google) as a form, and
+ * reads the tokens it answers.
+ */
 static int
-admind_oauth_post(const char *token_url, json_t *req,
+admind_oauth_post(const char *token_url, json_t *req, int form,
     admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
     int                     rc;
@@ -139,11 +187,14 @@ admind_oauth_post(const char *token_url, json_t *req,
 
     memset(out, 0, sizeof(admind_oauth_tokens_t));
 
-    body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    body = req == NULL ? NULL
+           : form ? admind_oauth_form(req) : json_dumps(req, JSON_COMPACT);
 
     a = calloc(1, sizeof(admind_oauth_answer_t));
     curl = curl_easy_init();
-    headers = curl_slist_append(NULL, "Content-Type: application/json");
+    headers = curl_slist_append(NULL, form
+                    ? "Content-Type: application/x-www-form-urlencoded"
+                    : "Content-Type: application/json");
 
     rc = ADMIND_ERROR;
 
@@ -207,8 +258,8 @@ done:
 
 int
 admind_oauth_refresh(const char *token_url, const char *client_id,
-    const char *refresh_token, admind_oauth_tokens_t *out, char *err,
-    size_t errlen)
+    const char *client_secret, const char *refresh_token,
+    admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
     int      rc;
     json_t  *req;
@@ -216,7 +267,14 @@ admind_oauth_refresh(const char *token_url, const char *client_id,
     req = json_pack("{s:s,s:s,s:s}", "grant_type", "refresh_token",
                     "refresh_token", refresh_token, "client_id", client_id);
 
-    rc = admind_oauth_post(token_url, req, out, err, errlen);
+    /* Google's installed-app clients: a form with the client secret */
+    if (req != NULL && client_secret != NULL) {
+        json_object_set_new(req, "client_secret",
+                            json_string(client_secret));
+    }
+
+    rc = admind_oauth_post(token_url, req, client_secret != NULL, out, err,
+                           errlen);
     json_decref(req);
 
     return rc;
@@ -237,7 +295,7 @@ admind_oauth_exchange(const char *token_url, const char *client_id,
                     "state", state, "client_id", client_id,
                     "redirect_uri", redirect_uri, "code_verifier", verifier);
 
-    rc = admind_oauth_post(token_url, req, out, err, errlen);
+    rc = admind_oauth_post(token_url, req, 0, out, err, errlen);
     json_decref(req);
 
     return rc;

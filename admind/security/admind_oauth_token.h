@@ -27,15 +27,16 @@ int admind_oauth_init(void);
 void admind_oauth_shutdown(void);
 
 /*
- * grant_type=refresh_token at token_url, as JSON (Claude's endpoint).
+ * grant_type=refresh_token at token_url: as JSON (Claude's and OpenAI's
+ * endpoints), or with a client_secret as a form (Google's).
  * ADMIND_OK with out filled; ADMIND_DECLINED when the provider refused
  * the grant (4xx: the refresh token is dead); ADMIND_ERROR when it could
  * not be asked or answered nonsense (try again later).  err says why,
  * without secrets.
  */
 int admind_oauth_refresh(const char *token_url, const char *client_id,
-    const char *refresh_token, admind_oauth_tokens_t *out, char *err,
-    size_t errlen);
+    const char *client_secret, const char *refresh_token,
+    admind_oauth_tokens_t *out, char *err, size_t errlen);
 
 /* grant_type=authorization_code with the PKCE verifier; as above */
 int admind_oauth_exchange(const char *token_url, const char *client_id,

@@ -33,22 +33,32 @@ static const ql_master_key_t  *admind_oauth_key;
 
 
 /* the OAuth types refreshed here, as SQL */
-#define ADMIND_OAUTH_TYPES  "type IN ('claude-official', 'codex')"
+#define ADMIND_OAUTH_TYPES                                                   \
+    "type IN ('claude-official', 'codex', 'gemini-oauth')"
 
 
-/* the token endpoint and client id of an account type */
+/* the token endpoint and client of an account type (secret: Google's) */
 static void
 admind_oauth_endpoint(const char *type, const char **url,
-    const char **client)
+    const char **client, const char **secret)
 {
-    if (type != NULL && strcmp(type, "codex") == 0) {
-        *url = admind_oauth_conf->oauth_codex_token_url;
-        *client = admind_oauth_conf->oauth_codex_client_id;
-        return;
-    }
+    const admind_conf_t  *c = admind_oauth_conf;
 
-    *url = admind_oauth_conf->oauth_claude_token_url;
-    *client = admind_oauth_conf->oauth_claude_client_id;
+    *secret = NULL;
+
+    if (type != NULL && strcmp(type, "codex") == 0) {
+        *url = c->oauth_codex_token_url;
+        *client = c->oauth_codex_client_id;
+
+    } else if (type != NULL && strcmp(type, "gemini-oauth") == 0) {
+        *url = c->oauth_gemini_token_url;
+        *client = c->oauth_gemini_client_id;
+        *secret = c->oauth_gemini_client_secret;
+
+    } else {
+        *url = c->oauth_claude_token_url;
+        *client = c->oauth_claude_client_id;
+    }
 }
 
 
@@ -207,7 +217,7 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
     char                    err[ADMIND_ERRLEN], lock[33], *secret;
     size_t                  env_len;
     uint64_t                id;
-    const char             *url, *client;
+    const char             *url, *client, *client_secret;
     unsigned char          *env;
     admind_oauth_tokens_t   t;
 
@@ -237,9 +247,10 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
     }
 
     admind_oauth_endpoint(json_string_value(json_object_get(row, "type")),
-                          &url, &client);
+                          &url, &client, &client_secret);
 
-    rc = admind_oauth_refresh(url, client, secret, &t, err, sizeof(err));
+    rc = admind_oauth_refresh(url, client, client_secret, secret, &t, err,
+                              sizeof(err));
 
     ql_wipe(secret, strlen(secret));
     free(secret);

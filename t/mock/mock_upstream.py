@@ -1226,13 +1226,22 @@ def oauth_token(conn, req):
     """An OAuth token endpoint: refresh grants with rotation."""
     o = S.oauth
     o["calls"] += 1
+    form = (req.h.get("content-type") or "").startswith(
+        "application/x-www-form-urlencoded")
     try:
-        body = json.loads(req.body or b"{}")
-    except ValueError:
+        if form:
+            # Google's endpoint: a form, with the client secret
+            body = {k: v[-1] for k, v in
+                    parse_qs(req.body.decode(), keep_blank_values=True).items()}
+        else:
+            body = json.loads(req.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
         body = None
     if req.method != "POST" or not isinstance(body, dict):
         return send_json(conn, req, 400, {"error": "invalid_request"})
     if o["client_id"] and body.get("client_id") != o["client_id"]:
+        return send_json(conn, req, 401, {"error": "invalid_client"})
+    if form and body.get("client_secret") != o.get("client_secret"):
         return send_json(conn, req, 401, {"error": "invalid_client"})
     if body.get("grant_type") == "authorization_code":
         # PKCE: the verifier must hash to the code's challenge (S256)
@@ -1636,6 +1645,8 @@ def control(conn, req):
                                                      S.oauth["expires_in"]))
                 S.oauth["client_id"] = spec.get("client_id",
                                                 S.oauth["client_id"])
+                S.oauth["client_secret"] = spec.get(
+                    "client_secret", S.oauth.get("client_secret"))
                 # codes the user got by approving: code -> its challenge
                 for code, c in spec.get("codes", {}).items():
                     S.oauth["codes"][code] = c
