@@ -193,6 +193,7 @@ struct ngx_http_quotalane_ctx_s {
     unsigned                           stream:1;       /* "stream":true */
     unsigned                           client_usage:1; /* include_usage */
     unsigned                           strip_usage:1;  /* we asked for it */
+    unsigned                           body_replaced:1; /* bufs are ours */
     u_char                             session[32];   /* hex, or empty */
     unsigned                           has_session:1;
     u_char                             request_id[32];

@@ -509,6 +509,13 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* as the client sent it, and no earlier attempt changed it: as is */
+    if (body.data == ctx->body.data && !ctx->body_replaced) {
+        return NGX_OK;
+    }
+
+    ctx->body_replaced = 1;
+
     b = ngx_calloc_buf(r->pool);
     cl = ngx_alloc_chain_link(r->pool);
     if (b == NULL || cl == NULL) {
