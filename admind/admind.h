@@ -19,6 +19,7 @@
 #define ADMIND_ERROR          -1
 #define ADMIND_ABORT          -2      /* stopped by a signal */
 #define ADMIND_DECLINED       -3      /* not ours to handle */
+#define ADMIND_BUSY           -4      /* another is doing it right now */
 
 /* room for one error message handed back to a caller */
 #define ADMIND_ERRLEN         512

@@ -271,6 +271,43 @@ static const admind_conf_key_t  admind_conf_keys[] = {
       admind_conf_off(oauth_claude_scopes), 0, 0,
       "org:create_api_key user:profile user:inference", 1 },
 
+    /* Codex CLI's: the redirect is its local server's, pasted back */
+    { "oauth_codex_authorize_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_codex_authorize_url), 0, 0,
+      "https://auth.openai.com/oauth/authorize", 1 },
+
+    { "oauth_codex_redirect_uri", admind_conf_set_nonempty,
+      admind_conf_off(oauth_codex_redirect_uri), 0, 0,
+      "http://localhost:1455/auth/callback", 1 },
+
+    { "oauth_codex_scopes", admind_conf_set_nonempty,
+      admind_conf_off(oauth_codex_scopes), 0, 0,
+      "openid profile email offline_access", 1 },
+
+    /* Gemini CLI's: Google shows the code to paste */
+    { "oauth_gemini_authorize_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_authorize_url), 0, 0,
+      "https://accounts.google.com/o/oauth2/v2/auth", 1 },
+
+    { "oauth_gemini_redirect_uri", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_redirect_uri), 0, 0,
+      "https://codeassist.google.com/authcode", 1 },
+
+    { "oauth_gemini_scopes", admind_conf_set_nonempty,
+      admind_conf_off(oauth_gemini_scopes), 0, 0,
+      "https://www.googleapis.com/auth/cloud-platform "
+      "https://www.googleapis.com/auth/userinfo.email "
+      "https://www.googleapis.com/auth/userinfo.profile openid", 1 },
+
+    /* Factory Droid's WorkOS client */
+    { "oauth_droid_token_url", admind_conf_set_nonempty,
+      admind_conf_off(oauth_droid_token_url), 0, 0,
+      "https://api.workos.com/user_management/authenticate", 1 },
+
+    { "oauth_droid_client_id", admind_conf_set_nonempty,
+      admind_conf_off(oauth_droid_client_id), 0, 0,
+      "client_01HNM792M5G5G1A2THWPXKFMXB", 1 },
+
     { "oauth_session_seconds", admind_conf_set_uint,
       admind_conf_off(oauth_session_seconds), 60, 86400, "600", 0 },
 

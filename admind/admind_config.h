@@ -79,6 +79,14 @@ struct admind_conf_s {
     char                *oauth_claude_authorize_url;
     char                *oauth_claude_redirect_uri;
     char                *oauth_claude_scopes;
+    char                *oauth_codex_authorize_url;
+    char                *oauth_codex_redirect_uri;
+    char                *oauth_codex_scopes;
+    char                *oauth_gemini_authorize_url;
+    char                *oauth_gemini_redirect_uri;
+    char                *oauth_gemini_scopes;
+    char                *oauth_droid_token_url;
+    char                *oauth_droid_client_id;
     unsigned             oauth_session_seconds;
     unsigned             oauth_refresh_check_seconds;
     unsigned             oauth_refresh_before_seconds;

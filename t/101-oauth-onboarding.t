@@ -121,7 +121,7 @@ $res = $stack->admin('POST', '/api/v1/oauth/claude/exchange', {
     code => "https://console.example/oauth/code/callback?code=nope&state=$state",
     name => 'refused' });
 is($res->{status}, 400, 'a code the provider refuses');
-like($res->{json}{error}{message}, qr/refused the code/, 'says so');
+like($res->{json}{error}{message}, qr/refused the grant/, 'says so');
 
 $s = $stack->admin('POST', '/api/v1/oauth/claude/start')->{json};
 $state = approve('code-4', $s->{authorizeUrl});

@@ -41,7 +41,8 @@ static const admind_account_row_t  admind_account_rows[] = {
       ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_PROJECT,
       ADMIND_ACCOUNT_PROJECT },
 
-    { "droid", "apiKey", 0, 0 },
+    /* a Factory API key, or a WorkOS access token that is refreshed */
+    { "droid", "apiKey", ADMIND_ACCOUNT_REFRESH_TOKEN, 0 },
 
     { NULL, NULL, 0, 0 }
 };

@@ -30,14 +30,15 @@
 #include "admind_account_proxy.h"
 #include "admind_writer.h"
 #include "admind_accounts.h"
+#include "admind_oauth_refresh.h"
 #include "ql_account_type.h"
 
 
 static int admind_accounts_list(admind_req_t *r);
 static int admind_accounts_get(admind_req_t *r);
-static int admind_accounts_update(admind_req_t *r);
 static int admind_accounts_delete(admind_req_t *r);
 static int admind_accounts_reset(admind_req_t *r);
+static int admind_accounts_refresh(admind_req_t *r);
 
 
 const admind_route_t  admind_accounts_routes[] = {
@@ -50,6 +51,8 @@ const admind_route_t  admind_accounts_routes[] = {
     { "PATCH", "/api/v1/accounts/{id}", admind_accounts_update, 0,
       ADMIND_ROLE_ADMIN },
     { "DELETE", "/api/v1/accounts/{id}", admind_accounts_delete, 0,
+      ADMIND_ROLE_ADMIN },
+    { "POST", "/api/v1/accounts/{id}/refresh", admind_accounts_refresh, 0,
       ADMIND_ROLE_ADMIN },
     { "POST", "/api/v1/accounts/{id}/reset", admind_accounts_reset, 0,
       ADMIND_ROLE_ADMIN },
@@ -132,6 +135,9 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRINGS("supportedModels", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, ADMIND_ACCOUNTS_MODEL_MAX,
       NULL, ADMIND_ACCOUNTS_MODELS_MAX, "a.supported_models"),
+    ADMIND_F_MAP("oauthIdentity", NULL,
+      ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 512, 8,
+      "a.oauth_identity"),
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
@@ -196,6 +202,8 @@ admind_accounts_fixup(json_t *row)
 
     if (admind_resource_json_column(row, "modelMap", "{}") != ADMIND_OK
         || admind_resource_json_column(row, "supportedModels", "[]")
+           != ADMIND_OK
+        || admind_resource_json_column(row, "oauthIdentity", "null")
            != ADMIND_OK)
     {
         return ADMIND_ERROR;
@@ -553,6 +561,7 @@ typedef struct {
     size_t                        refresh_len;
     char                         *models;
     char                         *model_map;
+    char                         *identity;
     uint64_t                      group;
     uint64_t                      old_group;
     json_t                       *keys;
@@ -741,21 +750,43 @@ nomem:
 /* the URL as resolved; an update's credentials (a create's wait) */
 /*
  * When an OAuth type's access token expires (the refresh worker renews
- * it before); a new refresh token starts the failure count again.
+ * it before) and who it belongs to; a new refresh token starts the
+ * failure count again.
  */
 static int
 admind_accounts_write_expiry(admind_req_t *r, admind_accounts_op_t *a,
     json_t *body, admind_write_t *w)
 {
-    time_t  t;
+    time_t   t;
+    json_t  *v;
+
+    if (!(a->type.takes & ADMIND_ACCOUNT_REFRESH_TOKEN)
+        && (admind_fields_has(body, "accessTokenExpiresAt")
+            || admind_fields_has(body, "oauthIdentity")))
+    {
+        admind_resp_error(r, 400, "invalid_argument", "fields "
+                          "\"accessTokenExpiresAt\" and \"oauthIdentity\" "
+                          "do not apply to type %s", a->type.ql->name);
+        return ADMIND_ERROR;
+    }
+
+    if (admind_fields_has(body, "oauthIdentity")) {
+        v = json_object_get(body, "oauthIdentity");
+
+        if (json_is_object(v) && json_object_size(v) > 0) {
+            a->identity = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+            if (a->identity == NULL) {
+                admind_resp_error(r, 500, "internal_error", "out of memory");
+                return ADMIND_ERROR;
+            }
+        }
+
+        admind_write_set(w, "oauth_identity",
+                         a->identity ? admind_db_str(a->identity)
+                                     : admind_db_null());
+    }
 
     if (admind_fields_has(body, "accessTokenExpiresAt")) {
-        if (!a->type.ql->oauth) {
-            admind_resp_error(r, 400, "invalid_argument", "field "
-                              "\"accessTokenExpiresAt\" does not apply to "
-                              "type %s", a->type.ql->name);
-            return ADMIND_ERROR;
-        }
 
         t = admind_fields_time(body, "accessTokenExpiresAt", 0);
         admind_time_sql(t, a->expires, sizeof(a->expires));
@@ -911,6 +942,7 @@ admind_accounts_cleanup(admind_writer_op_t *op)
     free(a->refresh);
     free(a->models);
     free(a->model_map);
+    free(a->identity);
     json_decref(a->keys);
 }
 
@@ -934,7 +966,7 @@ admind_accounts_create(admind_req_t *r)
 }
 
 
-static int
+int
 admind_accounts_update(admind_req_t *r)
 {
     admind_accounts_op_t  a;
@@ -1034,4 +1066,74 @@ undo:
     admind_resource_rollback(mysql);
 
     return r->status;
+}
+
+
+/*
+ * An OAuth account's tokens refreshed now, by an admin: after failures
+ * set it to error, or to check the refresh token.  The answer is the
+ * account as it is after; the provider's refusal is a 502.
+ */
+static int
+admind_accounts_refresh(admind_req_t *r)
+{
+    int        rc;
+    char       err[ADMIND_ERRLEN];
+    MYSQL     *mysql;
+    json_t    *before;
+    uint64_t   id;
+
+    if (admind_req_param_id(r, "id", &id) != ADMIND_OK) {
+        return r->status;
+    }
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        return r->status;
+    }
+
+    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
+                              err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        return admind_resp_error(r, 404, "not_found", "no account %llu",
+                                 (unsigned long long) id);
+    }
+
+    if (rc != ADMIND_OK) {
+        return admind_resource_db_error(r, &admind_accounts_resource, err);
+    }
+
+    if (!json_is_true(json_object_get(before, "hasRefreshToken"))) {
+        json_decref(before);
+        return admind_resp_error(r, 400, "invalid_argument", "account %llu "
+                                 "has no refresh token to refresh with",
+                                 (unsigned long long) id);
+    }
+
+    rc = admind_oauth_refresh_account(mysql, id, err, sizeof(err));
+
+    switch (rc) {
+    case ADMIND_OK:
+        if (admind_audit_write(mysql, r, "refresh", "account", id, before,
+                               NULL, err, sizeof(err))
+            != ADMIND_OK)
+        {
+            admind_log(ADMIND_LOG_WARN, "account refresh not audited",
+                       "id", json_string(r->id),
+                       "error", admind_log_str(err), NULL);
+        }
+
+        json_decref(before);
+        return admind_resource_get(r, &admind_accounts_resource);
+
+    case ADMIND_BUSY:
+        json_decref(before);
+        return admind_resp_error(r, 409, "conflict", "%s", err);
+
+    default:
+        json_decref(before);
+        return admind_resp_error(r, 502, "bad_gateway", "the refresh "
+                                 "failed: %s", err);
+    }
 }

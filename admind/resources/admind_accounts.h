@@ -10,10 +10,12 @@
 
 
 /*
- * POST /api/v1/accounts with r's body: also how OAuth onboarding
- * (admind_oauth.c) creates the account it got tokens for.
+ * POST /api/v1/accounts with r's body, and PATCH /api/v1/accounts/{id}:
+ * also how OAuth onboarding (admind_oauth.c) creates the account it got
+ * tokens for, or renews one.
  */
 int admind_accounts_create(admind_req_t *r);
+int admind_accounts_update(admind_req_t *r);
 
 
 #endif /* _ADMIND_ACCOUNTS_H_INCLUDED_ */

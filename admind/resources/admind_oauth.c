@@ -1,14 +1,19 @@
 /*
  * QuotaLane admind: /api/v1/oauth/{provider}/start and /exchange, the
  * OAuth authorization code flow with PKCE (S256) that onboards a
- * subscription account (proto/quotalane/v1/oauth.proto).
+ * subscription account (proto/quotalane/v1/oauth.proto), for the
+ * providers of admind_oauth_provider.h.
  *
  * start keeps the verifier and state server-side (oauth_sessions, for
  * oauth_session_seconds) and answers the authorization URL; exchange
  * takes the code the user pasted, uses the session up, gets the tokens
- * from the provider and creates the account through POST
- * /api/v1/accounts, so the account is validated, sealed, published and
- * audited like any other.  Tokens never appear in an answer or a log.
+ * from the provider, learns what else the account needs (Codex: the
+ * ChatGPT account from the id_token; Gemini: the Code Assist project)
+ * and creates the account through POST /api/v1/accounts (or, given
+ * accountId, renews that one through PATCH), so the account is
+ * validated, sealed, published and audited like any other.  Droid has
+ * no code flow: its exchange takes a WorkOS refresh token.  Tokens never
+ * appear in an answer or a log.
  */
 
 #include <stdio.h>
@@ -30,7 +35,11 @@
 #include "admind_db.h"
 #include "admind_db_stmt.h"
 #include "admind_fields.h"
+#include "admind_oauth_provider.h"
 #include "admind_oauth_token.h"
+#include "admind_code_assist.h"
+#include "admind_outbound.h"
+#include "admind_account_types.h"
 #include "admind_accounts.h"
 
 
@@ -47,32 +56,46 @@ const admind_route_t  admind_oauth_routes[] = {
 };
 
 
+/* what the exchanges take beside the proof of the grant */
+#define ADMIND_OAUTH_ACCOUNT_FIELDS                                          \
+    ADMIND_F_STRING("name", NULL, ADMIND_FIELD_LINE, 1, 128),                \
+    ADMIND_F_ID("accountId", NULL, 0),                                       \
+    ADMIND_F_INT("priority", NULL, 0, 0, 1000),                              \
+    ADMIND_F_ID("groupId", NULL, ADMIND_FIELD_NULLABLE),                     \
+    ADMIND_F_STRING("baseUrl", NULL, ADMIND_FIELD_NULLABLE, 1, 512),         \
+    ADMIND_F_STRING("projectId", NULL, ADMIND_FIELD_LINE, 1, 128),           \
+    ADMIND_F_END
+
+
 static const admind_field_t  admind_oauth_exchange_fields[] = {
     ADMIND_F_STRING("sessionId", NULL,
       ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 32, 32),
     ADMIND_F_STRING("code", NULL, ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
       1, 4096),
-    ADMIND_F_STRING("name", NULL, ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE,
-      1, 128),
-    ADMIND_F_INT("priority", NULL, 0, 0, 1000),
-    ADMIND_F_ID("groupId", NULL, ADMIND_FIELD_NULLABLE),
-    ADMIND_F_STRING("baseUrl", NULL, ADMIND_FIELD_NULLABLE, 1, 512),
-    ADMIND_F_END
+    ADMIND_OAUTH_ACCOUNT_FIELDS
 };
 
 
-/* only Claude so far; the route answers 404 for the others */
+/* Droid (WorkOS): a refresh token from the user's Factory login */
+static const admind_field_t  admind_oauth_refresh_fields[] = {
+    ADMIND_F_STRING("refreshToken", NULL,
+      ADMIND_FIELD_REQUIRED | ADMIND_FIELD_LINE, 1, 4096),
+    ADMIND_OAUTH_ACCOUNT_FIELDS
+};
+
+
+/* the path's provider; 404 for one admind does not know */
 static int
-admind_oauth_provider(admind_req_t *r)
+admind_oauth_route_provider(admind_req_t *r, admind_oauth_provider_t *p)
 {
-    const char  *provider;
+    const char  *name;
 
-    provider = admind_req_param(r, "provider");
+    name = admind_req_param(r, "provider");
 
-    if (provider == NULL || strcmp(provider, "claude") != 0) {
+    if (admind_oauth_provider(r->ctx->conf, name, p) != ADMIND_OK) {
         admind_resp_error(r, 404, "not_found", "no OAuth onboarding for "
-                          "provider \"%s\" (claude)",
-                          provider ? provider : "");
+                          "provider \"%s\" (claude, codex, gemini, droid)",
+                          name ? name : "");
         return ADMIND_ERROR;
     }
 
@@ -158,29 +181,29 @@ admind_oauth_challenge(const char *verifier, char out[48])
 
 /* the provider's authorization URL; malloc()ed */
 static char *
-admind_oauth_authorize_url(const admind_conf_t *conf, const char *state,
-    const char *challenge)
+admind_oauth_authorize_url(const admind_oauth_provider_t *p,
+    const char *state, const char *challenge)
 {
     char    *url, *client, *redirect, *scope;
     size_t   len;
 
-    client = curl_easy_escape(NULL, conf->oauth_claude_client_id, 0);
-    redirect = curl_easy_escape(NULL, conf->oauth_claude_redirect_uri, 0);
-    scope = curl_easy_escape(NULL, conf->oauth_claude_scopes, 0);
+    client = curl_easy_escape(NULL, p->client_id, 0);
+    redirect = curl_easy_escape(NULL, p->redirect_uri, 0);
+    scope = curl_easy_escape(NULL, p->scopes, 0);
     url = NULL;
 
     if (client != NULL && redirect != NULL && scope != NULL) {
-        len = strlen(conf->oauth_claude_authorize_url) + strlen(client)
-              + strlen(redirect) + strlen(scope) + strlen(state)
-              + strlen(challenge) + 160;
+        len = strlen(p->authorize_url) + strlen(client) + strlen(redirect)
+              + strlen(scope) + strlen(state) + strlen(challenge)
+              + strlen(p->authorize_extra) + 160;
         url = malloc(len);
 
         if (url != NULL) {
-            snprintf(url, len, "%s?code=true&client_id=%s"
-                     "&response_type=code&redirect_uri=%s&scope=%s"
-                     "&code_challenge=%s&code_challenge_method=S256"
-                     "&state=%s", conf->oauth_claude_authorize_url, client,
-                     redirect, scope, challenge, state);
+            snprintf(url, len, "%s?client_id=%s&response_type=code"
+                     "&redirect_uri=%s&scope=%s&code_challenge=%s"
+                     "&code_challenge_method=S256&state=%s&%s",
+                     p->authorize_url, client, redirect, scope, challenge,
+                     state, p->authorize_extra);
         }
     }
 
@@ -198,17 +221,24 @@ admind_oauth_start(admind_req_t *r)
     char                 id[48], state[48], verifier[48], challenge[48];
     char                 err[ADMIND_ERRLEN], expires[ADMIND_TIME_LEN + 1];
     char                *url;
-    MYSQL               *mysql;
-    json_t              *body;
-    unsigned             seconds;
-    admind_db_param_t    params[6];
-    const admind_conf_t *conf = r->ctx->conf;
+    MYSQL                   *mysql;
+    json_t                  *body;
+    unsigned                 seconds;
+    admind_db_param_t        params[6];
+    admind_oauth_provider_t  p;
 
-    if (admind_oauth_provider(r) != ADMIND_OK) {
+    if (admind_oauth_route_provider(r, &p) != ADMIND_OK) {
         return r->status;
     }
 
-    seconds = conf->oauth_session_seconds;
+    if (p.authorize_url == NULL) {
+        return admind_resp_error(r, 400, "invalid_argument", "provider %s "
+                                 "has no authorization code flow: POST its "
+                                 "refresh token to /api/v1/oauth/%s/exchange",
+                                 p.name, p.name);
+    }
+
+    seconds = r->ctx->conf->oauth_session_seconds;
 
     if (admind_oauth_id(id) != ADMIND_OK
         || admind_oauth_random(32, state) != ADMIND_OK
@@ -232,7 +262,7 @@ admind_oauth_start(admind_req_t *r)
 
     /* sessions nobody came back for go as new ones start */
     params[0] = admind_db_str(id);
-    params[1] = admind_db_str("claude");
+    params[1] = admind_db_str(p.name);
     params[2] = admind_db_str(state);
     params[3] = admind_db_str(verifier);
     params[4] = admind_db_int((long long) r->auth.id);
@@ -256,7 +286,7 @@ admind_oauth_start(admind_req_t *r)
 
     OPENSSL_cleanse(verifier, sizeof(verifier));
 
-    url = admind_oauth_authorize_url(conf, state, challenge);
+    url = admind_oauth_authorize_url(&p, state, challenge);
     if (url == NULL) {
         return admind_resp_error(r, 500, "internal_error", "out of memory");
     }
@@ -264,7 +294,7 @@ admind_oauth_start(admind_req_t *r)
     admind_time_format(time(NULL) + seconds, expires, sizeof(expires));
 
     body = json_pack("{s:s,s:s,s:s,s:s}", "sessionId", id,
-                     "provider", "claude", "authorizeUrl", url,
+                     "provider", p.name, "authorizeUrl", url,
                      "expiresAt", expires);
     free(url);
 
@@ -339,14 +369,15 @@ admind_oauth_split(const char *given, char **code, char **state)
 
 /* the session's state and verifier, used up; ADMIND_DECLINED: none */
 static int
-admind_oauth_take_session(MYSQL *mysql, const char *id, char **state,
-    char **verifier, char *err, size_t errlen)
+admind_oauth_take_session(MYSQL *mysql, const char *id,
+    const char *provider, char **state, char **verifier, char *err,
+    size_t errlen)
 {
     json_t             *rows, *row;
     admind_db_param_t   params[2];
 
     params[0] = admind_db_str(id);
-    params[1] = admind_db_str("claude");
+    params[1] = admind_db_str(provider);
 
     if (admind_db_select(mysql, "SELECT state, code_verifier "
                          "FROM oauth_sessions WHERE id = ? AND provider = ? "
@@ -376,21 +407,116 @@ admind_oauth_take_session(MYSQL *mysql, const char *id, char **state,
 }
 
 
-/* the account's create body in place of the request's; wiped after */
+/* the Code Assist project of a Gemini account, asked where it will be */
 static int
-admind_oauth_create(admind_req_t *r, json_t *given,
+admind_oauth_gemini_project(admind_req_t *r, const admind_account_type_t *at,
+    json_t *given, admind_oauth_tokens_t *t, admind_code_assist_t *ca)
+{
+    char              addr[ADMIND_BASEURL_ADDR], err[ADMIND_ERRLEN];
+    const char       *base;
+    admind_baseurl_t  u;
+
+    base = admind_fields_str(given, "baseUrl", at->ql->base_url);
+
+    if (admind_outbound_url(&r->ctx->conf->outbound, "baseUrl", base, NULL,
+                            &u, addr, sizeof(addr), err, sizeof(err))
+        != ADMIND_OK)
+    {
+        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+    }
+
+    switch (admind_code_assist_project(u.normalized, addr, t->access_token,
+                                       admind_fields_str(given, "projectId",
+                                                         NULL),
+                                       ca, err, sizeof(err)))
+    {
+    case ADMIND_OK:
+        return ADMIND_OK;
+
+    case ADMIND_DECLINED:
+        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+
+    default:
+        return admind_resp_error(r, 503, "unavailable", "%s", err);
+    }
+}
+
+
+/* who the account is, as the provider said: shown as oauthIdentity */
+static json_t *
+admind_oauth_identity(admind_oauth_tokens_t *t, const char *tier)
+{
+    json_t  *id;
+
+    id = json_object();
+    if (id == NULL) {
+        return NULL;
+    }
+
+    if (t->email != NULL) {
+        json_object_set_new(id, "email", json_string(t->email));
+    }
+
+    if (t->organization != NULL) {
+        json_object_set_new(id, "organization",
+                            json_string(t->organization));
+    }
+
+    if (t->account_id != NULL) {
+        json_object_set_new(id, "accountId", json_string(t->account_id));
+    }
+
+    if (tier != NULL && tier[0] != '\0') {
+        json_object_set_new(id, "tier", json_string(tier));
+    }
+
+    if (t->scope != NULL) {
+        json_object_set_new(id, "scope", json_string(t->scope));
+    }
+
+    return id;
+}
+
+
+/*
+ * The account's create (or, with accountId, update) body: the tokens,
+ * their expiry, who they belong to and what the type needs beside them.
+ * NULL with the answer set.
+ */
+static json_t *
+admind_oauth_account_body(admind_req_t *r, const admind_oauth_provider_t *p,
+    const admind_account_type_t *at, json_t *given,
     admind_oauth_tokens_t *t)
 {
-    int      rc;
-    char        *text, expires[ADMIND_TIME_LEN + 1], description[320];
-    json_t      *body, *v;
-    const char  *name;
+    char                   expires[ADMIND_TIME_LEN + 1], description[320];
+    json_t                *body, *v;
+    const char            *name, *tier;
+    admind_code_assist_t   ca;
 
-    body = json_pack("{s:O,s:s,s:s}", "name", json_object_get(given, "name"),
-                     "type", "claude-official",
-                     "accessToken", t->access_token);
-    if (body == NULL) {
-        return admind_resp_error(r, 500, "internal_error", "out of memory");
+    tier = t->tier;
+    memset(&ca, 0, sizeof(ca));
+
+    if (strcmp(p->type, "codex") == 0 && t->account_id == NULL) {
+        admind_resp_error(r, 400, "invalid_argument", "the provider's "
+                          "id_token names no ChatGPT account");
+        return NULL;
+    }
+
+    if (strcmp(p->type, "gemini-oauth") == 0) {
+        if (admind_oauth_gemini_project(r, at, given, t, &ca) != ADMIND_OK) {
+            return NULL;
+        }
+
+        tier = ca.tier;
+    }
+
+    body = json_object();
+    if (body == NULL
+        || json_object_set_new(body, at->credential,
+                               json_string(t->access_token))
+           != 0)
+    {
+        goto nomem;
     }
 
     if (t->refresh_token != NULL) {
@@ -405,19 +531,144 @@ admind_oauth_create(admind_req_t *r, json_t *given,
                             json_string(expires));
     }
 
-    if (t->email != NULL) {
-        snprintf(description, sizeof(description), "OAuth: %.256s",
-                 t->email);
-        json_object_set_new(body, "description", json_string(description));
+    if (t->account_id != NULL && strcmp(p->type, "codex") == 0) {
+        json_object_set_new(body, "chatgptAccountId",
+                            json_string(t->account_id));
+    }
+
+    if (ca.project[0] != '\0') {
+        json_object_set_new(body, "projectId", json_string(ca.project));
+    }
+
+    v = admind_oauth_identity(t, tier);
+    if (v == NULL || json_object_set_new(body, "oauthIdentity", v) != 0) {
+        goto nomem;
+    }
+
+    if (json_object_get(given, "accountId") != NULL) {
+        /* renewed by the user: out of error, back in rotation */
+        json_object_set_new(body, "status", json_string("active"));
+
+    } else {
+        json_object_set_new(body, "type", json_string(p->type));
+
+        if (t->email != NULL) {
+            snprintf(description, sizeof(description), "OAuth: %.256s",
+                     t->email);
+            json_object_set_new(body, "description",
+                                json_string(description));
+        }
     }
 
     /* what the account takes beside the tokens, checked by accounts.c */
     json_object_foreach(given, name, v) {
-        if (strcmp(name, "priority") == 0 || strcmp(name, "groupId") == 0
-            || strcmp(name, "baseUrl") == 0)
+        if (strcmp(name, "name") == 0 || strcmp(name, "priority") == 0
+            || strcmp(name, "groupId") == 0 || strcmp(name, "baseUrl") == 0)
         {
             json_object_set(body, name, v);
         }
+    }
+
+    return body;
+
+nomem:
+
+    json_decref(body);
+    admind_resp_error(r, 500, "internal_error", "out of memory");
+
+    return NULL;
+}
+
+
+/* the account, of the provider's type, that accountId names */
+static int
+admind_oauth_renewed(admind_req_t *r, const admind_oauth_provider_t *p,
+    json_t *given, char id[24])
+{
+    char                err[ADMIND_ERRLEN];
+    MYSQL              *mysql;
+    json_t             *rows;
+    const char         *type;
+    json_int_t          n;
+    admind_db_param_t   params[1];
+
+    n = admind_fields_int(given, "accountId", 0);
+    snprintf(id, 24, "%lld", (long long) n);
+
+    mysql = admind_resource_db(r);
+    if (mysql == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    params[0] = admind_db_int((long long) n);
+
+    if (admind_db_select(mysql, "SELECT type FROM accounts WHERE id = ?",
+                         params, 1, &rows, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resp_error(r, 503, "unavailable", "the database is "
+                          "unavailable, try again later");
+        return ADMIND_ERROR;
+    }
+
+    type = json_string_value(json_object_get(json_array_get(rows, 0),
+                                             "type"));
+
+    if (type == NULL || strcmp(type, p->type) != 0) {
+        admind_resp_error(r, type ? 400 : 404,
+                          type ? "invalid_argument" : "not_found",
+                          type ? "account %s is no %s account"
+                               : "account %s not found", id, p->type);
+        json_decref(rows);
+        return ADMIND_ERROR;
+    }
+
+    json_decref(rows);
+
+    return ADMIND_OK;
+}
+
+
+/*
+ * The account created, or renewed, with the tokens: through the accounts
+ * resource itself, its body in place of the request's, wiped after.
+ */
+static int
+admind_oauth_account(admind_req_t *r, const admind_oauth_provider_t *p,
+    json_t *given, admind_oauth_tokens_t *t)
+{
+    int                     rc;
+    char                   *text, id[24];
+    json_t                 *body;
+    admind_account_type_t   at;
+
+    if (admind_account_type(p->type, &at) != ADMIND_OK) {
+        return admind_resp_error(r, 500, "internal_error", "no account "
+                                 "type %s", p->type);
+    }
+
+    if (json_object_get(given, "accountId") != NULL) {
+        if (admind_oauth_renewed(r, p, given, id) != ADMIND_OK) {
+            return r->status;
+        }
+
+        if (r->match.nparams == ADMIND_ROUTE_MAX_PARAMS) {
+            return admind_resp_error(r, 500, "internal_error", "no room");
+        }
+
+        r->match.params[r->match.nparams].name = "id";
+        r->match.params[r->match.nparams].value = id;
+        r->match.nparams++;
+
+    } else if (json_object_get(given, "name") == NULL) {
+        return admind_resp_error(r, 400, "invalid_argument", "field "
+                                 "\"name\" is required (or \"accountId\" "
+                                 "to renew an account)");
+    }
+
+    body = admind_oauth_account_body(r, p, &at, given, t);
+    if (body == NULL) {
+        return r->status;
     }
 
     text = json_dumps(body, JSON_COMPACT);
@@ -433,9 +684,61 @@ admind_oauth_create(admind_req_t *r, json_t *given,
     r->body_len = strlen(text);
     r->body_cap = r->body_len + 1;
 
-    rc = admind_accounts_create(r);
+    rc = json_object_get(given, "accountId") != NULL
+         ? admind_accounts_update(r) : admind_accounts_create(r);
 
     OPENSSL_cleanse(r->body, r->body_len);
+
+    return rc;
+}
+
+
+/* the grant's answer: tokens, an account of them, or what went wrong */
+static int
+admind_oauth_granted(admind_req_t *r, const admind_oauth_provider_t *p,
+    json_t *given, int rc, admind_oauth_tokens_t *t, const char *err)
+{
+    switch (rc) {
+    case ADMIND_OK:
+        return admind_oauth_account(r, p, given, t);
+
+    case ADMIND_DECLINED:
+        return admind_resp_error(r, 400, "invalid_argument", "the provider "
+                                 "refused the grant: %s", err);
+
+    default:
+        return admind_resp_error(r, 503, "unavailable", "%s", err);
+    }
+}
+
+
+/* Droid: the user's WorkOS refresh token, redeemed (it rotates) */
+static int
+admind_oauth_exchange_refresh(admind_req_t *r,
+    const admind_oauth_provider_t *p)
+{
+    int                     rc;
+    char                    err[ADMIND_ERRLEN];
+    json_t                 *body;
+    admind_oauth_tokens_t   t;
+
+    body = admind_req_json(r);
+    if (body == NULL
+        || admind_fields_check(r, admind_oauth_refresh_fields, body,
+                               ADMIND_FIELDS_CREATE)
+           != ADMIND_OK)
+    {
+        json_decref(body);
+        return r->status;
+    }
+
+    rc = admind_oauth_refresh(p, admind_fields_str(body, "refreshToken", ""),
+                              &t, err, sizeof(err));
+    rc = admind_oauth_granted(r, p, body, rc, &t, err);
+
+    admind_oauth_tokens_free(&t);
+    admind_fields_wipe(body, "refreshToken");
+    json_decref(body);
 
     return rc;
 }
@@ -444,16 +747,20 @@ admind_oauth_create(admind_req_t *r, json_t *given,
 static int
 admind_oauth_exchange_code(admind_req_t *r)
 {
-    int                     rc;
-    char                    err[ADMIND_ERRLEN];
-    char                   *code, *state, *saved, *verifier;
-    MYSQL                  *mysql;
-    json_t                 *body;
-    admind_oauth_tokens_t   t;
-    const admind_conf_t    *conf = r->ctx->conf;
+    int                      rc;
+    char                     err[ADMIND_ERRLEN];
+    char                    *code, *state, *saved, *verifier;
+    MYSQL                   *mysql;
+    json_t                  *body;
+    admind_oauth_tokens_t    t;
+    admind_oauth_provider_t  p;
 
-    if (admind_oauth_provider(r) != ADMIND_OK) {
+    if (admind_oauth_route_provider(r, &p) != ADMIND_OK) {
         return r->status;
+    }
+
+    if (p.authorize_url == NULL) {
+        return admind_oauth_exchange_refresh(r, &p);
     }
 
     body = admind_req_json(r);
@@ -490,7 +797,8 @@ admind_oauth_exchange_code(admind_req_t *r)
     switch (admind_oauth_take_session(mysql,
                                       admind_fields_str(body, "sessionId",
                                                         ""),
-                                      &saved, &verifier, err, sizeof(err)))
+                                      p.name, &saved, &verifier, err,
+                                      sizeof(err)))
     {
     case ADMIND_OK:
         break;
@@ -516,24 +824,9 @@ admind_oauth_exchange_code(admind_req_t *r)
         goto done;
     }
 
-    switch (admind_oauth_exchange(conf->oauth_claude_token_url,
-                                  conf->oauth_claude_client_id,
-                                  conf->oauth_claude_redirect_uri, code,
-                                  saved, verifier, &t, err, sizeof(err)))
-    {
-    case ADMIND_OK:
-        rc = admind_oauth_create(r, body, &t);
-        break;
-
-    case ADMIND_DECLINED:
-        rc = admind_resp_error(r, 400, "invalid_argument", "the provider "
-                               "refused the code: %s", err);
-        break;
-
-    default:
-        rc = admind_resp_error(r, 503, "unavailable", "%s", err);
-        break;
-    }
+    rc = admind_oauth_exchange(&p, code, saved, verifier, &t, err,
+                               sizeof(err));
+    rc = admind_oauth_granted(r, &p, body, rc, &t, err);
 
 done:
 

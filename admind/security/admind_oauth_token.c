@@ -5,26 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
+#include "admind_fetch.h"
 #include "admind_oauth_token.h"
-
-
-/* an answer larger than this is not a token answer */
-#define ADMIND_OAUTH_ANSWER_MAX   65536
-
-#define ADMIND_OAUTH_CONNECT_MS   5000
-#define ADMIND_OAUTH_TIMEOUT_MS   15000
-
-
-typedef struct {
-    char    buf[ADMIND_OAUTH_ANSWER_MAX + 1];
-    size_t  len;
-    int     overflow;
-} admind_oauth_answer_t;
 
 
 int
@@ -42,23 +31,6 @@ admind_oauth_shutdown(void)
 }
 
 
-static size_t
-admind_oauth_write(char *p, size_t size, size_t n, void *data)
-{
-    admind_oauth_answer_t  *a = data;
-
-    if (a->len + size * n > ADMIND_OAUTH_ANSWER_MAX) {
-        a->overflow = 1;
-        return 0;
-    }
-
-    memcpy(a->buf + a->len, p, size * n);
-    a->len += size * n;
-
-    return size * n;
-}
-
-
 static char *
 admind_oauth_dup(json_t *v)
 {
@@ -67,17 +39,137 @@ admind_oauth_dup(json_t *v)
 }
 
 
+/* a JWT's middle part: base64url JSON */
+json_t *
+admind_oauth_jwt_claims(const char *jwt)
+{
+    int             n;
+    char           *b64;
+    json_t         *claims;
+    size_t          len, i;
+    const char     *p, *end;
+    unsigned char  *raw;
+
+    p = jwt ? strchr(jwt, '.') : NULL;
+    end = p ? strchr(p + 1, '.') : NULL;
+
+    if (end == NULL || end == p + 1 || end - p - 1 > ADMIND_FETCH_ANSWER_MAX)
+    {
+        return NULL;
+    }
+
+    len = (size_t) (end - p - 1);
+    b64 = calloc(1, len + 4);
+    raw = malloc(len + 4);
+    claims = NULL;
+
+    if (b64 == NULL || raw == NULL) {
+        goto done;
+    }
+
+    for (i = 0; i < len; i++) {
+        b64[i] = p[1 + i] == '-' ? '+' : p[1 + i] == '_' ? '/' : p[1 + i];
+    }
+
+    while (i % 4) {
+        b64[i++] = '=';
+    }
+
+    n = EVP_DecodeBlock(raw, (unsigned char *) b64, (int) i);
+
+    if (n >= 0) {
+        /* DecodeBlock counts the padding's zero bytes in */
+        while (i > 0 && b64[--i] == '=' && n > 0) {
+            n--;
+        }
+
+        claims = json_loadb((char *) raw, (size_t) n, 0, NULL);
+
+        if (!json_is_object(claims)) {
+            json_decref(claims);
+            claims = NULL;
+        }
+    }
+
+done:
+
+    free(b64);
+    free(raw);
+
+    return claims;
+}
+
+
+/* who the tokens belong to, wherever this provider says it */
+static void
+admind_oauth_identity(json_t *root, admind_oauth_tokens_t *out)
+{
+    json_t  *id, *openai, *v;
+
+    /* Claude: account and organization beside the tokens */
+    out->email = admind_oauth_dup(json_object_get(
+                     json_object_get(root, "account"), "email_address"));
+    out->organization = admind_oauth_dup(json_object_get(
+                            json_object_get(root, "organization"), "uuid"));
+
+    /* WorkOS: the user, and the organization's id */
+    if (out->email == NULL) {
+        out->email = admind_oauth_dup(json_object_get(
+                         json_object_get(root, "user"), "email"));
+    }
+
+    if (out->organization == NULL) {
+        out->organization = admind_oauth_dup(json_object_get(
+                                root, "organization_id"));
+    }
+
+    out->scope = admind_oauth_dup(json_object_get(root, "scope"));
+
+    /* OpenAI and Google: an id_token, ChatGPT's claims in it */
+    id = admind_oauth_jwt_claims(json_string_value(
+                                     json_object_get(root, "id_token")));
+
+    if (id != NULL) {
+        if (out->email == NULL) {
+            out->email = admind_oauth_dup(json_object_get(id, "email"));
+        }
+
+        openai = json_object_get(id, "https://api.openai.com/auth");
+        out->account_id = admind_oauth_dup(json_object_get(
+                                               openai, "chatgpt_account_id"));
+        out->tier = admind_oauth_dup(json_object_get(openai,
+                                                     "chatgpt_plan_type"));
+        json_decref(id);
+    }
+
+    /* no expires_in (WorkOS): the access token's own exp */
+    if (out->expires_in == 0) {
+        id = admind_oauth_jwt_claims(out->access_token);
+        v = json_object_get(id, "exp");
+
+        if (json_is_integer(v) && json_integer_value(v) > time(NULL)) {
+            out->expires_in = (long long) json_integer_value(v)
+                              - (long long) time(NULL);
+        }
+
+        json_decref(id);
+    }
+}
+
+
 /* the provider's answer: tokens, or which error it gave */
 static int
-admind_oauth_parse(long status, admind_oauth_answer_t *a,
+admind_oauth_parse(const admind_fetch_answer_t *a,
     admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
     int            rc;
     json_t        *root, *v;
     const char    *what;
+    long           status;
     json_error_t   error;
 
-    root = json_loadb(a->buf, a->len, 0, &error);
+    status = a->status;
+    root = json_loadb(a->body, a->len, 0, &error);
 
     if (status >= 400 && status < 500) {
         v = json_object_get(root, "error");
@@ -106,16 +198,18 @@ admind_oauth_parse(long status, admind_oauth_answer_t *a,
     out->expires_in = json_is_integer(v) && json_integer_value(v) > 0
                       ? (long long) json_integer_value(v) : 0;
 
-    /* who the tokens belong to, where the provider says (Claude does) */
-    out->email = admind_oauth_dup(json_object_get(
-                     json_object_get(root, "account"), "email_address"));
-
     rc = ADMIND_OK;
 
     if (out->access_token == NULL) {
         snprintf(err, errlen, "token endpoint answered no access_token");
-        admind_oauth_tokens_free(out);
         rc = ADMIND_ERROR;
+
+    } else {
+        admind_oauth_identity(root, out);
+    }
+
+    if (rc != ADMIND_OK) {
+        admind_oauth_tokens_free(out);
     }
 
     json_decref(root);
@@ -170,111 +264,76 @@ admind_oauth_form(json_t *req)
 
 
 /*
- * POSTs the request to token_url, as JSON or (Google) as a form, and
- * reads the tokens it answers.
+ * POSTs the request to token_url, as JSON or as a form, and reads the
+ * tokens it answers.
  */
 static int
 admind_oauth_post(const char *token_url, json_t *req, int form,
     admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
     int                     rc;
-    char                   *body;
-    long                    status;
-    CURL                   *curl;
-    CURLcode                res;
-    struct curl_slist      *headers;
-    admind_oauth_answer_t  *a;
+    char                   *body, why[ADMIND_ERRLEN];
+    admind_fetch_t          f;
+    admind_fetch_answer_t   a;
+    const char             *headers[3];
 
     memset(out, 0, sizeof(admind_oauth_tokens_t));
 
-    body = req == NULL ? NULL
-           : form ? admind_oauth_form(req) : json_dumps(req, JSON_COMPACT);
-
-    a = calloc(1, sizeof(admind_oauth_answer_t));
-    curl = curl_easy_init();
-    headers = curl_slist_append(NULL, form
-                    ? "Content-Type: application/x-www-form-urlencoded"
-                    : "Content-Type: application/json");
-
-    rc = ADMIND_ERROR;
-
-    if (body == NULL || a == NULL || curl == NULL || headers == NULL) {
+    body = form ? admind_oauth_form(req) : json_dumps(req, JSON_COMPACT);
+    if (body == NULL) {
         snprintf(err, errlen, "out of memory");
-        goto done;
+        return ADMIND_ERROR;
     }
 
-    if (curl_easy_setopt(curl, CURLOPT_URL, token_url) != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http")
-           != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, admind_oauth_write)
-           != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_WRITEDATA, a) != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                            (long) ADMIND_OAUTH_CONNECT_MS)
-           != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                            (long) ADMIND_OAUTH_TIMEOUT_MS)
-           != CURLE_OK
-        || curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK)
-    {
-        snprintf(err, errlen, "cannot set up the token request");
-        goto done;
+    headers[0] = form ? "Content-Type: application/x-www-form-urlencoded"
+                      : "Content-Type: application/json";
+    headers[1] = "Accept: application/json";
+    headers[2] = NULL;
+
+    memset(&f, 0, sizeof(f));
+    f.url = token_url;
+    f.body = body;
+    f.headers = headers;
+
+    rc = admind_fetch(&f, &a, why, sizeof(why));
+
+    OPENSSL_cleanse(body, strlen(body));
+    free(body);
+
+    if (rc != ADMIND_OK) {
+        snprintf(err, errlen, "token endpoint: %s", why);
+        return ADMIND_ERROR;
     }
 
-    res = curl_easy_perform(curl);
-
-    if (res != CURLE_OK) {
-        snprintf(err, errlen, "token endpoint: %s", a->overflow
-                 ? "answer too large" : curl_easy_strerror(res));
-        goto done;
-    }
-
-    status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-
-    rc = admind_oauth_parse(status, a, out, err, errlen);
-
-done:
-
-    if (body != NULL) {
-        OPENSSL_cleanse(body, strlen(body));
-        free(body);
-    }
-
-    if (a != NULL) {
-        OPENSSL_cleanse(a->buf, a->len);
-        free(a);
-    }
-
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    rc = admind_oauth_parse(&a, out, err, errlen);
+    admind_fetch_free(&a);
 
     return rc;
 }
 
 
-int
-admind_oauth_refresh(const char *token_url, const char *client_id,
-    const char *client_secret, const char *refresh_token,
+/* the provider's client, and its secret where it has one (Google's) */
+static int
+admind_oauth_grant(const admind_oauth_provider_t *p, json_t *req,
     admind_oauth_tokens_t *out, char *err, size_t errlen)
 {
-    int      rc;
-    json_t  *req;
+    int  rc;
 
-    req = json_pack("{s:s,s:s,s:s}", "grant_type", "refresh_token",
-                    "refresh_token", refresh_token, "client_id", client_id);
-
-    /* Google's installed-app clients: a form with the client secret */
-    if (req != NULL && client_secret != NULL) {
-        json_object_set_new(req, "client_secret",
-                            json_string(client_secret));
+    if (req == NULL
+        || json_object_set_new(req, "client_id", json_string(p->client_id))
+           != 0
+        || (p->client_secret != NULL
+            && json_object_set_new(req, "client_secret",
+                                   json_string(p->client_secret))
+               != 0))
+    {
+        json_decref(req);
+        memset(out, 0, sizeof(admind_oauth_tokens_t));
+        snprintf(err, errlen, "out of memory");
+        return ADMIND_ERROR;
     }
 
-    rc = admind_oauth_post(token_url, req, client_secret != NULL, out, err,
-                           errlen);
+    rc = admind_oauth_post(p->token_url, req, p->form, out, err, errlen);
     json_decref(req);
 
     return rc;
@@ -282,23 +341,35 @@ admind_oauth_refresh(const char *token_url, const char *client_id,
 
 
 int
-admind_oauth_exchange(const char *token_url, const char *client_id,
-    const char *redirect_uri, const char *code, const char *state,
-    const char *verifier, admind_oauth_tokens_t *out, char *err,
+admind_oauth_refresh(const admind_oauth_provider_t *p,
+    const char *refresh_token, admind_oauth_tokens_t *out, char *err,
     size_t errlen)
 {
-    int      rc;
+    return admind_oauth_grant(p, json_pack("{s:s,s:s}",
+                                           "grant_type", "refresh_token",
+                                           "refresh_token", refresh_token),
+                              out, err, errlen);
+}
+
+
+int
+admind_oauth_exchange(const admind_oauth_provider_t *p, const char *code,
+    const char *state, const char *verifier, admind_oauth_tokens_t *out,
+    char *err, size_t errlen)
+{
     json_t  *req;
 
-    req = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+    req = json_pack("{s:s,s:s,s:s,s:s}",
                     "grant_type", "authorization_code", "code", code,
-                    "state", state, "client_id", client_id,
-                    "redirect_uri", redirect_uri, "code_verifier", verifier);
+                    "redirect_uri", p->redirect_uri,
+                    "code_verifier", verifier);
 
-    rc = admind_oauth_post(token_url, req, 0, out, err, errlen);
-    json_decref(req);
+    /* Claude's endpoint wants the state back; the others take none */
+    if (req != NULL && !p->form) {
+        json_object_set_new(req, "state", json_string(state));
+    }
 
-    return rc;
+    return admind_oauth_grant(p, req, out, err, errlen);
 }
 
 
@@ -319,4 +390,8 @@ admind_oauth_tokens_free(admind_oauth_tokens_t *t)
     admind_oauth_wipe(&t->access_token);
     admind_oauth_wipe(&t->refresh_token);
     admind_oauth_wipe(&t->email);
+    admind_oauth_wipe(&t->organization);
+    admind_oauth_wipe(&t->account_id);
+    admind_oauth_wipe(&t->tier);
+    admind_oauth_wipe(&t->scope);
 }

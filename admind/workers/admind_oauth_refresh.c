@@ -16,6 +16,7 @@
 #include "admind_redis.h"
 #include "admind_cred.h"
 #include "admind_hotstate.h"
+#include "admind_oauth_provider.h"
 #include "admind_oauth_token.h"
 #include "admind_worker.h"
 #include "admind_oauth_refresh.h"
@@ -30,36 +31,6 @@
 
 static const admind_conf_t    *admind_oauth_conf;
 static const ql_master_key_t  *admind_oauth_key;
-
-
-/* the OAuth types refreshed here, as SQL */
-#define ADMIND_OAUTH_TYPES                                                   \
-    "type IN ('claude-official', 'codex', 'gemini-oauth')"
-
-
-/* the token endpoint and client of an account type (secret: Google's) */
-static void
-admind_oauth_endpoint(const char *type, const char **url,
-    const char **client, const char **secret)
-{
-    const admind_conf_t  *c = admind_oauth_conf;
-
-    *secret = NULL;
-
-    if (type != NULL && strcmp(type, "codex") == 0) {
-        *url = c->oauth_codex_token_url;
-        *client = c->oauth_codex_client_id;
-
-    } else if (type != NULL && strcmp(type, "gemini-oauth") == 0) {
-        *url = c->oauth_gemini_token_url;
-        *client = c->oauth_gemini_client_id;
-        *secret = c->oauth_gemini_client_secret;
-
-    } else {
-        *url = c->oauth_claude_token_url;
-        *client = c->oauth_claude_client_id;
-    }
-}
 
 
 void
@@ -193,7 +164,9 @@ admind_oauth_store(MYSQL *mysql, uint64_t id, const unsigned char *old,
                         "credential_hint = ?, refresh_token_enc = ?, "
                         "credentials_expire_at = IF(? > 0, "
                         "UTC_TIMESTAMP(3) + INTERVAL ? SECOND, NULL), "
-                        "refresh_failures = 0, version = version + 1 "
+                        "refresh_failures = 0, "
+                        "status = IF(status = 'error', 'active', status), "
+                        "version = version + 1 "
                         "WHERE id = ? AND refresh_token_enc = ?",
                         params, 7, &res, err, errlen);
 
@@ -202,7 +175,7 @@ admind_oauth_store(MYSQL *mysql, uint64_t id, const unsigned char *old,
 
     if (rc == ADMIND_OK && res.affected_rows == 0) {
         snprintf(err, errlen, "refreshed meanwhile by another process");
-        return ADMIND_DECLINED;
+        return ADMIND_BUSY;
     }
 
     return rc;
@@ -211,21 +184,23 @@ admind_oauth_store(MYSQL *mysql, uint64_t id, const unsigned char *old,
 
 /* ADMIND_OK when the account has new tokens */
 static int
-admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
+admind_oauth_refresh_one(MYSQL *mysql, json_t *row, char *err,
+    size_t errlen)
 {
-    int                     rc;
-    char                    err[ADMIND_ERRLEN], lock[33], *secret;
-    size_t                  env_len;
-    uint64_t                id;
-    const char             *url, *client, *client_secret;
-    unsigned char          *env;
-    admind_oauth_tokens_t   t;
+    int                       rc;
+    char                      lock[33], *secret;
+    size_t                    env_len;
+    uint64_t                  id;
+    unsigned char            *env;
+    admind_oauth_tokens_t     t;
+    admind_oauth_provider_t   p;
 
     id = (uint64_t) json_integer_value(json_object_get(row, "id"));
     env = NULL;
 
     if (!admind_oauth_lock(id, lock, 1)) {
-        return ADMIND_DECLINED;     /* another admind has it */
+        snprintf(err, errlen, "another refresh of the account is running");
+        return ADMIND_BUSY;
     }
 
     rc = ADMIND_ERROR;
@@ -234,6 +209,7 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
                           &env, &env_len)
         != ADMIND_OK)
     {
+        snprintf(err, errlen, "the refresh token is not readable");
         admind_oauth_lock(id, lock, 0);
         return rc;
     }
@@ -241,16 +217,25 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
     secret = admind_cred_open(admind_oauth_key, id, env, env_len);
 
     if (secret == NULL) {
-        admind_oauth_failed(mysql, id, "the refresh token does not open "
-                            "with this master key");
+        snprintf(err, errlen, "the refresh token does not open with this "
+                 "master key");
+        admind_oauth_failed(mysql, id, err);
         goto done;
     }
 
-    admind_oauth_endpoint(json_string_value(json_object_get(row, "type")),
-                          &url, &client, &client_secret);
+    if (admind_oauth_provider_of_type(admind_oauth_conf,
+                                      json_string_value(json_object_get(row,
+                                                                  "type")),
+                                      &p)
+        != ADMIND_OK)
+    {
+        snprintf(err, errlen, "no OAuth provider refreshes this type");
+        ql_wipe(secret, strlen(secret));
+        free(secret);
+        goto done;
+    }
 
-    rc = admind_oauth_refresh(url, client, client_secret, secret, &t, err,
-                              sizeof(err));
+    rc = admind_oauth_refresh(&p, secret, &t, err, errlen);
 
     ql_wipe(secret, strlen(secret));
     free(secret);
@@ -260,7 +245,7 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
         goto done;
     }
 
-    rc = admind_oauth_store(mysql, id, env, env_len, &t, err, sizeof(err));
+    rc = admind_oauth_store(mysql, id, env, env_len, &t, err, errlen);
     admind_oauth_tokens_free(&t);
 
     if (rc == ADMIND_OK) {
@@ -268,7 +253,7 @@ admind_oauth_refresh_one(MYSQL *mysql, json_t *row)
                    "account_id", json_integer((json_int_t) id), NULL);
         admind_hotstate_account(mysql, id, 0);
 
-    } else if (rc == ADMIND_ERROR) {
+    } else if (rc != ADMIND_BUSY) {
         admind_oauth_failed(mysql, id, err);
     }
 
@@ -296,7 +281,7 @@ admind_oauth_refused(MYSQL *mysql, admind_worker_t *w)
     redisReply  *reply;
 
     if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
-                         "FROM accounts WHERE " ADMIND_OAUTH_TYPES " "
+                         "FROM accounts WHERE " ADMIND_OAUTH_PROVIDER_TYPES " "
                          "AND refresh_token_enc IS NOT NULL "
                          "AND status <> 'disabled' AND status <> 'error' "
                          "ORDER BY id LIMIT 1000", NULL, 0, &rows, err,
@@ -321,7 +306,9 @@ admind_oauth_refused(MYSQL *mysql, admind_worker_t *w)
 
         freeReplyObject(reply);
 
-        if (admind_oauth_refresh_one(mysql, row) == ADMIND_OK) {
+        if (admind_oauth_refresh_one(mysql, row, err, sizeof(err))
+            == ADMIND_OK)
+        {
             freeReplyObject(admind_redis_command(err, sizeof(err),
                                 "HDEL %saccount:%llu auth_failed_ms "
                                 "cooldown_until_ms",
@@ -357,7 +344,7 @@ admind_oauth_tick(admind_worker_t *w)
 
     if (mysql == NULL
         || admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
-                            "FROM accounts WHERE " ADMIND_OAUTH_TYPES " "
+                            "FROM accounts WHERE " ADMIND_OAUTH_PROVIDER_TYPES " "
                             "AND refresh_token_enc IS NOT NULL "
                             "AND status <> 'disabled' AND status <> 'error' "
                             "AND credentials_expire_at "
@@ -378,7 +365,7 @@ admind_oauth_tick(admind_worker_t *w)
             break;
         }
 
-        (void) admind_oauth_refresh_one(mysql, row);
+        (void) admind_oauth_refresh_one(mysql, row, err, sizeof(err));
     }
 
     json_decref(rows);
@@ -388,6 +375,47 @@ admind_oauth_tick(admind_worker_t *w)
     }
 
     return pause;
+}
+
+
+int
+admind_oauth_refresh_account(MYSQL *mysql, uint64_t id, char *err,
+    size_t errlen)
+{
+    int                 rc;
+    json_t             *rows, *row;
+    admind_db_param_t   params[1];
+
+    if (admind_oauth_key == NULL || admind_oauth_conf == NULL) {
+        snprintf(err, errlen, "no master key to seal new tokens with");
+        return ADMIND_ERROR;
+    }
+
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
+                         "FROM accounts WHERE id = ? AND "
+                         ADMIND_OAUTH_PROVIDER_TYPES " "
+                         "AND refresh_token_enc IS NOT NULL",
+                         params, 1, &rows, err, errlen)
+        != ADMIND_OK)
+    {
+        return ADMIND_ERROR;
+    }
+
+    row = json_array_get(rows, 0);
+
+    if (row == NULL) {
+        snprintf(err, errlen, "the account has no refresh token");
+        rc = ADMIND_DECLINED;
+
+    } else {
+        rc = admind_oauth_refresh_one(mysql, row, err, errlen);
+    }
+
+    json_decref(rows);
+
+    return rc;
 }
 
 

@@ -1,7 +1,8 @@
 /*
  * QuotaLane admind: the OAuth refresh worker.
  *
- * Subscription accounts (claude-official, codex) carry an access token
+ * Subscription accounts (claude-official, codex, gemini-oauth, droid
+ * onboarded with a refresh token) carry an access token
  * that expires within hours and a refresh token.  Every
  * oauth_refresh_check_seconds this worker takes the accounts whose
  * access token expires within oauth_refresh_before_seconds, asks the
@@ -11,7 +12,8 @@
  * token replaces the old one, fenced by the old envelope, and a Redis
  * lock per account makes one refresh at a time across admind processes.
  * After oauth_refresh_max_failures failures in a row the account goes to
- * status "error": the scheduler skips it until an admin sets it active.
+ * status "error": the scheduler skips it until an admin sets it active
+ * or a refresh asked for by hand works.
  */
 
 #ifndef _ADMIND_OAUTH_REFRESH_H_INCLUDED_
@@ -20,6 +22,7 @@
 
 #include "admind.h"
 #include "ql_crypto.h"
+#include "admind_db.h"
 
 
 /* the key the tokens are sealed with; without one nothing is refreshed */
@@ -28,6 +31,16 @@ void admind_oauth_refresh_key(const ql_master_key_t *mk);
 int admind_oauth_refresh_start(const admind_conf_t *conf, char *err,
     size_t errlen);
 void admind_oauth_refresh_stop(void);
+
+/*
+ * POST /api/v1/accounts/{id}/refresh: one account's refresh now, even
+ * in status error (a success makes it active again).  ADMIND_OK: new
+ * tokens; ADMIND_BUSY: another refresh holds the account; otherwise
+ * it has no refresh token, or the provider refused it (DECLINED) or
+ * could not be asked (ERROR); err says why, without secrets.
+ */
+int admind_oauth_refresh_account(MYSQL *mysql, uint64_t id, char *err,
+    size_t errlen);
 
 
 #endif /* _ADMIND_OAUTH_REFRESH_H_INCLUDED_ */

@@ -94,7 +94,12 @@ class State:
         self.conns = set()
         # OAuth token endpoint: live refresh tokens, what it answers
         self.oauth = {"refresh": set(), "expires_in": 3600, "calls": 0,
-                      "issued": 0, "client_id": None, "codes": {}}
+                      "issued": 0, "client_id": None, "codes": {},
+                      "fail": 0, "fail_status": 503, "delay_ms": 0}
+        # Code Assist's project lookup: the user's project (None: no tier
+        # yet) and how many onboardUser polls answer "not done"
+        self.code_assist = {"project": None, "tier": "standard-tier",
+                            "pending": 1, "calls": [], "managed": 0}
 
 
 S = State()
@@ -1216,16 +1221,94 @@ def handle(conn, req):
     if path.startswith("/__mock/"):
         control(conn, req)
         return None
-    if path == "/v1/oauth/token":
-        oauth_token(conn, req)
+    if path in OAUTH_TOKEN_PATHS:
+        return oauth_token(conn, req, OAUTH_TOKEN_PATHS[path])
+    if path in ("/v1internal:loadCodeAssist", "/v1internal:onboardUser"):
+        code_assist(conn, req, path.split(":")[1])
         return None
     return handle_api(conn, req)
 
 
-def oauth_token(conn, req):
-    """An OAuth token endpoint: refresh grants with rotation."""
+# each provider's token endpoint, by the path it has in the real one
+OAUTH_TOKEN_PATHS = {
+    "/v1/oauth/token": "claude",            # console.anthropic.com
+    "/oauth/token": "openai",               # auth.openai.com
+    "/token": "google",                     # oauth2.googleapis.com
+    "/user_management/authenticate": "workos",
+}
+
+
+def fake_jwt(claims):
+    """A JWT of these claims (signed with nothing: admind only reads it)."""
+    def part(o):
+        return base64.urlsafe_b64encode(
+            json.dumps(o).encode()).rstrip(b"=").decode()
+    return "%s.%s.sig" % (part({"alg": "RS256", "typ": "JWT"}), part(claims))
+
+
+def oauth_answer(provider, n, o):
+    """The token answer in the provider's own shape."""
+    email = "user%d@example.org" % n
+    if provider == "workos":
+        # no expires_in: the access token is a JWT with its own exp
+        return {"access_token": fake_jwt({"sub": "user_%d" % n,
+                                          "exp": int(time.time())
+                                          + o["expires_in"]}),
+                "refresh_token": "oauth-refresh-%d" % n,
+                "user": {"id": "user_%d" % n, "email": email},
+                "organization_id": "org_%d" % n}
+    a = {"token_type": "Bearer", "access_token": "oauth-access-%d" % n,
+         "refresh_token": "oauth-refresh-%d" % n,
+         "expires_in": o["expires_in"]}
+    if provider == "claude":
+        a["scope"] = "user:inference user:profile"
+        a["account"] = {"uuid": "acct-%d" % n, "email_address": email}
+        a["organization"] = {"uuid": "org-%d" % n, "name": "Org %d" % n}
+    elif provider == "openai":
+        a["scope"] = "openid profile email offline_access"
+        a["id_token"] = fake_jwt({
+            "email": email, "https://api.openai.com/auth": {
+                "chatgpt_account_id": "chatgpt-acct-%d" % n,
+                "chatgpt_plan_type": "pro"}})
+    else:
+        a["scope"] = "https://www.googleapis.com/auth/cloud-platform"
+        a["id_token"] = fake_jwt({"email": email})
+    return a
+
+
+class Later:
+    """An answer given after a pause (a slow provider)."""
+    __slots__ = ("coro",)
+
+    def __init__(self, coro):
+        self.coro = coro
+
+    def finish(self, _task=None):
+        pass
+
+
+def oauth_token(conn, req, provider):
+    """An OAuth token endpoint: code grants with PKCE, refresh grants
+    with rotation, in each provider's answer shape; failures and delays
+    on demand (POST /__mock/oauth)."""
     o = S.oauth
     o["calls"] += 1
+    if o["delay_ms"] > 0:
+        async def slow():
+            await asyncio.sleep(o["delay_ms"] / 1000)
+            oauth_grant(conn, req, provider)
+            return req.keep_alive
+        return Later(slow())
+    oauth_grant(conn, req, provider)
+    return None
+
+
+def oauth_grant(conn, req, provider):
+    o = S.oauth
+    if o["fail"] > 0:
+        o["fail"] -= 1
+        return send_json(conn, req, o["fail_status"],
+                         {"error": "temporarily_unavailable"})
     form = (req.h.get("content-type") or "").startswith(
         "application/x-www-form-urlencoded")
     try:
@@ -1241,7 +1324,8 @@ def oauth_token(conn, req):
         return send_json(conn, req, 400, {"error": "invalid_request"})
     if o["client_id"] and body.get("client_id") != o["client_id"]:
         return send_json(conn, req, 401, {"error": "invalid_client"})
-    if form and body.get("client_secret") != o.get("client_secret"):
+    if provider == "google" and body.get("client_secret") != o.get(
+            "client_secret"):
         return send_json(conn, req, 401, {"error": "invalid_client"})
     if body.get("grant_type") == "authorization_code":
         # PKCE: the verifier must hash to the code's challenge (S256)
@@ -1262,12 +1346,51 @@ def oauth_token(conn, req):
     o["issued"] += 1
     n = o["issued"]
     o["refresh"].add("oauth-refresh-%d" % n)
-    return send_json(conn, req, 200, {
-        "token_type": "Bearer", "access_token": "oauth-access-%d" % n,
-        "refresh_token": "oauth-refresh-%d" % n,
-        "expires_in": o["expires_in"], "scope": "user:inference",
-        "account": {"uuid": "acct-%d" % n,
-                    "email_address": "user%d@example.org" % n}})
+    o.setdefault("providers", []).append(provider)
+    return send_json(conn, req, 200, oauth_answer(provider, n, o))
+
+
+def code_assist(conn, req, method):
+    """Gemini CLI's project lookup: loadCodeAssist, then onboardUser (a
+    long-running operation) for a user without a tier."""
+    c = S.code_assist
+    try:
+        body = json.loads(req.body or b"{}")
+    except ValueError:
+        body = None
+    c["calls"].append({"method": method, "body": body,
+                       "authorization": req.h.get("authorization")})
+    if not isinstance(body, dict) or not isinstance(body.get("metadata"),
+                                                    dict):
+        return send_json(conn, req, 400, {"error": {
+            "code": 400, "message": "metadata is required",
+            "status": "INVALID_ARGUMENT"}})
+    if not (req.h.get("authorization") or "").startswith("Bearer oauth-"):
+        return send_json(conn, req, 401, {"error": {
+            "code": 401, "message": "Request had invalid authentication "
+            "credentials.", "status": "UNAUTHENTICATED"}})
+    if method == "loadCodeAssist":
+        if c["project"] is not None:
+            return send_json(conn, req, 200, {
+                "currentTier": {"id": c["tier"], "name": "Gemini Code Assist"},
+                "allowedTiers": [{"id": c["tier"], "isDefault": True}],
+                "cloudaicompanionProject": c["project"]})
+        return send_json(conn, req, 200, {"allowedTiers": [
+            {"id": "legacy-tier", "isDefault": False},
+            {"id": "free-tier", "isDefault": True}]})
+    if c["pending"] > 0:
+        c["pending"] -= 1
+        return send_json(conn, req, 200, {"name": "operations/onboard-1",
+                                          "done": False})
+    c["managed"] += 1
+    c["project"] = body.get("cloudaicompanionProject") or (
+        "managed-project-%d" % c["managed"])
+    c["tier"] = body.get("tierId")
+    return send_json(conn, req, 200, {"name": "operations/onboard-1",
+                                      "done": True, "response": {
+                                          "cloudaicompanionProject": {
+                                              "id": c["project"],
+                                              "name": c["project"]}}})
 
 
 def make_record(req, cred):
@@ -1650,11 +1773,20 @@ def control(conn, req):
                 # codes the user got by approving: code -> its challenge
                 for code, c in spec.get("codes", {}).items():
                     S.oauth["codes"][code] = c
+                # a revoked refresh token stops working
+                S.oauth["refresh"] -= set(spec.get("revoke", []))
+                for k in ("fail", "fail_status", "delay_ms"):
+                    if k in spec:
+                        S.oauth[k] = int(spec[k])
+                if "code_assist" in spec:
+                    S.code_assist.update(spec["code_assist"])
             except (ValueError, TypeError, AttributeError):
                 return send_json(conn, req, 400, {"error": "bad oauth spec"})
         return send_json(conn, req, 200, {
             "calls": S.oauth["calls"], "issued": S.oauth["issued"],
-            "refresh_tokens": sorted(S.oauth["refresh"])})
+            "refresh_tokens": sorted(S.oauth["refresh"]),
+            "providers": S.oauth.get("providers", []),
+            "code_assist": S.code_assist})
     elif path == "/__mock/rules":
         if m in ("GET", "HEAD"):
             return send_json(conn, req, 200, {"rules": [

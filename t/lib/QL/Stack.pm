@@ -124,6 +124,18 @@ sub wait_for {
     die "timed out waiting for $what (logs in $self->{dir}/log)\n";
 }
 
+# whether check comes true within seconds (for a test's ok(), not a die)
+sub eventually {
+    my ($self, $seconds, $check) = @_;
+
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        return 1 if $check->();
+        sleep 0.1;
+    }
+    return $check->() ? 1 : 0;
+}
+
 sub port_open {
     my ($port) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
