@@ -3,7 +3,9 @@
  * 429 cools it down until the vendor's reset time, 529, 401/403 and
  * 5xx (and connection errors) for configured times; failures cost health,
  * and low health opens the account's circuit.  Successes give health
- * back, reported only when the account was below full health.
+ * back, reported only when the account was below full health.  The
+ * vendor's usage windows (Claude's unified 5-hour and 7-day limits),
+ * read from every answer, go with the usage record (usage.lua).
  */
 
 #include <ngx_config.h>
@@ -11,9 +13,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_quotalane_module.h"
+#include "ql_rate_window.h"
 
 
 static ngx_int_t ngx_http_quotalane_header_filter(ngx_http_request_t *r);
+static void ngx_http_quotalane_windows(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_upstream_t *u);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -40,11 +45,52 @@ ngx_http_quotalane_header_filter(ngx_http_request_t *r)
         if (ctx && ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
             ngx_http_quotalane_feedback(r, ctx, r->headers_out.status,
                                         r->upstream);
+            ngx_http_quotalane_windows(r, ctx, r->upstream);
             ngx_http_quotalane_usage_start(r, ctx);
         }
     }
 
     return ngx_http_next_header_filter(r);
+}
+
+
+/* the usage windows the answer reports, if any */
+static void
+ngx_http_quotalane_windows(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_upstream_t *u)
+{
+    u_char             *p;
+    size_t              len;
+    ngx_uint_t          i;
+    ngx_list_part_t    *part;
+    ngx_table_elt_t    *h;
+    ql_rate_windows_t   ws;
+
+    ws.n = 0;
+
+    for (part = &u->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            (void) ql_rate_windows_header(&ws, h[i].key.data, h[i].key.len,
+                                          h[i].value.data, h[i].value.len);
+        }
+    }
+
+    if (ws.n == 0) {
+        return;
+    }
+
+    p = ngx_pnalloc(r->pool, QL_RATE_WINDOWS_TEXT_MAX);
+    if (p == NULL) {
+        return;
+    }
+
+    len = ql_rate_windows_format(&ws, (char *) p, QL_RATE_WINDOWS_TEXT_MAX);
+
+    ctx->windows.data = p;
+    ctx->windows.len = len;
+    ctx->windows_until = (ngx_msec_t) ql_rate_windows_blocked_until(&ws)
+                         * 1000;
 }
 
 

@@ -201,6 +201,10 @@ struct ngx_http_quotalane_ctx_s {
     ngx_str_t                          platform_name;
     ngx_uint_t                         retry_after;    /* seconds, 429 */
 
+    /* the vendor's usage windows, for the account record (usage.lua) */
+    ngx_str_t                          windows;
+    ngx_msec_t                         windows_until;  /* unix ms, 0 */
+
     /* failover: accounts that failed this request, and how often */
     ngx_str_t                          excluded;
     ngx_uint_t                         attempts;

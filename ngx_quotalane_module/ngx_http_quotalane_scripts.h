@@ -159,6 +159,8 @@
     X(p, RATE_WINDOW)                                                         \
     X(p, NOW)                                                                 \
     X(p, REQUEST_ID)                                                          \
+    X(p, WINDOWS)                                                             \
+    X(p, WINDOWS_UNTIL)                                                       \
     X(p, RECORD)
 
 

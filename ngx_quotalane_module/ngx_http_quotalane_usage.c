@@ -378,6 +378,9 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
     ngx_http_quotalane_set_num(&rec, ARG_NOW, now);
     ngx_http_quotalane_set(&rec, ARG_REQUEST_ID, ctx->request_id,
                            sizeof(ctx->request_id));
+    ngx_http_quotalane_set(&rec, ARG_WINDOWS, ctx->windows.data,
+                           ctx->windows.len);
+    ngx_http_quotalane_set_num(&rec, ARG_WINDOWS_UNTIL, ctx->windows_until);
 
     /* the record (proto/usage_record.md) */
     ngx_http_quotalane_record_str(&rec, "request_id", ctx->request_id,

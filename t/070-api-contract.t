@@ -248,6 +248,8 @@ for my $r (grep { $_->{method} eq 'GET' } @declared) {
     # a list shows the fixtures: their items are checked too
     my ($list) = grep { $_->{repeated} && $messages{$_->{type}} }
                  @{ $messages{ $r->{response} } || [] };
+    # (an account's usage windows are the vendor's, none in the fixture)
+    undef $list if $list && $list->{json} eq 'usageWindows';
     ok(@{ $res->{json}{ $list->{json} } || [] } > 0,
        "GET $path lists something to check")
         if $list && $r->{path} !~ /_routes/;

@@ -17,6 +17,7 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_api_keys_routes,
     admind_key_policy_routes,
     admind_accounts_routes,
+    admind_account_test_routes,
     admind_oauth_routes,
     admind_account_groups_routes,
     admind_audit_log_routes,

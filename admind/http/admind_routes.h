@@ -16,6 +16,7 @@ extern const admind_route_t  admind_users_routes[];
 extern const admind_route_t  admind_api_keys_routes[];
 extern const admind_route_t  admind_key_policy_routes[];
 extern const admind_route_t  admind_accounts_routes[];
+extern const admind_route_t  admind_account_test_routes[];
 extern const admind_route_t  admind_oauth_routes[];
 extern const admind_route_t  admind_account_groups_routes[];
 extern const admind_route_t  admind_audit_log_routes[];

@@ -21,18 +21,94 @@
 static const char  admind_account_state_reset_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
     "redis.call('HDEL', KEYS[1], 'cooldown_until_ms', 'circuit', "
-    "'circuit_until_ms', 'probe_until_ms') "
+    "'circuit_until_ms', 'probe_until_ms', 'window_until_ms') "
     "redis.call('HSET', KEYS[1], 'health', '100') "
     "return 1";
+
+
+/* a time in unix ms as the API shows it; null when unset or past */
+static json_t *
+admind_account_state_time(redisReply *e, int past_too)
+{
+    char       when[ADMIND_TIME_LEN + 1];
+    long long  ms;
+
+    ms = e->type == REDIS_REPLY_STRING ? strtoll(e->str, NULL, 10) : 0;
+
+    if (ms <= 0 || (!past_too && ms <= (long long) time(NULL) * 1000)) {
+        return json_null();
+    }
+
+    admind_time_format((time_t) (ms / 1000), when, sizeof(when));
+
+    return json_string(when);
+}
+
+
+/*
+ * The vendor's usage windows as usage.lua keeps them
+ * ("name status reset utilization;...", ql_rate_window.h), as a list.
+ */
+static json_t *
+admind_account_state_windows(redisReply *e)
+{
+    char         item[4][64], when[ADMIND_TIME_LEN + 1], *text, *p, *save;
+    json_t      *list, *w;
+    long long    reset;
+
+    list = json_array();
+
+    if (list == NULL || e->type != REDIS_REPLY_STRING || e->len == 0) {
+        return list;
+    }
+
+    text = strdup(e->str);
+    if (text == NULL) {
+        return list;
+    }
+
+    for (p = strtok_r(text, ";", &save); p != NULL;
+         p = strtok_r(NULL, ";", &save))
+    {
+        if (sscanf(p, "%63s %63s %63s %63s", item[0], item[1], item[2],
+                   item[3])
+            != 4)
+        {
+            continue;
+        }
+
+        w = json_pack("{s:s,s:s}", "window", item[0], "status", item[1]);
+        if (w == NULL) {
+            continue;
+        }
+
+        reset = strtoll(item[2], NULL, 10);
+        if (reset > 0) {
+            admind_time_format((time_t) reset, when, sizeof(when));
+            json_object_set_new(w, "resetsAt", json_string(when));
+        }
+
+        if (strcmp(item[3], "-") != 0) {
+            json_object_set_new(w, "utilization",
+                                json_real(strtod(item[3], NULL)));
+        }
+
+        json_array_append_new(list, w);
+    }
+
+    free(text);
+
+    return list;
+}
 
 
 void
 admind_account_state_add(json_t *account)
 {
     char          name[ADMIND_ACCOUNT_STATE_NAME];
-    char          err[ADMIND_ERRLEN], when[ADMIND_TIME_LEN + 1];
+    char          err[ADMIND_ERRLEN];
     uint64_t      id;
-    long long     ms, health;
+    long long     health;
     redisReply   *reply, *e;
 
     id = admind_resource_id(account, "id");
@@ -41,10 +117,11 @@ admind_account_state_add(json_t *account)
                          (unsigned long long) id);
 
     reply = admind_redis_command(err, sizeof(err), "HMGET %s "
-                                 "cooldown_until_ms health circuit", name);
+                                 "cooldown_until_ms health circuit "
+                                 "windows windows_ms window_until_ms", name);
 
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 3)
+        || reply->elements != 6)
     {
         if (reply != NULL) {
             freeReplyObject(reply);
@@ -52,16 +129,8 @@ admind_account_state_add(json_t *account)
         return;
     }
 
-    e = reply->element[0];
-    ms = e->type == REDIS_REPLY_STRING ? strtoll(e->str, NULL, 10) : 0;
-
-    if (ms > (long long) time(NULL) * 1000) {
-        admind_time_format((time_t) (ms / 1000), when, sizeof(when));
-        json_object_set_new(account, "cooldownUntil", json_string(when));
-
-    } else {
-        json_object_set_new(account, "cooldownUntil", json_null());
-    }
+    json_object_set_new(account, "cooldownUntil",
+                        admind_account_state_time(reply->element[0], 0));
 
     e = reply->element[1];
     health = e->type == REDIS_REPLY_STRING ? strtoll(e->str, NULL, 10)
@@ -72,6 +141,13 @@ admind_account_state_add(json_t *account)
     json_object_set_new(account, "circuit",
                         json_string(e->type == REDIS_REPLY_STRING
                                     && e->len > 0 ? e->str : "closed"));
+
+    json_object_set_new(account, "usageWindows",
+                        admind_account_state_windows(reply->element[3]));
+    json_object_set_new(account, "usageWindowsSeenAt",
+                        admind_account_state_time(reply->element[4], 1));
+    json_object_set_new(account, "windowExhaustedUntil",
+                        admind_account_state_time(reply->element[5], 0));
 
     freeReplyObject(reply);
 }

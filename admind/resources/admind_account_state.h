@@ -16,13 +16,16 @@
 
 /*
  * Adds "cooldownUntil" (null when none or past), "health" (100 when
- * unset) and "circuit" ("closed" when unset) to an account in the API
+ * unset), "circuit" ("closed" when unset), the vendor's "usageWindows"
+ * as last seen ("usageWindowsSeenAt") and "windowExhaustedUntil" (null
+ * unless an exhausted window keeps it out) to an account in the API
  * shape; without Redis the fields are left out.
  */
 void admind_account_state_add(json_t *account);
 
 /*
- * Clears cooldown, circuit and probe and sets health 100, in one step;
+ * Clears cooldown, circuit, probe and an exhausted window and sets
+ * health 100, in one step;
  * an account without a record (not yet published) is left alone.
  */
 int admind_account_state_reset(uint64_t id, char *err, size_t errlen);

@@ -244,7 +244,8 @@ local function state(id)
                          'addr', 'path_prefix', 'pools', 'cred',
                          'cred_version', 'endpoints', 'models', 'model_map',
                          'chatgpt_account_id', 'project_id',
-                         'azure_deployment', 'azure_api_version')
+                         'azure_deployment', 'azure_api_version',
+                         'window_until_ms')
 
     -- a record from before pools existed serves its platform's pool
     local pools = f[20] or (',' .. (f[3] or '') .. ',')
@@ -263,7 +264,10 @@ local function state(id)
     -- it serves the request, if not right now
     serves = true
 
-    if f[1] ~= 'active' or f[2] ~= '1' or num(f[6], 0) > now then
+    -- cooling down, or a usage window of the vendor's is exhausted
+    if f[1] ~= 'active' or f[2] ~= '1' or num(f[6], 0) > now
+       or num(f[30], 0) > now
+    then
         return nil
     end
 

@@ -13,6 +13,10 @@
 -- ARG_RATE_WINDOW   key rate window seconds, '0' = none
 -- ARG_NOW           now, unix ms
 -- ARG_REQUEST_ID    its concurrency leases are given back here too
+-- ARG_WINDOWS       the vendor's usage windows seen on the answer
+--                   (ql_rate_window.h), '' = none reported
+-- ARG_WINDOWS_UNTIL until when an exhausted window keeps the account
+--                   out (unix ms), '0' = none is exhausted
 -- ARG_RECORD        the record, to the end: field, value, field, value, ...
 
 local p = ARGV[ARG_PREFIX]
@@ -56,6 +60,16 @@ end
 if tokens > 0 and account ~= '' and account ~= '0' then
     add(p .. 'atpm:' .. account .. ':' .. math.floor(now / 60000), tokens,
         120)
+end
+
+-- the account's usage windows, for admins and the scheduler
+local windows = ARGV[ARG_WINDOWS]
+if windows ~= '' and account ~= '' and account ~= '0' then
+    local akey = p .. 'account:' .. account
+    if redis.call('EXISTS', akey) == 1 then
+        redis.call('HSET', akey, 'windows', windows, 'windows_ms', now,
+                   'window_until_ms', ARGV[ARG_WINDOWS_UNTIL])
+    end
 end
 
 local window = tonumber(ARGV[ARG_RATE_WINDOW]) or 0
