@@ -78,6 +78,22 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
                            "try again shortly.");
             }
 
+            /*
+             * Any other error that error_page brought here was not an
+             * upstream's (the module would have a context): an access
+             * rule's 403, a handler's 500.  It stands; nothing is
+             * admitted past it.
+             */
+            if (r->err_status) {
+                return ngx_http_quotalane_send_error(r, ctx,
+                           r->err_status == NGX_HTTP_FORBIDDEN
+                           || r->err_status == NGX_HTTP_UNAUTHORIZED
+                           ? QL_ERR_PERMISSION : QL_ERR_API,
+                           r->err_status == NGX_HTTP_FORBIDDEN
+                           || r->err_status == NGX_HTTP_UNAUTHORIZED
+                           ? "Access denied." : "The request failed.");
+            }
+
         } else if (ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
             /* back from a failed upstream attempt */
             rc = ngx_http_quotalane_failover(r, ctx);

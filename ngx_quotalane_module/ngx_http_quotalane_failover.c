@@ -1,7 +1,7 @@
 /*
- * Failover.  An upstream 429/529/5xx or connection error, caught before
- * any byte went to the client (proxy_intercept_errors + error_page to a
- * named gateway location, see conf/quotalane_proxy.conf), brings the
+ * Failover.  An upstream 401/403/429/529/5xx or connection error, caught
+ * before any byte went to the client (proxy_intercept_errors + error_page
+ * to a named gateway location, see conf/quotalane_proxy.conf), brings the
  * request back to the access phase: the failed account is cooled down,
  * its lease given back and excluded, and the scheduler picks again, up to
  * quotalane_failover_attempts times.  Then the client gets the last
@@ -104,6 +104,13 @@ ngx_http_quotalane_failover_error(ngx_http_request_t *r,
         return ngx_http_quotalane_send_error(r, ctx, QL_ERR_OVERLOADED,
                    "The upstream accounts are overloaded; try again "
                    "shortly.");
+
+    /* the account's credential, not the client's key: no 401 to it */
+    case 401:
+    case 403:
+        return ngx_http_quotalane_send_error(r, ctx, QL_ERR_API,
+                   "The upstream account's credential was refused; try "
+                   "again shortly.");
 
     default:
         return ngx_http_quotalane_send_error(r, ctx, QL_ERR_API,

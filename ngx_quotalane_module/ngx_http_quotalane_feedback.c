@@ -207,7 +207,7 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_uint_t status, ngx_http_upstream_t *u)
 {
     u_char                          *p, *last, buf[6 * NGX_INT64_LEN];
-    u_char                           key[256];
+    u_char                           key[256], refused[256];
     const char                      *args[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
     size_t                           argslen[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
     ngx_uint_t                       success;
@@ -261,6 +261,10 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
 
     p = ngx_sprintf(key, "%Vaccount:%V", &qmcf->prefix, &ctx->account.id);
     ngx_http_quotalane_feedback_set(args, argslen, KEY_ACCOUNT, key, p);
+
+    p = ngx_snprintf(refused, sizeof(refused), "%Voauth:refused",
+                     &qmcf->prefix);
+    ngx_http_quotalane_feedback_set(args, argslen, KEY_REFUSED, refused, p);
 
     p = (u_char *) (success ? "1" : "0");
     ngx_http_quotalane_feedback_set(args, argslen, ARG_SUCCESS, p, p + 1);

@@ -127,7 +127,8 @@
 /* feedback.lua: what an upstream answer says about its account */
 
 #define NGX_HTTP_QUOTALANE_FEEDBACK_KEY(X, p)                                 \
-    X(p, ACCOUNT)
+    X(p, ACCOUNT)                                                             \
+    X(p, REFUSED)
 
 #define NGX_HTTP_QUOTALANE_FEEDBACK_ARG(X, p)                                 \
     X(p, NOW)                                                                 \

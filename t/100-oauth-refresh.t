@@ -111,8 +111,10 @@ my $body = { model => 'claude-sonnet-4-5', max_tokens => 8,
              messages => [ { role => 'user', content => 'hi' } ] };
 $r = $stack->gateway('POST', '/v1/messages', { 'x-api-key' => $rkey->{key} },
                      $body);
-is($r->{status}, 401, 'the vendor refused the token');
-ok(wait_until(15, sub { oauth()->{issued} > $issued }),
+is($r->{status}, 500, 'the vendor refused the token: no other account');
+is($r->{json}{error}{type}, 'api_error',
+   "an upstream error, not the client's key refused");
+ok(wait_until(5, sub { oauth()->{issued} > $issued }),
    'admind refreshed it at once, far from its expiry');
 ok(wait_until(10, sub {
        !defined $stack->redis('HGET', "${P}account:$refused->{id}",

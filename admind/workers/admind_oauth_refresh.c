@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -28,9 +29,13 @@
 /* a refresh holds its account's lock at most this long */
 #define ADMIND_OAUTH_LOCK_MS  "60000"
 
+/* how soon a token the gateway saw refused is refreshed */
+#define ADMIND_OAUTH_REFUSED_MS  1000
+
 
 static const admind_conf_t    *admind_oauth_conf;
 static const ql_master_key_t  *admind_oauth_key;
+static time_t                  admind_oauth_next_scan;
 
 
 void
@@ -267,60 +272,78 @@ done:
 
 
 /*
- * Accounts whose token the gateway saw refused (a 401: feedback.lua sets
- * auth_failed_ms) are refreshed now, whatever their expiry says; a new
- * token ends the cooldown the 401 started.
+ * Accounts whose token the gateway saw refused (a 401: feedback.lua adds
+ * them to <prefix>oauth:refused) are refreshed now, whatever their expiry
+ * says; a new token ends the cooldown the 401 started.  SPOP hands each
+ * to one admind only.
  */
 static void
 admind_oauth_refused(MYSQL *mysql, admind_worker_t *w)
 {
-    char         err[ADMIND_ERRLEN];
-    json_t      *rows, *row;
-    size_t       i;
-    uint64_t     id;
-    redisReply  *reply;
+    char                err[ADMIND_ERRLEN];
+    json_t             *rows, *row;
+    size_t              i;
+    uint64_t            id;
+    redisReply         *reply;
+    admind_db_param_t   params[1];
 
-    if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
-                         "FROM accounts WHERE " ADMIND_OAUTH_PROVIDER_TYPES " "
-                         "AND refresh_token_enc IS NOT NULL "
-                         "AND status <> 'disabled' AND status <> 'error' "
-                         "ORDER BY id LIMIT 1000", NULL, 0, &rows, err,
-                         sizeof(err))
-        != ADMIND_OK)
-    {
-        admind_worker_failed(w, err);
-        return;
-    }
+    reply = admind_redis_command(err, sizeof(err), "SPOP %soauth:refused "
+                                 ADMIND_OAUTH_BATCH,
+                                 admind_oauth_conf->redis_prefix);
 
-    json_array_foreach(rows, i, row) {
-        id = (uint64_t) json_integer_value(json_object_get(row, "id"));
-
-        reply = admind_redis_command(err, sizeof(err),
-                                     "HGET %saccount:%llu auth_failed_ms",
-                                     admind_oauth_conf->redis_prefix,
-                                     (unsigned long long) id);
-        if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-            freeReplyObject(reply);
-            continue;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply == NULL) {
+            admind_worker_failed(w, err);
         }
 
         freeReplyObject(reply);
+        return;
+    }
 
-        if (admind_oauth_refresh_one(mysql, row, err, sizeof(err))
-            == ADMIND_OK)
+    for (i = 0; i < reply->elements && !admind_worker_stopping(w); i++) {
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+
+        id = strtoull(reply->element[i]->str, NULL, 10);
+        params[0] = admind_db_int((long long) id);
+
+        if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
+                             "FROM accounts WHERE id = ? AND "
+                             ADMIND_OAUTH_PROVIDER_TYPES " "
+                             "AND refresh_token_enc IS NOT NULL "
+                             "AND status <> 'disabled' "
+                             "AND status <> 'error'",
+                             params, 1, &rows, err, sizeof(err))
+            != ADMIND_OK)
+        {
+            admind_worker_failed(w, err);
+            continue;
+        }
+
+        row = json_array_get(rows, 0);
+
+        if (row != NULL
+            && admind_oauth_refresh_one(mysql, row, err, sizeof(err))
+               == ADMIND_OK)
         {
             freeReplyObject(admind_redis_command(err, sizeof(err),
-                                "HDEL %saccount:%llu auth_failed_ms "
-                                "cooldown_until_ms",
+                                "HDEL %saccount:%llu cooldown_until_ms",
                                 admind_oauth_conf->redis_prefix,
                                 (unsigned long long) id));
         }
+
+        json_decref(rows);
     }
 
-    json_decref(rows);
+    freeReplyObject(reply);
 }
 
 
+/*
+ * Every second: the tokens the gateway saw refused; every
+ * oauth_refresh_check_seconds: the tokens that expire soon.
+ */
 static long long
 admind_oauth_tick(admind_worker_t *w)
 {
@@ -328,10 +351,11 @@ admind_oauth_tick(admind_worker_t *w)
     MYSQL              *mysql;
     json_t             *rows, *row;
     size_t              i;
+    time_t              now;
     long long           pause;
     admind_db_param_t   params[1];
 
-    pause = (long long) admind_oauth_conf->oauth_refresh_check_seconds * 1000;
+    pause = ADMIND_OAUTH_REFUSED_MS;
 
     if (admind_oauth_key == NULL) {
         return pause;
@@ -339,20 +363,35 @@ admind_oauth_tick(admind_worker_t *w)
 
     mysql = admind_db_get(err, sizeof(err));
 
+    if (mysql == NULL) {
+        admind_worker_failed(w, err);
+        return pause;
+    }
+
+    admind_oauth_refused(mysql, w);
+
+    now = time(NULL);
+
+    if (now < admind_oauth_next_scan) {
+        return pause;
+    }
+
+    admind_oauth_next_scan = now + (time_t)
+                             admind_oauth_conf->oauth_refresh_check_seconds;
+
     params[0] = admind_db_int((long long)
                               admind_oauth_conf->oauth_refresh_before_seconds);
 
-    if (mysql == NULL
-        || admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
-                            "FROM accounts WHERE " ADMIND_OAUTH_PROVIDER_TYPES " "
-                            "AND refresh_token_enc IS NOT NULL "
-                            "AND status <> 'disabled' AND status <> 'error' "
-                            "AND credentials_expire_at "
-                            "< UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
-                            "ORDER BY credentials_expire_at LIMIT "
-                            ADMIND_OAUTH_BATCH,
-                            params, 1, &rows, err, sizeof(err))
-           != ADMIND_OK)
+    if (admind_db_select(mysql, "SELECT id, type, refresh_token_enc AS rt "
+                         "FROM accounts WHERE " ADMIND_OAUTH_PROVIDER_TYPES
+                         " AND refresh_token_enc IS NOT NULL "
+                         "AND status <> 'disabled' AND status <> 'error' "
+                         "AND credentials_expire_at "
+                         "< UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
+                         "ORDER BY credentials_expire_at LIMIT "
+                         ADMIND_OAUTH_BATCH,
+                         params, 1, &rows, err, sizeof(err))
+        != ADMIND_OK)
     {
         admind_worker_failed(w, err);
         return pause;
@@ -369,10 +408,6 @@ admind_oauth_tick(admind_worker_t *w)
     }
 
     json_decref(rows);
-
-    if (!admind_worker_stopping(w)) {
-        admind_oauth_refused(mysql, w);
-    }
 
     return pause;
 }

@@ -2,6 +2,8 @@
 --
 -- Positions are named in ngx_http_quotalane_scripts.h:
 -- KEY_ACCOUNT     the account record (prefix .. 'account:' .. id)
+-- KEY_REFUSED     the set of OAuth accounts whose token the vendor
+--                 refused (prefix .. 'oauth:refused'), for admind
 -- ARG_NOW         now, unix ms
 -- ARG_SUCCESS     1 if the answer was a success, 0 if a failure
 -- ARG_COOL_UNTIL  cool the account down until this time (unix ms), 0 = no
@@ -9,8 +11,8 @@
 -- ARG_RECOVERY    health points a success gives back
 -- ARG_THRESHOLD   below this health the circuit opens
 -- ARG_OPEN_MS     how long an opened circuit stays open (ms)
--- ARG_AUTH_FAILED 1 if an OAuth account's token was refused (401): the
---                 record's auth_failed_ms tells admind to refresh it now
+-- ARG_AUTH_FAILED 1 if an OAuth account's token was refused (401): its
+--                 id joins KEY_REFUSED, and admind refreshes it now
 --
 -- Health is 0..100.  An open circuit past its time lets one half-open
 -- probe through (select.lua marks it); the probe's success closes the
@@ -31,7 +33,7 @@ if redis.call('EXISTS', key) == 0 then
 end
 
 if auth_failed then
-    redis.call('HSET', key, 'auth_failed_ms', now)
+    redis.call('SADD', KEYS[KEY_REFUSED], string.match(key, '(%d+)$'))
 end
 
 local f = redis.call('HMGET', key, 'health', 'circuit', 'cooldown_until_ms')
