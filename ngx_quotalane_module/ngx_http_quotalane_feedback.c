@@ -206,8 +206,8 @@ void
 ngx_http_quotalane_feedback(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_uint_t status, ngx_http_upstream_t *u)
 {
-    u_char                          *p, *last, buf[6 * NGX_INT64_LEN];
-    u_char                           key[256], refused[256];
+    u_char                          *p, *last, buf[7 * NGX_INT64_LEN];
+    u_char                           key[256], refused[256], events[256];
     const char                      *args[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
     size_t                           argslen[NGX_HTTP_QUOTALANE_FEEDBACK_NARGS];
     ngx_uint_t                       success;
@@ -266,6 +266,9 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
                      &qmcf->prefix);
     ngx_http_quotalane_feedback_set(args, argslen, KEY_REFUSED, refused, p);
 
+    p = ngx_snprintf(events, sizeof(events), "%Vevents", &qmcf->prefix);
+    ngx_http_quotalane_feedback_set(args, argslen, KEY_EVENTS, events, p);
+
     p = (u_char *) (success ? "1" : "0");
     ngx_http_quotalane_feedback_set(args, argslen, ARG_SUCCESS, p, p + 1);
 
@@ -289,6 +292,8 @@ ngx_http_quotalane_feedback(ngx_http_request_t *r,
     p = ngx_http_quotalane_feedback_set(args, argslen, ARG_THRESHOLD, p,
                                         ngx_slprintf(p, last, "%ui",
                                                      qmcf->circuit_threshold));
+    p = ngx_http_quotalane_feedback_set(args, argslen, ARG_STATUS, p,
+                                        ngx_slprintf(p, last, "%ui", status));
     (void) ngx_http_quotalane_feedback_set(args, argslen, ARG_OPEN_MS, p,
                                            ngx_slprintf(p, last, "%M",
                                                    qmcf->circuit_open_time));

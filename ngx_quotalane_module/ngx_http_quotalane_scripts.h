@@ -128,7 +128,8 @@
 
 #define NGX_HTTP_QUOTALANE_FEEDBACK_KEY(X, p)                                 \
     X(p, ACCOUNT)                                                             \
-    X(p, REFUSED)
+    X(p, REFUSED)                                                             \
+    X(p, EVENTS)
 
 #define NGX_HTTP_QUOTALANE_FEEDBACK_ARG(X, p)                                 \
     X(p, NOW)                                                                 \
@@ -138,7 +139,8 @@
     X(p, RECOVERY)                                                            \
     X(p, THRESHOLD)                                                           \
     X(p, OPEN_MS)                                                             \
-    X(p, AUTH_FAILED)
+    X(p, AUTH_FAILED)                                                         \
+    X(p, STATUS)
 
 
 /* usage.lua: one finished request's record, counters and leases */

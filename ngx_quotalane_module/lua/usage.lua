@@ -67,8 +67,16 @@ local windows = ARGV[ARG_WINDOWS]
 if windows ~= '' and account ~= '' and account ~= '0' then
     local akey = p .. 'account:' .. account
     if redis.call('EXISTS', akey) == 1 then
+        -- a window newly exhausted is an account event (feedback.lua's)
+        local blocked = tonumber(ARGV[ARG_WINDOWS_UNTIL]) or 0
+        local before = redis.call('HMGET', akey, 'window_until_ms')[1]
+        if blocked > now and (tonumber(before) or 0) <= now then
+            redis.call('XADD', p .. 'events', 'MAXLEN', '~', 10000, '*',
+                       'account_id', account, 'event', 'quota_exhausted',
+                       'status', 200, 'detail', blocked, 'ts_ms', now)
+        end
         redis.call('HSET', akey, 'windows', windows, 'windows_ms', now,
-                   'window_until_ms', ARGV[ARG_WINDOWS_UNTIL])
+                   'window_until_ms', blocked)
     end
 end
 
