@@ -25,5 +25,6 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_plans_routes,
     admind_subscriptions_routes,
     admind_bills_routes,
+    admind_webhooks_routes,
     NULL
 };

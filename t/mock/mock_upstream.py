@@ -95,6 +95,9 @@ class State:
         # OAuth token endpoint: live refresh tokens, what it answers
         self.oauth = {"refresh": set(), "expires_in": 3600, "calls": 0,
                       "issued": 0, "client_id": None, "codes": {}}
+        # webhook receiver: what it got, and failures still to answer
+        self.hooks = collections.deque(maxlen=MAX_RECORDS)
+        self.hook_fail = {}
 
 
 S = State()
@@ -1219,7 +1222,29 @@ def handle(conn, req):
     if path == "/v1/oauth/token":
         oauth_token(conn, req)
         return None
+    if path.startswith("/__hook/"):
+        webhook(conn, req)
+        return None
     return handle_api(conn, req)
+
+
+def webhook(conn, req):
+    """A webhook receiver: records what it gets; may answer errors."""
+    name = req.path[len("/__hook/"):]
+    fail = S.hook_fail.get(name)
+    status = 200
+    answer = {"ok": True}
+    if fail and fail["times"] > 0:
+        fail["times"] -= 1
+        status = fail["status"]
+        answer = fail["body"]
+    S.hooks.append({
+        "name": name, "method": req.method, "path": req.path,
+        "query": req.query,
+        "headers": {k.lower(): v for k, v in req.headers},
+        "body": req.body.decode("utf-8", "replace"),
+        "status": status, "time": time.time()})
+    return send_json(conn, req, status, answer)
 
 
 def oauth_token(conn, req):
@@ -1673,6 +1698,28 @@ def control(conn, req):
             return send_json(conn, req, 200, {"ok": True, "ids": ids,
                                               "id": ids[-1] if ids else None,
                                               "rules": len(S.rules)})
+    elif path == "/__mock/hooks":
+        # GET: what the webhook receiver got (?name=); DELETE: forget it;
+        # POST {"name","times","status","body"}: answer status (500) with
+        # body to the next times calls of /__hook/<name>
+        if m in ("GET", "HEAD"):
+            name = query_args(req).get("name")
+            return send_json(conn, req, 200, {"hooks": [
+                h for h in S.hooks if name is None or h["name"] == name]})
+        if m == "DELETE":
+            S.hooks.clear()
+            S.hook_fail.clear()
+            return send_json(conn, req, 200, ok)
+        if m == "POST":
+            try:
+                spec = json.loads(req.body)
+                S.hook_fail[str(spec["name"])] = {
+                    "times": int(spec.get("times", 1)),
+                    "status": int(spec.get("status", 500)),
+                    "body": spec.get("body", {"ok": False})}
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                return send_json(conn, req, 400, {"error": "bad hook: %s" % e})
+            return send_json(conn, req, 200, ok)
     elif path == "/__mock/reset":
         if m in ("POST", "DELETE"):
             S.rules.clear()
