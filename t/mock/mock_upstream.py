@@ -1230,7 +1230,8 @@ def handle(conn, req):
 
 def webhook(conn, req):
     """A webhook receiver: records what it gets; may answer errors."""
-    name = req.path[len("/__hook/"):]
+    # the name is the first segment: /__hook/<name>/bot123:abc/sendMessage
+    name = req.path[len("/__hook/"):].split("/", 1)[0]
     fail = S.hook_fail.get(name)
     status = 200
     answer = {"ok": True}
