@@ -344,6 +344,47 @@ for my $hh (hooks('generic')) {
 }
 is(scalar hooks('flaky'), 0, 'the disabled webhook got none');
 
+# ---- two admind processes: each delivery is sent once ----
+
+my $port2 = QL::Stack::free_port();
+my $conf2 = $stack->dir . '/admind2.conf';
+my $text = do { local (@ARGV, $/) = ($stack->dir . '/admind.conf'); <> };
+$text =~ s/^listen = .*$/listen = 127.0.0.1:$port2/m;
+QL::Stack::write_file($conf2, $text, 0600);
+$stack->spawn('admind2', $stack->dir . '/log/admind2.log',
+              QL::Stack::repo() . '/build/admind', '-c', $conf2);
+$stack->wait_for('a second admind', 60, sub {
+    QL::Stack::port_open($port2) });
+
+# a slow receiver: one process alone would take 6 s for the lot
+$stack->request('POST', "$mock/__mock/hooks", {},
+                { name => 'pair', delay_ms => 300 });
+my $pair = make_hook(name => 'pair', url => url('pair'),
+                     events => ['webhook.test']);
+my %queued;
+for (1 .. 20) {
+    my $r = api('POST', "/api/v1/webhooks/$pair->{id}/test");
+    $queued{ $r->{json}{deliveryId} // 'none' } = 1;
+}
+is(scalar(keys %queued), 20, '20 test events queued');
+ok(wait_until(60, sub {
+       my $r = api('GET', "/api/v1/webhooks/$pair->{id}/deliveries"
+                   . '?pageSize=100');
+       20 == grep { $_->{status} eq 'sent' } @{ $r->{json}{deliveries} };
+   }), 'all of them sent, by either process');
+my %seen;
+$seen{ decode_json($_->{body})->{id} }++ for hooks('pair');
+is_deeply(\%seen, { map { ($_ => 1) } keys %queued },
+          'the receiver got each exactly once');
+my %by;
+for my $which ('admind', 'admind2') {
+    open my $fh, '<', $stack->dir . "/log/$which.log" or die $!;
+    $by{$which} = grep { /"webhook delivered".*"webhook_id":$pair->{id},/ }
+                  <$fh>;
+}
+ok($by{admind} > 0 && $by{admind2} > 0,
+   "both processes sent some ($by{admind} and $by{admind2})");
+
 # ---- deletion ----
 
 is(api('DELETE', "/api/v1/webhooks/$down->{id}")->{status}, 204,

@@ -98,6 +98,7 @@ class State:
         # webhook receiver: what it got, and failures still to answer
         self.hooks = collections.deque(maxlen=MAX_RECORDS)
         self.hook_fail = {}
+        self.hook_delay = {}
 
 
 S = State()
@@ -1223,8 +1224,7 @@ def handle(conn, req):
         oauth_token(conn, req)
         return None
     if path.startswith("/__hook/"):
-        webhook(conn, req)
-        return None
+        return webhook(conn, req)
     return handle_api(conn, req)
 
 
@@ -1245,7 +1245,29 @@ def webhook(conn, req):
         "headers": {k.lower(): v for k, v in req.headers},
         "body": req.body.decode("utf-8", "replace"),
         "status": status, "time": time.time()})
-    return send_json(conn, req, status, answer)
+    delay = S.hook_delay.get(name, 0)
+    if not delay:
+        send_json(conn, req, status, answer)
+        return None
+    return HookJob(hook_answer_later(conn, req, delay, status, answer))
+
+
+async def hook_answer_later(conn, req, delay, status, answer):
+    await asyncio.sleep(delay)
+    send_json(conn, req, status, answer)
+    return req.keep_alive
+
+
+class HookJob:
+    """A slow webhook receiver's answer, on the event loop."""
+    __slots__ = ("coro",)
+
+    def __init__(self, coro):
+        self.coro = coro
+
+    def finish(self, task=None):
+        if task is not None:       # ended, or cancelled before it started
+            self.coro.close()
 
 
 def oauth_token(conn, req):
@@ -1702,7 +1724,8 @@ def control(conn, req):
     elif path == "/__mock/hooks":
         # GET: what the webhook receiver got (?name=); DELETE: forget it;
         # POST {"name","times","status","body"}: answer status (500) with
-        # body to the next times calls of /__hook/<name>
+        # body to the next times calls of /__hook/<name>; {"name",
+        # "delay_ms"}: answer its calls that much later
         if m in ("GET", "HEAD"):
             name = query_args(req).get("name")
             return send_json(conn, req, 200, {"hooks": [
@@ -1710,14 +1733,19 @@ def control(conn, req):
         if m == "DELETE":
             S.hooks.clear()
             S.hook_fail.clear()
+            S.hook_delay.clear()
             return send_json(conn, req, 200, ok)
         if m == "POST":
             try:
                 spec = json.loads(req.body)
-                S.hook_fail[str(spec["name"])] = {
-                    "times": int(spec.get("times", 1)),
-                    "status": int(spec.get("status", 500)),
-                    "body": spec.get("body", {"ok": False})}
+                name = str(spec["name"])
+                if "delay_ms" in spec:
+                    S.hook_delay[name] = int(spec["delay_ms"]) / 1000.0
+                if "times" in spec or "status" in spec:
+                    S.hook_fail[name] = {
+                        "times": int(spec.get("times", 1)),
+                        "status": int(spec.get("status", 500)),
+                        "body": spec.get("body", {"ok": False})}
             except (ValueError, TypeError, KeyError, AttributeError) as e:
                 return send_json(conn, req, 400, {"error": "bad hook: %s" % e})
             return send_json(conn, req, 200, ok)
