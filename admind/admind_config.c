@@ -295,6 +295,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
 
     { "webhook_backoff_seconds", admind_conf_set_uint,
       admind_conf_off(webhook_backoff_seconds), 1, 3600, "5", 0 },
+
+    { "webhook_retention_days", admind_conf_set_uint,
+      admind_conf_off(webhook_retention_days), 1, 3650, "30", 0 },
 };
 
 #define ADMIND_CONF_NKEYS                                                    \

@@ -87,6 +87,7 @@ struct admind_conf_s {
     unsigned             webhook_check_ms;
     unsigned             webhook_max_attempts;
     unsigned             webhook_backoff_seconds;
+    unsigned             webhook_retention_days;
 
     /* derived from "listen" and "redis" by admind_conf_check() */
     char                 listen_host[ADMIND_CONF_HOST_MAX];

@@ -385,6 +385,34 @@ for my $which ('admind', 'admind2') {
 ok($by{admind} > 0 && $by{admind2} > 0,
    "both processes sent some ($by{admind} and $by{admind2})");
 
+# ---- a changed URL; old deliveries purged ----
+
+$res = api('PATCH', "/api/v1/webhooks/$generic->{id}",
+           { url => url('moved') });
+is($res->{status}, 200, 'the generic URL changed');
+$d = test_hook($generic);
+is($d->{status}, 'sent', 'a test after the change is sent');
+is(scalar hooks('moved'), 1, '... to the new URL');
+
+$stack->sql_root("INSERT INTO webhook_deliveries (webhook_id, event, "
+                 . "payload, status, created_at) VALUES ($generic->{id}, "
+                 . "'webhook.test', '{}', 'sent', "
+                 . "UTC_TIMESTAMP() - INTERVAL 31 DAY), ($generic->{id}, "
+                 . "'webhook.test', '{}', 'pending', "
+                 . "UTC_TIMESTAMP() - INTERVAL 31 DAY)");
+is($stack->stop_admind, 0, 'admind stops cleanly with webhooks');
+$stack->_spawn_admind;
+ok(wait_until(20, sub {
+       $stack->sql_root("SELECT COUNT(*) FROM webhook_deliveries WHERE "
+                        . "created_at < UTC_TIMESTAMP() - INTERVAL 30 DAY "
+                        . "AND status = 'sent'") == 0 }),
+   'a delivery sent 31 days ago is purged (webhook_retention_days 30)');
+ok(wait_until(20, sub {
+       $stack->sql_root("SELECT COUNT(*) FROM webhook_deliveries WHERE "
+                        . "created_at < UTC_TIMESTAMP() - INTERVAL 30 DAY "
+                        . "AND status = 'pending'") == 0 }),
+   '... a pending one of that age is sent, not dropped');
+
 # ---- deletion ----
 
 is(api('DELETE', "/api/v1/webhooks/$down->{id}")->{status}, 204,

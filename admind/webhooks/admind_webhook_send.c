@@ -36,6 +36,44 @@ admind_webhook_write(char *p, size_t size, size_t n, void *data)
 }
 
 
+static struct curl_slist *
+admind_webhook_append(struct curl_slist *list, const char *const *lines)
+{
+    struct curl_slist  *next;
+
+    for ( /* void */ ; lines != NULL && *lines != NULL; lines++) {
+        next = curl_slist_append(list, *lines);
+        if (next == NULL) {
+            curl_slist_free_all(list);
+            return NULL;
+        }
+
+        list = next;
+    }
+
+    return list;
+}
+
+
+/* ours, then the format's; NULL when out of memory */
+static struct curl_slist *
+admind_webhook_headers(const char *const *headers)
+{
+    struct curl_slist  *list;
+
+    static const char *const  ours[] = {
+        "Content-Type: application/json",
+        /* libcurl would wait a second for "100 Continue" on larger bodies */
+        "Expect:",
+        NULL
+    };
+
+    list = admind_webhook_append(NULL, ours);
+
+    return list != NULL ? admind_webhook_append(list, headers) : NULL;
+}
+
+
 int
 admind_webhook_post(const admind_outbound_allow_t *allow, const char *url,
     const char *body, const char *const *headers,
@@ -45,7 +83,7 @@ admind_webhook_post(const admind_outbound_allow_t *allow, const char *url,
     char                   connect_to[ADMIND_BASEURL_ADDR + 4];
     CURL                  *curl;
     CURLcode               res;
-    struct curl_slist     *list, *pin, *next;
+    struct curl_slist     *list, *pin;
     admind_webhook_url_t   u;
 
     memset(a, 0, sizeof(admind_webhook_answer_t));
@@ -60,20 +98,7 @@ admind_webhook_post(const admind_outbound_allow_t *allow, const char *url,
     rc = ADMIND_ERROR;
     curl = curl_easy_init();
     pin = curl_slist_append(NULL, connect_to);
-    list = curl_slist_append(NULL, "Content-Type: application/json");
-
-    for ( /* void */ ; list != NULL && headers != NULL && *headers != NULL;
-         headers++)
-    {
-        next = curl_slist_append(list, *headers);
-        if (next == NULL) {
-            curl_slist_free_all(list);
-            list = NULL;
-            break;
-        }
-
-        list = next;
-    }
+    list = admind_webhook_headers(headers);
 
     if (curl == NULL || pin == NULL || list == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -124,6 +149,8 @@ admind_webhook_post(const admind_outbound_allow_t *allow, const char *url,
 
 done:
 
+    /* the URL may carry the receiver's credential */
+    ql_wipe(u.url, sizeof(u.url));
     curl_slist_free_all(list);
     curl_slist_free_all(pin);
     curl_easy_cleanup(curl);

@@ -42,9 +42,14 @@
 
 #define ADMIND_WEBHOOK_CLAIM_LEN  32
 
+/* finished deliveries past their retention go this often, this many */
+#define ADMIND_WEBHOOK_PURGE_S    60
+#define ADMIND_WEBHOOK_PURGE_MAX  "1000"
+
 
 static const admind_conf_t    *admind_webhook_conf;
 static const ql_master_key_t  *admind_webhook_key;
+static time_t                  admind_webhook_purged;
 
 
 void
@@ -443,6 +448,47 @@ done:
 }
 
 
+/* sent and failed rows are kept webhook_retention_days for the API */
+static void
+admind_webhook_purge(MYSQL *mysql)
+{
+    char                err[ADMIND_ERRLEN];
+    time_t              now;
+    admind_db_param_t   params[1];
+    admind_db_result_t  res;
+
+    now = time(NULL);
+
+    if (now - admind_webhook_purged < ADMIND_WEBHOOK_PURGE_S) {
+        return;
+    }
+
+    admind_webhook_purged = now;
+
+    params[0] = admind_db_int((long long)
+                              admind_webhook_conf->webhook_retention_days);
+    memset(&res, 0, sizeof(res));
+
+    if (admind_db_exec(mysql, "DELETE FROM webhook_deliveries "
+                       "WHERE status <> 'pending' "
+                       "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY "
+                       "LIMIT " ADMIND_WEBHOOK_PURGE_MAX,
+                       params, 1, &res, err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_WARN, "old webhook deliveries not purged",
+                   "error", admind_log_str(err), NULL);
+        return;
+    }
+
+    if (res.affected_rows > 0) {
+        admind_log(ADMIND_LOG_INFO, "old webhook deliveries purged",
+                   "rows", json_integer((json_int_t) res.affected_rows),
+                   NULL);
+    }
+}
+
+
 static long long
 admind_webhook_tick(admind_worker_t *w)
 {
@@ -490,6 +536,7 @@ admind_webhook_tick(admind_worker_t *w)
     }
 
     admind_worker_works(w);
+    admind_webhook_purge(mysql);
 
     return n == ADMIND_WEBHOOK_BATCH ? 0 : pause;
 }

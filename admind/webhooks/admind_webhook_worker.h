@@ -11,7 +11,7 @@
  * webhook_backoff_seconds, doubled at each attempt (5, 10, 20 s, ...,
  * at most a day), until webhook_max_attempts attempts were made: then
  * it is "failed".  Each row keeps its attempts, the last HTTP status and
- * the last error.
+ * the last error, for webhook_retention_days once it is sent or failed.
  *
  * Several admind processes may run the worker: a row is claimed by an
  * UPDATE that sets a random claim and moves next_attempt_at a lease
