@@ -133,7 +133,7 @@ static void
 admind_webhook_error_text(char *s)
 {
     for ( /* void */ ; *s != '\0'; s++) {
-        if (*s < 0x20 || *s > 0x7e) {
+        if ((unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e) {
             *s = ' ';
         }
     }
