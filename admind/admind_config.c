@@ -322,6 +322,19 @@ static const admind_conf_key_t  admind_conf_keys[] = {
 
     { "outbound_allow", admind_conf_set_outbound,
       admind_conf_off(outbound_allow), 0, 0, "", 1 },
+
+    /* webhook deliveries (admind_webhook_worker.h) */
+    { "webhook_check_ms", admind_conf_set_uint,
+      admind_conf_off(webhook_check_ms), 100, 600000, "2000", 0 },
+
+    { "webhook_max_attempts", admind_conf_set_uint,
+      admind_conf_off(webhook_max_attempts), 1, 30, "6", 0 },
+
+    { "webhook_backoff_seconds", admind_conf_set_uint,
+      admind_conf_off(webhook_backoff_seconds), 1, 3600, "5", 0 },
+
+    { "webhook_retention_days", admind_conf_set_uint,
+      admind_conf_off(webhook_retention_days), 1, 3650, "30", 0 },
 };
 
 #define ADMIND_CONF_NKEYS                                                    \

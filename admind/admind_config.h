@@ -92,6 +92,10 @@ struct admind_conf_s {
     unsigned             oauth_refresh_before_seconds;
     unsigned             oauth_refresh_max_failures;
     char                *outbound_allow;
+    unsigned             webhook_check_ms;
+    unsigned             webhook_max_attempts;
+    unsigned             webhook_backoff_seconds;
+    unsigned             webhook_retention_days;
 
     /* derived from "listen" and "redis" by admind_conf_check() */
     char                 listen_host[ADMIND_CONF_HOST_MAX];

@@ -39,6 +39,8 @@
 #include "admind_lease_audit.h"
 #include "admind_oauth_refresh.h"
 #include "admind_oauth_token.h"
+#include "admind_webhook_worker.h"
+#include "admind_account_events.h"
 #include "admind_usage_replay.h"
 
 
@@ -69,6 +71,10 @@ static const struct {
     { "lease audit", admind_lease_audit_start, admind_lease_audit_stop },
     { "oauth refresh", admind_oauth_refresh_start,
       admind_oauth_refresh_stop },
+    { "webhook delivery", admind_webhook_worker_start,
+      admind_webhook_worker_stop },
+    { "account events", admind_account_events_start,
+      admind_account_events_stop },
 };
 
 #define ADMIND_NWORKERS  (sizeof(admind_workers) / sizeof(admind_workers[0]))
@@ -495,9 +501,13 @@ main(int argc, char **argv)
      */
     admind_resync_run("startup");
 
-    /* the refresh worker seals new tokens under the master key */
+    /*
+     * the refresh worker seals new tokens under the master key, the
+     * webhook worker opens URLs and secrets with it
+     */
     if (ctx.has_master_key) {
         admind_oauth_refresh_key(&ctx.master_key);
+        admind_webhook_worker_key(&ctx.master_key);
     }
 
     for (i = 0; i < ADMIND_NWORKERS; i++) {

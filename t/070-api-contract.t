@@ -202,6 +202,15 @@ my $plan = make('/api/v1/plans', { name => 'p1', period => 'monthly',
                 'quotalane.v1.Plan');
 my $sub = make('/api/v1/subscriptions', { userId => $user->{id},
                planId => $plan->{id} }, 'quotalane.v1.Subscription');
+my $hook = make('/api/v1/webhooks', { name => 'h1', format => 'generic',
+                url => "http://127.0.0.1:$port/__hook/contract",
+                secret => 'hook-secret', events => ['account.error'] },
+                'quotalane.v1.Webhook');
+$res = api('POST', "/api/v1/webhooks/$hook->{id}/test");
+is($res->{status}, 202, 'POST /api/v1/webhooks/{id}/test')
+    or diag($res->{content});
+shape_ok($res->{json}, 'quotalane.v1.TestWebhookResponse',
+         'POST /api/v1/webhooks/{id}/test answer');
 
 # usage as the consumer stores it, in a month that can be closed
 $stack->sql_root(
@@ -225,7 +234,7 @@ my %ids = (
     users => $user->{id}, 'api-keys' => $key->{id},
     accounts => $account->{id}, 'account-groups' => $group->{id},
     plans => $plan->{id}, subscriptions => $sub->{id},
-    'audit-log' => $audit->{id},
+    'audit-log' => $audit->{id}, webhooks => $hook->{id},
 );
 
 my %query = (
@@ -267,7 +276,9 @@ for my $p (["/api/v1/users/$user->{id}", { displayName => 'Bob' },
            ["/api/v1/plans/$plan->{id}", { description => 'd' },
             'quotalane.v1.Plan'],
            ["/api/v1/subscriptions/$sub->{id}", { autoRenew => \1 },
-            'quotalane.v1.Subscription']) {
+            'quotalane.v1.Subscription'],
+           ["/api/v1/webhooks/$hook->{id}", { enabled => \0 },
+            'quotalane.v1.Webhook']) {
     my ($path, $body, $name) = @$p;
     my $res = api('PATCH', $path, $body);
     is($res->{status}, 200, "PATCH $path") or diag($res->{content});

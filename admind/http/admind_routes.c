@@ -26,5 +26,6 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_plans_routes,
     admind_subscriptions_routes,
     admind_bills_routes,
+    admind_webhooks_routes,
     NULL
 };

@@ -25,6 +25,7 @@ extern const admind_route_t  admind_usage_routes[];
 extern const admind_route_t  admind_plans_routes[];
 extern const admind_route_t  admind_subscriptions_routes[];
 extern const admind_route_t  admind_bills_routes[];
+extern const admind_route_t  admind_webhooks_routes[];
 
 
 /* NULL-terminated, for admind_router_create() */

@@ -20,6 +20,7 @@
 #include "admind_oauth_provider.h"
 #include "admind_oauth_token.h"
 #include "admind_worker.h"
+#include "admind_webhook_event.h"
 #include "admind_oauth_refresh.h"
 
 
@@ -87,6 +88,53 @@ admind_oauth_lock(uint64_t id, char token[33], int take)
 }
 
 
+/*
+ * Webhooks hear of every failed refresh, and of the one that set the
+ * account aside (the error status is never refreshed again, so once).
+ */
+static void
+admind_oauth_notify(MYSQL *mysql, uint64_t id, const char *why)
+{
+    char               err[ADMIND_ERRLEN];
+    json_t            *rows, *row, *details;
+    const char        *name, *status;
+    admind_db_param_t  params[1];
+
+    params[0] = admind_db_int((long long) id);
+
+    if (admind_db_select(mysql, "SELECT name, status, refresh_failures "
+                         "FROM accounts WHERE id = ?", params, 1, &rows,
+                         err, sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_log(ADMIND_LOG_WARN, "oauth refresh failure not notified",
+                   "account_id", json_integer((json_int_t) id),
+                   "error", admind_log_str(err), NULL);
+        return;
+    }
+
+    row = json_array_get(rows, 0);
+    name = json_string_value(json_object_get(row, "name"));
+    status = json_string_value(json_object_get(row, "status"));
+    details = json_pack("{s:O}", "refreshFailures",
+                        json_object_get(row, "refresh_failures"));
+
+    if (row != NULL) {
+        (void) admind_webhook_event(mysql, ADMIND_WEBHOOK_REFRESH_FAILED, id,
+                                    name, why, details);
+
+        if (status != NULL && strcmp(status, "error") == 0) {
+            (void) admind_webhook_event(mysql, ADMIND_WEBHOOK_ACCOUNT_ERROR,
+                                        id, name, "set aside after failed "
+                                        "token refreshes", details);
+        }
+    }
+
+    json_decref(details);
+    json_decref(rows);
+}
+
+
 /* a failed refresh counts; enough in a row and the account is set aside */
 static void
 admind_oauth_failed(MYSQL *mysql, uint64_t id, const char *why)
@@ -116,6 +164,7 @@ admind_oauth_failed(MYSQL *mysql, uint64_t id, const char *why)
                "error", admind_log_str(why), NULL);
 
     admind_hotstate_account(mysql, id, 0);
+    admind_oauth_notify(mysql, id, why);
 }
 
 

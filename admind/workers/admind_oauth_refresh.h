@@ -13,7 +13,9 @@
  * lock per account makes one refresh at a time across admind processes.
  * After oauth_refresh_max_failures failures in a row the account goes to
  * status "error": the scheduler skips it until an admin sets it active
- * or a refresh asked for by hand works.
+ * or a refresh asked for by hand works.  Webhooks hear of each failure
+ * (account.refresh_failed) and of the one that sets the account aside
+ * (account.error).
  */
 
 #ifndef _ADMIND_OAUTH_REFRESH_H_INCLUDED_

@@ -100,6 +100,10 @@ class State:
         # yet) and how many onboardUser polls answer "not done"
         self.code_assist = {"project": None, "tier": "standard-tier",
                             "pending": 1, "calls": [], "managed": 0}
+        # webhook receiver: what it got, and failures still to answer
+        self.hooks = collections.deque(maxlen=MAX_RECORDS)
+        self.hook_fail = {}
+        self.hook_delay = {}
 
 
 S = State()
@@ -1226,6 +1230,8 @@ def handle(conn, req):
     if path in ("/v1internal:loadCodeAssist", "/v1internal:onboardUser"):
         code_assist(conn, req, path.split(":")[1])
         return None
+    if path.startswith("/__hook/"):
+        return webhook(conn, req)
     return handle_api(conn, req)
 
 
@@ -1276,15 +1282,46 @@ def oauth_answer(provider, n, o):
     return a
 
 
+def webhook(conn, req):
+    """A webhook receiver: records what it gets; may answer errors."""
+    # the name is the first segment: /__hook/<name>/bot123:abc/sendMessage
+    name = req.path[len("/__hook/"):].split("/", 1)[0]
+    fail = S.hook_fail.get(name)
+    status = 200
+    answer = {"ok": True}
+    if fail and fail["times"] > 0:
+        fail["times"] -= 1
+        status = fail["status"]
+        answer = fail["body"]
+    S.hooks.append({
+        "name": name, "method": req.method, "path": req.path,
+        "query": req.query,
+        "headers": {k.lower(): v for k, v in req.headers},
+        "body": req.body.decode("utf-8", "replace"),
+        "status": status, "time": time.time()})
+    delay = S.hook_delay.get(name, 0)
+    if not delay:
+        send_json(conn, req, status, answer)
+        return None
+    return Later(hook_answer_later(conn, req, delay, status, answer))
+
+
+async def hook_answer_later(conn, req, delay, status, answer):
+    await asyncio.sleep(delay)
+    send_json(conn, req, status, answer)
+    return req.keep_alive
+
+
 class Later:
-    """An answer given after a pause (a slow provider)."""
+    """An answer given after a pause (a slow provider or receiver)."""
     __slots__ = ("coro",)
 
     def __init__(self, coro):
         self.coro = coro
 
-    def finish(self, _task=None):
-        pass
+    def finish(self, task=None):
+        if task is not None:       # ended, or cancelled before it started
+            self.coro.close()
 
 
 def oauth_token(conn, req, provider):
@@ -1805,6 +1842,34 @@ def control(conn, req):
             return send_json(conn, req, 200, {"ok": True, "ids": ids,
                                               "id": ids[-1] if ids else None,
                                               "rules": len(S.rules)})
+    elif path == "/__mock/hooks":
+        # GET: what the webhook receiver got (?name=); DELETE: forget it;
+        # POST {"name","times","status","body"}: answer status (500) with
+        # body to the next times calls of /__hook/<name>; {"name",
+        # "delay_ms"}: answer its calls that much later
+        if m in ("GET", "HEAD"):
+            name = query_args(req).get("name")
+            return send_json(conn, req, 200, {"hooks": [
+                h for h in S.hooks if name is None or h["name"] == name]})
+        if m == "DELETE":
+            S.hooks.clear()
+            S.hook_fail.clear()
+            S.hook_delay.clear()
+            return send_json(conn, req, 200, ok)
+        if m == "POST":
+            try:
+                spec = json.loads(req.body)
+                name = str(spec["name"])
+                if "delay_ms" in spec:
+                    S.hook_delay[name] = int(spec["delay_ms"]) / 1000.0
+                if "times" in spec or "status" in spec:
+                    S.hook_fail[name] = {
+                        "times": int(spec.get("times", 1)),
+                        "status": int(spec.get("status", 500)),
+                        "body": spec.get("body", {"ok": False})}
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                return send_json(conn, req, 400, {"error": "bad hook: %s" % e})
+            return send_json(conn, req, 200, ok)
     elif path == "/__mock/reset":
         if m in ("POST", "DELETE"):
             S.rules.clear()
