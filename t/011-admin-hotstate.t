@@ -79,16 +79,6 @@ sub hgetall {
 
 sub smembers { [ sort { $a <=> $b } @{ redis('SMEMBERS', $_[0]) } ] }
 
-sub wait_until {
-    my ($seconds, $check) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.1;
-    }
-    return $check->();
-}
-
 # ---- opening an envelope as the module would (AES-256-GCM, AAD = id) ----
 
 my $master_hex = do {
@@ -321,7 +311,7 @@ my %before = (key => hgetall("${P}key:$digest"),
 delete $before{account}{$_} for qw(last_used_ms cooldown_until_ms);
 
 redis('FLUSHALL');
-ok(wait_until(10, sub { redis('EXISTS', "${P}synced") }),
+ok($stack->eventually(10, sub { redis('EXISTS', "${P}synced") }),
    'FLUSHALL repaired by the background resync');
 is_deeply(hgetall("${P}key:$digest"), $before{key}, 'key record is back');
 is_deeply(hgetall("${P}account:$a->{id}"), $before{account},
@@ -341,7 +331,7 @@ redis('SADD', "${P}accounts:claude", '999');
 redis('SET', "${P}account:$a->{id}:inflight", 'module-owned');
 redis('SET', 'other:app:key', 'not ours');
 redis('DEL', "${P}synced");
-ok(wait_until(10, sub { redis('EXISTS', "${P}synced") }), 'resync ran');
+ok($stack->eventually(10, sub { redis('EXISTS', "${P}synced") }), 'resync ran');
 is(redis('EXISTS', "${P}key:$ghost"), 0, 'stale key record deleted');
 is(redis('EXISTS', "${P}account:999"), 0, 'stale account record deleted');
 is(redis('EXISTS', "${P}group:999:accounts"), 0, 'stale group set deleted');
@@ -357,7 +347,7 @@ $stack->stop_redis;
 $res = api('PATCH', "/api/v1/api-keys/$key->{id}", { concurrencyLimit => 7 });
 is($res->{status}, 200, 'the API call succeeds while Redis is down');
 $stack->restart_redis;
-ok(wait_until(15, sub { eval { redis('EXISTS', "${P}synced") } }),
+ok($stack->eventually(15, sub { eval { redis('EXISTS', "${P}synced") } }),
    'restarted (empty) Redis repaired by the background resync');
 is(redis('HGET', "${P}key:$digest", 'concurrency_limit'), '7',
    'with the change made while it was down');

@@ -38,16 +38,6 @@ sub error_ok {
         or diag("got $res->{status} " . ($res->{content} // ''));
 }
 
-sub wait_until {
-    my ($seconds, $check) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.1;
-    }
-    return $check->();
-}
-
 # ---- one account of every type ----
 
 my %spec = (
@@ -362,7 +352,7 @@ my %before = map { ($_ => hgetall("${P}account:$acct{$_}{id}")) }
              keys %acct;
 $stack->redis('SADD', "${P}accounts:bedrock", '999');
 $stack->redis('FLUSHALL');
-ok(wait_until(10, sub { $stack->redis('EXISTS', "${P}synced") }),
+ok($stack->eventually(10, sub { $stack->redis('EXISTS', "${P}synced") }),
    'FLUSHALL repaired by the background resync');
 pools_ok('every pool rebuilt');
 is_deeply({ map { ($_ => hgetall("${P}account:$acct{$_}{id}")) }
@@ -370,7 +360,7 @@ is_deeply({ map { ($_ => hgetall("${P}account:$acct{$_}{id}")) }
 $stack->redis('SADD', "${P}accounts:bedrock", '999');
 $stack->redis('SREM', "${P}accounts:azure", $acct{'azure-openai'}{id});
 $stack->redis('DEL', "${P}synced");
-ok(wait_until(10, sub { $stack->redis('EXISTS', "${P}synced") }),
+ok($stack->eventually(10, sub { $stack->redis('EXISTS', "${P}synced") }),
    'resync ran again');
 pools_ok('stray and missing members repaired');
 

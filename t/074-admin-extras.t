@@ -144,16 +144,6 @@ status_is(api('GET', '/api/v1/audit-log?orderBy=action'), 400,
 
 # ---- expiry from the first use ----
 
-sub wait_until {
-    my ($seconds, $check) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.2;
-    }
-    return $check->();
-}
-
 $res = api('POST', '/api/v1/api-keys', { name => 'ffu',
     userId => $alice->{id}, expiryMode => 'fromFirstUse',
     activationDays => 1 });
@@ -188,7 +178,7 @@ $stack->sql_root("INSERT INTO usage_records (request_id, ts, api_key_id, "
     . "'claude', 'claude-sonnet-4', 1, 1, 1)");
 
 my $got;
-ok(wait_until(10, sub {
+ok($stack->eventually(10, sub {
     $got = api('GET', "/api/v1/api-keys/$ffu->{id}")->{json};
     defined $got->{expiresAt};
 }), 'the first use gives the key its expiry within seconds');
@@ -197,7 +187,7 @@ is($got->{firstUsedAt}, '2026-03-04T05:06:07Z', '... the first use is the '
 is($got->{expiresAt}, '2026-03-05T05:06:07Z', '... and a day after it');
 is($got->{version}, $ffu->{version} + 1, '... under a new version');
 my $expected = timegm(7, 6, 5, 5, 2, 2026);
-ok(wait_until(5, sub { (hgetall($ffu_rec)->{expires_at} // '') =~
+ok($stack->eventually(5, sub { (hgetall($ffu_rec)->{expires_at} // '') =~
                        /^\Q$expected\E/ }),
    'the Redis record expires then too')
     or diag($JSON->encode(hgetall($ffu_rec)));

@@ -79,16 +79,6 @@ sub close_wait {
     return $n;
 }
 
-sub wait_until {
-    my ($timeout, $check) = @_;
-    my $deadline = time + $timeout;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.2;
-    }
-    return $check->();
-}
-
 # ---- admind ----
 
 my $aport = $stack->{admind_port};
@@ -106,12 +96,12 @@ is($res->{status}, 200, 'another client gets /healthz meanwhile')
     or diag("$res->{status} after " . (time - $t0) . " s");
 
 close $_ for @attack;
-ok(wait_until(10, sub { close_wait($aport) == 0 }),
+ok($stack->eventually(10, sub { close_wait($aport) == 0 }),
    'no admind socket lingers in CLOSE-WAIT after the attacker left')
     or diag(close_wait($aport) . ' in CLOSE-WAIT');
 
 @attack = partial_headers($ATTACKER, $aport, 10);
-ok(wait_until(15, sub { open_count(@attack) == 0 }),
+ok($stack->eventually(15, sub { open_count(@attack) == 0 }),
    'admind closes connections that stall in their headers');
 close $_ for @attack;
 
@@ -137,7 +127,7 @@ is($res->{json}{content}[0]{text}, 'Hello from mock', '... from upstream');
 # client_header_timeout: the whole header within 10 s, however slowly
 # it trickles in.
 $t0 = time;
-ok(wait_until(30, sub {
+ok($stack->eventually(30, sub {
        syswrite($_, 'x') for @attack;
        open_count(@attack) == 0 }),
    'the gateway closes connections that never finish their headers')
@@ -147,7 +137,7 @@ close $_ for @attack;
 
 @attack = partial_headers($ATTACKER, $gport, 1000);
 close $_ for @attack;
-ok(wait_until(10, sub { close_wait($gport) == 0 }),
+ok($stack->eventually(10, sub { close_wait($gport) == 0 }),
    'no gateway socket lingers in CLOSE-WAIT after the attacker left')
     or diag(close_wait($gport) . ' in CLOSE-WAIT');
 

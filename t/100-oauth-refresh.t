@@ -28,20 +28,9 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
 my $mock = $stack->mock_url;
 my $P = 'ql:{main}:';
 
-sub oauth { $stack->request(@_ > 0 ? ('POST', "$mock/__mock/oauth", {}, $_[0])
-                                   : ('GET', "$mock/__mock/oauth"))->{json} }
+sub oauth { $stack->mock_oauth(@_) }
 
 sub in_seconds { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + $_[0])) }
-
-sub wait_until {
-    my ($seconds, $check) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.2;
-    }
-    return $check->();
-}
 
 sub account { $stack->admin('GET', "/api/v1/accounts/$_[0]")->{json} }
 
@@ -62,13 +51,13 @@ is($stack->admin('PATCH', "/api/v1/accounts/$acct->{id}",
                  { accessTokenExpiresAt => in_seconds(120) })->{status},
    200, 'its token now expires in two minutes');
 
-ok(wait_until(15, sub { (oauth()->{issued} // 0) >= 1 }),
+ok($stack->eventually(15, sub { (oauth()->{issued} // 0) >= 1 }),
    'admind refreshed it at the token endpoint');
 my $state = oauth();
 ok(!grep({ $_ eq 'rt-live' } @{ $state->{refresh_tokens} }),
    'the old refresh token is spent (rotation)');
 
-ok(wait_until(10, sub {
+ok($stack->eventually(10, sub {
        ($stack->redis('HGET', "${P}account:$acct->{id}", 'cred_version')
         // '') ne $version }),
    'the account record has the new credential');
@@ -114,9 +103,9 @@ $r = $stack->gateway('POST', '/v1/messages', { 'x-api-key' => $rkey->{key} },
 is($r->{status}, 500, 'the vendor refused the token: no other account');
 is($r->{json}{error}{type}, 'api_error',
    "an upstream error, not the client's key refused");
-ok(wait_until(5, sub { oauth()->{issued} > $issued }),
+ok($stack->eventually(5, sub { oauth()->{issued} > $issued }),
    'admind refreshed it at once, far from its expiry');
-ok(wait_until(10, sub {
+ok($stack->eventually(10, sub {
        !defined $stack->redis('HGET', "${P}account:$refused->{id}",
                               'cooldown_until_ms') }),
    'the cooldown the 401 started is lifted');
@@ -136,10 +125,10 @@ my $codex = $stack->make_account(type => 'codex',
     accessTokenExpiresAt => in_seconds(60));
 my $ckey = $stack->make_key(accountId => $codex->{id});
 $issued = oauth()->{issued};
-ok(wait_until(15, sub {
+ok($stack->eventually(15, sub {
        !grep { $_ eq 'rt-codex' } @{ oauth()->{refresh_tokens} } }),
    'codex: refreshed at its token endpoint');
-ok(wait_until(10, sub {
+ok($stack->eventually(10, sub {
        $stack->mock_clear;
        my $res = $stack->gateway('POST', '/openai/responses',
            { authorization => "Bearer $ckey->{key}" },
@@ -157,10 +146,10 @@ my $gem = $stack->make_account(type => 'gemini-oauth', baseUrl => $mock,
     accessToken => 'ya29.old', refreshToken => 'rt-gemini',
     projectId => 'proj-rt', accessTokenExpiresAt => in_seconds(60));
 my $gkey = $stack->make_key(accountId => $gem->{id});
-ok(wait_until(15, sub {
+ok($stack->eventually(15, sub {
        !grep { $_ eq 'rt-gemini' } @{ oauth()->{refresh_tokens} } }),
    'gemini-oauth: refreshed at its token endpoint');
-ok(wait_until(10, sub {
+ok($stack->eventually(10, sub {
        $stack->mock_clear;
        $stack->gateway('POST',
            '/gemini/v1beta/models/gemini-2.5-pro:generateContent',
@@ -175,7 +164,7 @@ my $bad = $stack->make_account(type => 'claude-official',
     accessToken => 'at-bad', refreshToken => 'rt-revoked',
     accessTokenExpiresAt => in_seconds(60));
 
-ok(wait_until(20, sub { (account($bad->{id})->{status} // '') eq 'error' }),
+ok($stack->eventually(20, sub { (account($bad->{id})->{status} // '') eq 'error' }),
    'three failed refreshes: status error');
 is($stack->redis('HGET', "${P}account:$bad->{id}", 'status'), 'error',
    'the scheduler sees it');
@@ -188,7 +177,7 @@ my $fix = $stack->admin('PATCH', "/api/v1/accounts/$bad->{id}",
     { refreshToken => 'rt-new', status => 'active' });
 is($fix->{status}, 200, 'the account is repaired');
 oauth({ refresh_tokens => [ 'rt-new' ] });
-ok(wait_until(15, sub { (oauth()->{issued} // 0) >= 2 }),
+ok($stack->eventually(15, sub { (oauth()->{issued} // 0) >= 2 }),
    'and refreshed again');
 
 # ---- the field belongs to OAuth types ----

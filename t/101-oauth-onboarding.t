@@ -37,7 +37,7 @@ sub url_parts {
 sub approve {
     my ($code, $url) = @_;
     my (undef, $q) = url_parts($url);
-    $stack->request('POST', "$mock/__mock/oauth", {}, {
+    $stack->mock_oauth({
         client_id => 'test-client',
         codes => { $code => { challenge => $q->{code_challenge},
                               redirect_uri => $q->{redirect_uri} } } });

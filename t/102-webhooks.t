@@ -34,16 +34,6 @@ my $JSON = JSON::PP->new->canonical;
 
 sub api { $stack->admin(@_) }
 
-sub wait_until {
-    my ($seconds, $check) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $check->();
-        sleep 0.2;
-    }
-    return $check->();
-}
-
 sub hooks {
     my ($name) = @_;
     my $res = $stack->request('GET', "$mock/__mock/hooks?name=$name");
@@ -71,7 +61,7 @@ sub test_hook {
     is($res->{status}, 202, "test of $hook->{name} queued");
     my $id = $res->{json}{deliveryId};
     my $d;
-    wait_until(30, sub {
+    $stack->eventually(30, sub {
         ($d) = grep { $_->{id} eq $id } deliveries($hook->{id});
         $d && $d->{status} ne 'pending';
     });
@@ -318,7 +308,7 @@ my $acct = $stack->make_account(type => 'claude-official',
     name => 'max-1', accessToken => 'at-old', refreshToken => 'rt-dead',
     accessTokenExpiresAt => strftime('%Y-%m-%dT%H:%M:%SZ',
                                      gmtime(time + 60)));
-ok(wait_until(30, sub { grep({ decode_json($_->{body})->{event}
+ok($stack->eventually(30, sub { grep({ decode_json($_->{body})->{event}
                                eq 'account.error' } hooks('errors')) }),
    'a refresh that keeps failing: account.error reaches its subscriber');
 is(scalar(hooks('errors')), 1, '... and only that event');
@@ -327,7 +317,7 @@ is($e->{accountId}, $acct->{id}, '... about the account');
 is($e->{accountName}, 'max-1', '... by name');
 is($e->{details}{refreshFailures}, 2, '... with details');
 
-ok(wait_until(10, sub { 3 <= grep { 1 } hooks('generic') }),
+ok($stack->eventually(10, sub { 3 <= grep { 1 } hooks('generic') }),
    'the generic webhook got every event');
 my @ev = map { decode_json($_->{body})->{event} } hooks('generic');
 is_deeply([sort @ev], [sort qw(account.refresh_failed
@@ -367,7 +357,7 @@ for (1 .. 20) {
     $queued{ $r->{json}{deliveryId} // 'none' } = 1;
 }
 is(scalar(keys %queued), 20, '20 test events queued');
-ok(wait_until(60, sub {
+ok($stack->eventually(60, sub {
        my $r = api('GET', "/api/v1/webhooks/$pair->{id}/deliveries"
                    . '?pageSize=100');
        20 == grep { $_->{status} eq 'sent' } @{ $r->{json}{deliveries} };
@@ -402,12 +392,12 @@ $stack->sql_root("INSERT INTO webhook_deliveries (webhook_id, event, "
                  . "UTC_TIMESTAMP() - INTERVAL 31 DAY)");
 is($stack->stop_admind, 0, 'admind stops cleanly with webhooks');
 $stack->_spawn_admind;
-ok(wait_until(20, sub {
+ok($stack->eventually(20, sub {
        $stack->sql_root("SELECT COUNT(*) FROM webhook_deliveries WHERE "
                         . "created_at < UTC_TIMESTAMP() - INTERVAL 30 DAY "
                         . "AND status = 'sent'") == 0 }),
    'a delivery sent 31 days ago is purged (webhook_retention_days 30)');
-ok(wait_until(20, sub {
+ok($stack->eventually(20, sub {
        $stack->sql_root("SELECT COUNT(*) FROM webhook_deliveries WHERE "
                         . "created_at < UTC_TIMESTAMP() - INTERVAL 30 DAY "
                         . "AND status = 'pending'") == 0 }),

@@ -32,8 +32,7 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
 my $mock = $stack->mock_url;
 my $P = 'ql:{main}:';
 
-sub oauth { $stack->request(@_ > 0 ? ('POST', "$mock/__mock/oauth", {}, $_[0])
-                                   : ('GET', "$mock/__mock/oauth"))->{json} }
+sub oauth { $stack->mock_oauth(@_) }
 
 sub query_of {
     my ($url) = @_;

@@ -21,8 +21,7 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
 my $mock = $stack->mock_url;
 my $P = 'ql:{main}:';
 
-sub oauth { $stack->request(@_ > 0 ? ('POST', "$mock/__mock/oauth", {}, $_[0])
-                                   : ('GET', "$mock/__mock/oauth"))->{json} }
+sub oauth { $stack->mock_oauth(@_) }
 
 sub in_seconds { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + $_[0])) }
 

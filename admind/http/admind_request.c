@@ -367,3 +367,21 @@ admind_req_json(admind_req_t *r)
 
     return body;
 }
+
+
+int
+admind_req_page(admind_req_t *r, admind_page_t *page)
+{
+    char  err[ADMIND_ERRLEN];
+
+    if (admind_page_parse(admind_req_query(r, "pageSize"),
+                          admind_req_query(r, "pageToken"), page, err,
+                          sizeof(err))
+        != ADMIND_OK)
+    {
+        admind_resp_error(r, 400, "invalid_argument", "%s", err);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}

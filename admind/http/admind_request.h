@@ -11,6 +11,7 @@
 
 #include "admind.h"
 #include "admind_router.h"
+#include "admind_page.h"
 
 
 #define ADMIND_REQ_MAX_HEADERS  8
@@ -102,6 +103,9 @@ const char *admind_req_query(admind_req_t *r, const char *name);
  * filter would otherwise list every row).  ADMIND_ERROR after answering.
  */
 int admind_req_query_known(admind_req_t *r);
+
+/* the query's pageSize and pageToken; a 400 answered when malformed */
+int admind_req_page(admind_req_t *r, admind_page_t *page);
 
 /*
  * The body as a JSON object; on a missing or malformed body a 400 is

@@ -185,12 +185,8 @@ admind_usage_summary(admind_req_t *r)
         }
     }
 
-    if (admind_page_parse(admind_req_query(r, "pageSize"),
-                          admind_req_query(r, "pageToken"), &page, err,
-                          sizeof(err))
-        != ADMIND_OK)
-    {
-        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+    if (admind_req_page(r, &page) != ADMIND_OK) {
+        return r->status;
     }
 
     if (admind_usage_where(r, &w, 0) != ADMIND_OK

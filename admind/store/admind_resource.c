@@ -460,12 +460,8 @@ admind_resource_list_ordered(admind_req_t *r, const admind_resource_t *res,
     admind_page_t       page;
     admind_db_param_t   params[ADMIND_RESOURCE_MAX_FILTERS + 2];
 
-    if (admind_page_parse(admind_req_query(r, "pageSize"),
-                          admind_req_query(r, "pageToken"), &page, err,
-                          sizeof(err))
-        != ADMIND_OK)
-    {
-        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+    if (admind_req_page(r, &page) != ADMIND_OK) {
+        return r->status;
     }
 
     if (admind_resource_where(r, res, where, sizeof(where), params, &n)

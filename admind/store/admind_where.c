@@ -261,12 +261,8 @@ admind_where_list(admind_req_t *r, const admind_resource_t *res,
     long long       total;
     admind_page_t   page;
 
-    if (admind_page_parse(admind_req_query(r, "pageSize"),
-                          admind_req_query(r, "pageToken"), &page, err,
-                          sizeof(err))
-        != ADMIND_OK)
-    {
-        return admind_resp_error(r, 400, "invalid_argument", "%s", err);
+    if (admind_req_page(r, &page) != ADMIND_OK) {
+        return r->status;
     }
 
     if (w->overflow || w->n + 2 > ADMIND_WHERE_MAX) {

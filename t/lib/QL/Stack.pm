@@ -413,6 +413,15 @@ sub mock_requests {
     return $JSON->decode($res->{content})->{requests};
 }
 
+# the mock OAuth provider's state; with a spec, set it first
+# (t/mock/README.md: /__mock/oauth)
+sub mock_oauth {
+    my ($self, $spec) = @_;
+    my $url = $self->mock_url . '/__mock/oauth';
+    return $self->request(defined $spec ? ('POST', $url, {}, $spec)
+                                        : ('GET', $url))->{json};
+}
+
 sub mock_clear {
     my ($self) = @_;
     $self->{http}->request('DELETE', $self->mock_url . '/__mock/requests');
