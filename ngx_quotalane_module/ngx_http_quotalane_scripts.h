@@ -148,7 +148,11 @@
 #define NGX_HTTP_QUOTALANE_USAGE_KEY(X, p)                                    \
     X(p, STREAM)
 
-/* RECORD: field, value, field, value, ... to the end of ARGV */
+/*
+ * One call carries a batch: PREFIX once, then for each request KEY_ID ..
+ * FIELDS, and FIELDS values of RECORD (field, value, field, value, ...);
+ * the next request's KEY_ID follows (usage.lua walks the blocks).
+ */
 #define NGX_HTTP_QUOTALANE_USAGE_ARG(X, p)                                    \
     X(p, PREFIX)                                                              \
     X(p, KEY_ID)                                                              \
@@ -164,6 +168,7 @@
     X(p, REQUEST_ID)                                                          \
     X(p, WINDOWS)                                                             \
     X(p, WINDOWS_UNTIL)                                                       \
+    X(p, FIELDS)                                                              \
     X(p, RECORD)
 
 

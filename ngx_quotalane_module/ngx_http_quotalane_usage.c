@@ -2,9 +2,11 @@
  * Usage: the body filter reads token usage from the upstream's answer as
  * it streams by (ql_usage, never buffering or changing a byte); the log
  * phase, which runs for every request however it ended, prices it and
- * records it: one EVALSHA of usage.lua adds the record to the usage
- * stream and the tokens and cost to the limit counters, pipelined and
- * fire-and-forget, off the client's path.
+ * records it: usage.lua adds the record to the usage stream and the
+ * tokens and cost to the limit counters, pipelined and fire-and-forget,
+ * off the client's path.  The records of one event-loop turn go in one
+ * EVALSHA (a posted event flushes them when the turn's handlers are
+ * done): no wait added, one script call for many requests under load.
  */
 
 #include <ngx_config.h>
@@ -18,6 +20,9 @@
 #define NGX_HTTP_QUOTALANE_USAGE_ARGS     64
 #define NGX_HTTP_QUOTALANE_PENDING_MAX    100000
 #define NGX_HTTP_QUOTALANE_RETRY_INTERVAL 1000
+
+/* records in one usage.lua call, at most */
+#define NGX_HTTP_QUOTALANE_BATCH_MAX      64
 
 /*
  * A dump line must fit one error log line (NGX_MAX_ERROR_STR); a value is
@@ -56,6 +61,7 @@ static ngx_int_t ngx_http_quotalane_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_quotalane_usage_log(ngx_http_request_t *r);
 static void ngx_http_quotalane_usage_send(ngx_http_quotalane_pending_t *pr);
+static void ngx_http_quotalane_usage_pend(ngx_http_quotalane_pending_t *pr);
 static void ngx_http_quotalane_usage_keep(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_main_conf_t *qmcf,
     ngx_http_quotalane_record_t *rec);
@@ -70,6 +76,11 @@ static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 static ngx_queue_t   ngx_http_quotalane_pending;
 static ngx_uint_t    ngx_http_quotalane_npending;
 static ngx_event_t   ngx_http_quotalane_retry_timer;
+
+/* records of this event-loop turn, sent together when it ends */
+static ngx_queue_t   ngx_http_quotalane_outbox;
+static ngx_uint_t    ngx_http_quotalane_noutbox;
+static ngx_event_t   ngx_http_quotalane_flush_event;
 
 /* a worker shutting down retries its records this long, then dumps them */
 static ngx_msec_t    ngx_http_quotalane_drain_timeout;
@@ -432,6 +443,9 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
                                   || r->connection->error);
     ngx_http_quotalane_record_num(&rec, "complete", ctx->usage.complete);
 
+    ngx_http_quotalane_set_num(&rec, ARG_FIELDS,
+                               rec.n - NGX_HTTP_QUOTALANE_USAGE_ARG_RECORD);
+
     if (rec.failed) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "quotalane: usage record of %*s could not be built",
@@ -548,17 +562,65 @@ ngx_http_quotalane_usage_arm(void)
 }
 
 
-/* NGX_OK: on its way (its reply will say how it went). */
-static ngx_int_t
-ngx_http_quotalane_usage_eval(ngx_http_quotalane_pending_t *pr)
-{
-    ngx_http_quotalane_redis_op_t  *op;
+/* the records of one usage.lua call */
+typedef struct {
+    ngx_uint_t                     n;
+    ngx_http_quotalane_pending_t  *pr[NGX_HTTP_QUOTALANE_BATCH_MAX];
+} ngx_http_quotalane_batch_t;
 
-    op = ngx_http_quotalane_redis_eval(pr->script,
+
+/*
+ * One EVALSHA for the batch: the stream key and the prefix once, then
+ * each record from ARG_KEY_ID on.  NGX_OK: on its way (its reply will
+ * say how it went).
+ */
+static ngx_int_t
+ngx_http_quotalane_usage_eval(ngx_http_quotalane_batch_t *b)
+{
+    int                              i, n, first;
+    size_t                          *argvlen;
+    ngx_uint_t                       k;
+    const char                     **argv;
+    ngx_http_quotalane_pending_t    *pr;
+    ngx_http_quotalane_redis_op_t   *op;
+
+    first = NGX_HTTP_QUOTALANE_USAGE_ARG_KEY_ID;
+    n = first;
+
+    for (k = 0; k < b->n; k++) {
+        n += b->pr[k]->argc - first;
+    }
+
+    argv = ngx_alloc(n * (sizeof(char *) + sizeof(size_t)), ngx_cycle->log);
+    if (argv == NULL) {
+        return NGX_DECLINED;
+    }
+
+    argvlen = (size_t *) (argv + n);
+
+    /* KEY_STREAM and ARG_PREFIX: every record's are the same */
+    for (i = 0; i < first; i++) {
+        argv[i] = b->pr[0]->argv[i];
+        argvlen[i] = b->pr[0]->argvlen[i];
+    }
+
+    n = first;
+
+    for (k = 0; k < b->n; k++) {
+        pr = b->pr[k];
+
+        for (i = first; i < pr->argc; i++) {
+            argv[n] = pr->argv[i];
+            argvlen[n++] = pr->argvlen[i];
+        }
+    }
+
+    op = ngx_http_quotalane_redis_eval(b->pr[0]->script,
                                        NGX_HTTP_QUOTALANE_USAGE_NKEYS,
-                                       pr->argc, pr->argv,
-                                       pr->argvlen,
-                                       ngx_http_quotalane_usage_reply, pr);
+                                       n, argv, argvlen,
+                                       ngx_http_quotalane_usage_reply, b);
+    ngx_free(argv);
+
     if (op == NULL) {
         return NGX_DECLINED;
     }
@@ -569,11 +631,69 @@ ngx_http_quotalane_usage_eval(ngx_http_quotalane_pending_t *pr)
 }
 
 
+/* The outbox in batches; what cannot go now waits for the retry. */
+static void
+ngx_http_quotalane_usage_flush(ngx_event_t *ev)
+{
+    ngx_uint_t                   k;
+    ngx_queue_t                 *q;
+    ngx_http_quotalane_batch_t  *b;
+
+    while (!ngx_queue_empty(&ngx_http_quotalane_outbox)) {
+        b = ngx_alloc(sizeof(ngx_http_quotalane_batch_t), ngx_cycle->log);
+
+        for (k = 0; k < NGX_HTTP_QUOTALANE_BATCH_MAX
+                    && !ngx_queue_empty(&ngx_http_quotalane_outbox);
+             k++)
+        {
+            q = ngx_queue_head(&ngx_http_quotalane_outbox);
+            ngx_queue_remove(q);
+            ngx_http_quotalane_noutbox--;
+
+            if (b == NULL) {
+                ngx_http_quotalane_usage_pend(ngx_queue_data(q,
+                                        ngx_http_quotalane_pending_t, queue));
+                continue;
+            }
+
+            b->pr[k] = ngx_queue_data(q, ngx_http_quotalane_pending_t,
+                                      queue);
+        }
+
+        if (b == NULL) {
+            continue;
+        }
+
+        b->n = k;
+
+        if (ngx_http_quotalane_usage_eval(b) != NGX_OK) {
+            for (k = 0; k < b->n; k++) {
+                ngx_http_quotalane_usage_pend(b->pr[k]);
+            }
+
+            ngx_free(b);
+        }
+    }
+}
+
+
+/* To the outbox, sent when this event-loop turn's handlers are done. */
 static void
 ngx_http_quotalane_usage_send(ngx_http_quotalane_pending_t *pr)
 {
-    if (ngx_http_quotalane_usage_eval(pr) != NGX_OK) {
-        ngx_http_quotalane_usage_pend(pr);
+    ngx_event_t  *ev = &ngx_http_quotalane_flush_event;
+
+    ngx_queue_insert_tail(&ngx_http_quotalane_outbox, &pr->queue);
+
+    if (++ngx_http_quotalane_noutbox >= NGX_HTTP_QUOTALANE_BATCH_MAX) {
+        ngx_http_quotalane_usage_flush(ev);
+        return;
+    }
+
+    if (!ev->posted) {
+        ev->handler = ngx_http_quotalane_usage_flush;
+        ev->log = ngx_cycle->log;
+        ngx_post_event(ev, &ngx_posted_events);
     }
 }
 
@@ -581,43 +701,50 @@ ngx_http_quotalane_usage_send(ngx_http_quotalane_pending_t *pr)
 static void
 ngx_http_quotalane_usage_reply(void *data, redisReply *reply)
 {
-    ngx_http_quotalane_pending_t  *pr = data;
+    ngx_uint_t                   k;
+    ngx_http_quotalane_batch_t  *b = data;
 
     if (reply == NULL) {
         /* maybe applied, maybe not: send again, admind deduplicates */
-        ngx_http_quotalane_usage_pend(pr);
+        for (k = 0; k < b->n; k++) {
+            ngx_http_quotalane_usage_pend(b->pr[k]);
+        }
+
+        ngx_free(b);
         return;
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "quotalane: usage record of %*s refused: %*s",
-                      (size_t) 32, pr->request_id, reply->len, reply->str);
+                      "quotalane: %ui usage records (the first %*s) "
+                      "refused: %*s", b->n, (size_t) 32,
+                      b->pr[0]->request_id, reply->len, reply->str);
     }
 
-    ngx_free(pr);
+    for (k = 0; k < b->n; k++) {
+        ngx_free(b->pr[k]);
+    }
+
+    ngx_free(b);
 }
 
 
+/* What waited for Redis goes out again, in batches. */
 static void
 ngx_http_quotalane_usage_retry(ngx_event_t *ev)
 {
-    ngx_queue_t                   *q;
-    ngx_http_quotalane_pending_t  *pr;
+    ngx_queue_t  *q;
 
     while (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
         q = ngx_queue_head(&ngx_http_quotalane_pending);
-        pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
-
         ngx_queue_remove(q);
-
-        if (ngx_http_quotalane_usage_eval(pr) != NGX_OK) {
-            ngx_queue_insert_head(&ngx_http_quotalane_pending, q);
-            break;
-        }
-
         ngx_http_quotalane_npending--;
+
+        ngx_queue_insert_tail(&ngx_http_quotalane_outbox, q);
+        ngx_http_quotalane_noutbox++;
     }
+
+    ngx_http_quotalane_usage_flush(ev);
 
     ngx_http_quotalane_usage_arm();
 }
@@ -628,6 +755,8 @@ ngx_http_quotalane_usage_init_process(ngx_http_quotalane_main_conf_t *qmcf)
 {
     ngx_queue_init(&ngx_http_quotalane_pending);
     ngx_http_quotalane_npending = 0;
+    ngx_queue_init(&ngx_http_quotalane_outbox);
+    ngx_http_quotalane_noutbox = 0;
     ngx_http_quotalane_drain_timeout = qmcf->usage_drain_timeout;
     ngx_http_quotalane_draining = 0;
 }
@@ -651,6 +780,17 @@ ngx_http_quotalane_usage_exit_process(void)
 
     if (ngx_http_quotalane_retry_timer.timer_set) {
         ngx_del_timer(&ngx_http_quotalane_retry_timer);
+    }
+
+    if (ngx_http_quotalane_flush_event.posted) {
+        ngx_delete_posted_event(&ngx_http_quotalane_flush_event);
+    }
+
+    /* a turn's records not sent yet wait like those Redis refused */
+    while (!ngx_queue_empty(&ngx_http_quotalane_outbox)) {
+        q = ngx_queue_head(&ngx_http_quotalane_outbox);
+        ngx_queue_remove(q);
+        ngx_queue_insert_tail(&ngx_http_quotalane_pending, q);
     }
 
     while (!ngx_queue_empty(&ngx_http_quotalane_pending)) {

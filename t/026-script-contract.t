@@ -69,7 +69,7 @@ my @drift = (
       edit_file("$mod/lua/select.lua", 'ARGV[ARG_NOW]', 'ARGV[ARG_NOWW]'),
       qr/ARG_NOWW/ ],
     [ 'a script reads a position by number',
-      edit_file("$mod/lua/usage.lua", 'ARGV[ARG_DAY]', 'ARGV[7]'),
+      edit_file("$mod/lua/select.lua", 'ARGV[ARG_DAY]', 'ARGV[7]'),
       qr/ARG_DAY.*ARGV\[7\]|ARGV\[7\].*ARG_DAY/s ],
     [ 'the lists gain an argument no script reads',
       edit_file("$mod/ngx_http_quotalane_scripts.h", "X(p, OPEN_MS)",
