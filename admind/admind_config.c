@@ -178,6 +178,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "usage_block_ms", admind_conf_set_uint,
       admind_conf_off(usage_block_ms), 10, 60000, "1000", 0 },
 
+    { "usage_linger_ms", admind_conf_set_uint,
+      admind_conf_off(usage_linger_ms), 0, 5000, "50", 0 },
+
     { "usage_claim_idle_ms", admind_conf_set_uint,
       admind_conf_off(usage_claim_idle_ms), 100, 86400000, "30000", 0 },
 

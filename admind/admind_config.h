@@ -53,6 +53,7 @@ struct admind_conf_s {
     unsigned             resync_interval_seconds;
     unsigned             usage_batch;
     unsigned             usage_block_ms;
+    unsigned             usage_linger_ms;
     unsigned             usage_claim_idle_ms;
     unsigned             usage_retry_max_ms;
     unsigned             usage_dead_maxlen;

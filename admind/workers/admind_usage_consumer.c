@@ -718,6 +718,7 @@ admind_usage_tick(admind_worker_t *w)
     admind_usage_consumer_t  *uc = w->data;
 
     n = 0;
+    pause = 0;
 
     if (uc->need_group) {
         rc = admind_usage_create_group(uc, err, sizeof(err));
@@ -739,13 +740,18 @@ admind_usage_tick(admind_worker_t *w)
 
     } else {
         rc = admind_usage_read(uc, ">", &n, err, sizeof(err));
+
+        /* a part batch: let the next one fill (one commit for many) */
+        if (rc == ADMIND_USAGE_OK && n > 0 && n < uc->conf->usage_batch) {
+            pause = uc->conf->usage_linger_ms;
+        }
     }
 
     if (rc == ADMIND_USAGE_OK) {
         uc->need_group = 0;
         uc->failures = 0;
         admind_usage_recovered(uc);
-        return 0;
+        return pause;
     }
 
     /* whatever failed, the batch is pending: read it again first */

@@ -200,26 +200,30 @@ local function ppm(used, limit)
     return math.floor(used * ONE / limit)
 end
 
--- ',a,b,' lists (pools, endpoints): '' holds everything
-local function listed(list, name)
-    return list == '' or string.find(list, ',' .. name .. ',', 1, true) ~= nil
+-- ',a,b,' lists (pools, endpoints): '' holds everything; the patterns
+-- are made once, not once per candidate
+local pool_item = ',' .. pool_name .. ','
+local endpoint_item = ',' .. endpoint .. ','
+local function listed(list, item)
+    return list == '' or string.find(list, item, 1, true) ~= nil
 end
 
 -- The account's upstream model for the requested one: its model_map
 -- ('\nfrom\tto\n...') entry, else '' (the model as asked); false when
 -- its supported models ('\nm\n...') or map leave the model out.
+local map_item = '\n' .. model .. '\t'
+local models_item = '\n' .. model .. '\n'
 local function upstream_model(models, map)
     if model == '' or (models == '' and map == '') then
         return ''
     end
-    local at = string.find(map, '\n' .. model .. '\t', 1, true)
+    local at = string.find(map, map_item, 1, true)
     if at then
         local from = at + #model + 2
         local to = string.find(map, '\n', from, true) or (#map + 1)
         return string.sub(map, from, to - 1)
     end
-    if models ~= '' and string.find(models, '\n' .. model .. '\n', 1, true)
-    then
+    if models ~= '' and string.find(models, models_item, 1, true) then
         return ''
     end
     return false
@@ -250,8 +254,8 @@ local function state(id)
     -- a record from before pools existed serves its platform's pool
     local pools = f[20] or (',' .. (f[3] or '') .. ',')
 
-    if pools == '' or not listed(pools, pool_name)
-       or not listed(f[23] or '', endpoint)
+    if pools == '' or not listed(pools, pool_item)
+       or not listed(f[23] or '', endpoint_item)
     then
         return nil
     end
@@ -283,12 +287,8 @@ local function state(id)
         inflight = 0,
         rpm = 0,
         tpm = 0,
-        record = { id = f[14], type = f[15], scheme = f[16], host = f[17],
-                   addr = f[18], path_prefix = f[19], cred = f[21],
-                   cred_version = f[22], upstream_model = mapped,
-                   chatgpt_account_id = f[26] or '', project_id = f[27] or '',
-                   azure_deployment = f[28] or '',
-                   azure_api_version = f[29] or '' },
+        f = f,              -- the reply comes from it, the winner's
+        upstream_model = mapped,
     }
 
     if f[11] == 'open' then
@@ -426,22 +426,22 @@ if session_key then
     redis.call('SET', session_key, best.id, 'EX', session_ttl)
 end
 
-local rec = best.record
+local f = best.f
 local reply = answer('ok')
 
-reply[REPLY_ID] = rec.id
-reply[REPLY_TYPE] = rec.type
-reply[REPLY_SCHEME] = rec.scheme
-reply[REPLY_HOST] = rec.host
-reply[REPLY_ADDR] = rec.addr
-reply[REPLY_PATH_PREFIX] = rec.path_prefix
-reply[REPLY_CRED] = rec.cred
-reply[REPLY_CRED_VERSION] = rec.cred_version
+reply[REPLY_ID] = f[14]
+reply[REPLY_TYPE] = f[15]
+reply[REPLY_SCHEME] = f[16]
+reply[REPLY_HOST] = f[17]
+reply[REPLY_ADDR] = f[18]
+reply[REPLY_PATH_PREFIX] = f[19]
+reply[REPLY_CRED] = f[21]
+reply[REPLY_CRED_VERSION] = f[22]
 reply[REPLY_DEGRADED] = (best.health < 100 or best.half_open) and '1' or '0'
-reply[REPLY_UPSTREAM_MODEL] = rec.upstream_model
-reply[REPLY_CHATGPT_ACCOUNT_ID] = rec.chatgpt_account_id
-reply[REPLY_PROJECT_ID] = rec.project_id
-reply[REPLY_AZURE_DEPLOYMENT] = rec.azure_deployment
-reply[REPLY_AZURE_API_VERSION] = rec.azure_api_version
+reply[REPLY_UPSTREAM_MODEL] = best.upstream_model
+reply[REPLY_CHATGPT_ACCOUNT_ID] = f[26] or ''
+reply[REPLY_PROJECT_ID] = f[27] or ''
+reply[REPLY_AZURE_DEPLOYMENT] = f[28] or ''
+reply[REPLY_AZURE_API_VERSION] = f[29] or ''
 
 return reply
