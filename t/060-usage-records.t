@@ -92,6 +92,13 @@ sub rows_of {
 
 sub health { $stack->request('GET', $stack->admin_url . '/healthz') }
 
+# records in the stream: an entry holds those of one worker's event-loop
+# turn, each starting with its request_id
+sub stream_records {
+    my $entries = $stack->redis('XRANGE', $STREAM, '-', '+');
+    return scalar grep { $_ eq 'request_id' } map { @{ $_->[1] } } @$entries;
+}
+
 sub stream_state {
     my $len = $stack->redis('XLEN', $STREAM);
     my $pending = $stack->redis('XPENDING', $STREAM, 'admind');
@@ -231,6 +238,34 @@ is($res->{status}, 200, 'healthz 200');
 is($res->{json}{usageDead}, 2, 'healthz: usageDead');
 is($res->{json}{usageBacklog}, 0, 'healthz: usageBacklog 0');
 
+# one entry with three records (as a worker writes a turn's records): the
+# bad one is dead-lettered alone, with only its own fields
+my @rid3 = map { QL::Stack::random_hex(16) } 1 .. 3;
+my @common = ('key_id', $vkey->{id}, 'user_id', $user->{id},
+              'account_id', $account->{id}, 'platform', 'claude',
+              'model', 'claude-sonnet-4-5', 'cost_micros', '1',
+              'cost_pico', '1000000');
+$stack->redis('XADD', $STREAM, '*',
+    'request_id', $rid3[0], 'ts_ms', int(time * 1000), 'input_tokens', '4',
+    @common,
+    'request_id', $rid3[1], 'ts_ms', int(time * 1000), 'input_tokens', '5x',
+    @common,
+    'request_id', $rid3[2], 'ts_ms', int(time * 1000), 'input_tokens', '6',
+    @common);
+is(wait_rows("request_id IN ('$rid3[0]', '$rid3[2]')", 2), 2,
+   'an entry of three records: the two good ones stored');
+is(sql("SELECT SUM(input_tokens) FROM usage_records WHERE request_id IN "
+       . "('$rid3[0]', '$rid3[2]')"), "10\n", 'each with its own fields');
+$dead = $stack->redis('XRANGE', "${P}usage:dead", '-', '+');
+is(scalar @$dead, 3, 'the bad one dead-lettered');
+my %dead2 = @{ $dead->[2][1] };
+is($dead2{request_id}, $rid3[1], 'it alone');
+is($dead2{input_tokens}, '5x', 'with its own fields');
+is(scalar(grep { $_ eq 'request_id' } @{ $dead->[2][1] }), 1,
+   'and none of the others');
+($len, $pending) = stream_state();
+is("$len/$pending", '0/0', 'the entry acknowledged and deleted whole');
+
 # ---- records for keys or accounts MySQL does not know are refused ----
 
 # Whoever can write the stream (here the harness's admin Redis user)
@@ -275,12 +310,12 @@ for my $why (sort keys %forged) {
 }
 is($dead_by_rid{ $forged_rid{unknown_key} }{key_id}, '999',
    'the dead letter keeps the record');
-is(scalar @$dead, 5, 'three more dead letters, no more');
+is(scalar @$dead, 6, 'three more dead letters, no more');
 my $warned = qr/^(?=.*"level":"warn")(?=.*usage record refused)/m;
 ok(QL::Stack::file_has("$stack->{dir}/log/admind.log",
                        qr/$warned(?=.*"reason":"unknown_key")/),
    'admind logs a warning with the reason');
-is(health()->{json}{usageDead}, 5, 'healthz: usageDead counts them');
+is(health()->{json}{usageDead}, 6, 'healthz: usageDead counts them');
 
 # ---- a record delivered twice is stored once ----
 
@@ -391,8 +426,9 @@ $ok = collect(load($kkey, 300, 3, 'input_tokens=7;output_tokens=3'));
 is($ok, 300, '300 requests answered while admind is down');
 # a record is added at the log phase, just after its answer went out
 $deadline = time + 10;
-sleep 0.1 while time < $deadline && (stream_state())[0] < 300;
-is((stream_state())[0], 300, '300 records wait in the stream');
+sleep 0.1 while time < $deadline && stream_records() < 300;
+is(stream_records(), 300, '300 records wait in the stream');
+my ($entries) = stream_state();
 
 open(my $lock, '|-', "mariadb --no-defaults -uroot -S $stack->{db_socket} "
      . "quotalane") or die "mariadb: $!";
@@ -409,10 +445,11 @@ $deadline = time + 10;
 $pending = 0;
 while (time < $deadline) {
     (undef, $pending) = stream_state();
-    last if $pending == 300;
+    last if $pending == $entries;
     sleep 0.1;
 }
-is($pending, 300, 'admind read all 300 as one batch and cannot store it');
+is($pending, $entries,
+   "admind read all 300 ($entries entries) as one batch and cannot store it");
 
 my $proc = $stack->admind_proc;
 kill 'KILL', $proc->{pid};

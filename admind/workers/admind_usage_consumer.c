@@ -8,6 +8,11 @@
  * MySQL, INSERT and COMMIT, then one MULTI of the dead letters, XACK and
  * XDEL.  A crash anywhere in between leaves the records pending, to be
  * delivered again and stored once.
+ *
+ * A stream entry holds one record or several (the gateway writes the
+ * records of one event-loop turn as one entry): each record starts with
+ * its request_id field.  Records are stored, refused and dead-lettered
+ * one by one; entries are acknowledged whole.
  */
 
 #include <stdio.h>
@@ -47,6 +52,14 @@ typedef enum {
 } admind_usage_rc_e;
 
 
+/* where one record is: its entry, and its fields in the entry's */
+typedef struct {
+    size_t                 entry;
+    size_t                 from;
+    size_t                 n;
+} admind_usage_span_t;
+
+
 typedef struct {
     const admind_conf_t   *conf;
     char                   stream[ADMIND_USAGE_NAME];
@@ -54,6 +67,7 @@ typedef struct {
     char                   consumer[300];
 
     admind_usage_row_t    *rows;
+    admind_usage_span_t   *spans;
     size_t                 cap;
 
     /* where the consumer stands between ticks */
@@ -182,7 +196,8 @@ admind_usage_create_group(admind_usage_consumer_t *uc, char *err,
 static int
 admind_usage_reserve(admind_usage_consumer_t *uc, size_t n)
 {
-    admind_usage_row_t  *rows;
+    admind_usage_row_t   *rows;
+    admind_usage_span_t  *spans;
 
     if (n <= uc->cap) {
         return ADMIND_OK;
@@ -194,6 +209,13 @@ admind_usage_reserve(admind_usage_consumer_t *uc, size_t n)
     }
 
     uc->rows = rows;
+
+    spans = realloc(uc->spans, n * sizeof(admind_usage_span_t));
+    if (spans == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    uc->spans = spans;
     uc->cap = n;
 
     return ADMIND_OK;
@@ -217,38 +239,42 @@ admind_usage_entry_fields(redisReply *entry, const char **id, size_t *len)
 }
 
 
-/* parses entry i into uc->rows[i]; a record that fails is rejected */
+/* parses record i into uc->rows[i]; a record that fails is rejected */
 static void
-admind_usage_parse(admind_usage_consumer_t *uc, size_t i, redisReply *fields)
+admind_usage_parse(admind_usage_consumer_t *uc, size_t i, redisReply *all)
 {
-    size_t               j, argvlen[ADMIND_USAGE_MAX_ARGS];
-    const char          *argv[ADMIND_USAGE_MAX_ARGS];
-    admind_usage_row_t  *row;
+    size_t                j, argvlen[ADMIND_USAGE_MAX_ARGS];
+    const char           *argv[ADMIND_USAGE_MAX_ARGS];
+    redisReply          **field;
+    admind_usage_row_t   *row;
+    admind_usage_span_t  *span;
 
     row = &uc->rows[i];
+    span = &uc->spans[i];
+    field = all->element + span->from;
     row->rejected = 0;
     row->why[0] = '\0';
 
-    if (fields->elements > ADMIND_USAGE_MAX_ARGS) {
+    if (span->n > ADMIND_USAGE_MAX_ARGS) {
         memset(&row->rec, 0, sizeof(admind_usage_record_t));
         row->rejected = 1;
         snprintf(row->why, sizeof(row->why), "too many fields");
         return;
     }
 
-    for (j = 0; j < fields->elements; j++) {
-        if (fields->element[j]->type != REDIS_REPLY_STRING) {
+    for (j = 0; j < span->n; j++) {
+        if (field[j]->type != REDIS_REPLY_STRING) {
             memset(&row->rec, 0, sizeof(admind_usage_record_t));
             row->rejected = 1;
             snprintf(row->why, sizeof(row->why), "a field is not a string");
             return;
         }
 
-        argv[j] = fields->element[j]->str;
-        argvlen[j] = fields->element[j]->len;
+        argv[j] = field[j]->str;
+        argvlen[j] = field[j]->len;
     }
 
-    if (admind_usage_record_parse(&row->rec, fields->elements, argv, argvlen,
+    if (admind_usage_record_parse(&row->rec, span->n, argv, argvlen,
                                   row->why, sizeof(row->why))
         != ADMIND_OK)
     {
@@ -264,7 +290,7 @@ admind_usage_parse(admind_usage_consumer_t *uc, size_t i, redisReply *fields)
  */
 static admind_usage_rc_e
 admind_usage_ack(admind_usage_consumer_t *uc, redisReply *entries,
-    unsigned long *dead, char *err, size_t errlen)
+    size_t nrecords, unsigned long *dead, char *err, size_t errlen)
 {
     char                  maxlen[24];
     size_t                i, j, len;
@@ -291,16 +317,22 @@ admind_usage_ack(admind_usage_consumer_t *uc, redisReply *entries,
     snprintf(maxlen, sizeof(maxlen), "%u", uc->conf->usage_dead_maxlen);
 
     for (i = 0; i < entries->elements; i++) {
-        fields = admind_usage_entry_fields(entries->element[i], &id, &len);
-        if (fields == NULL) {
-            continue;
+        if (admind_usage_entry_fields(entries->element[i], &id, &len)
+            != NULL)
+        {
+            admind_redis_args_add(&ack, id, len);
+            admind_redis_args_add(&del, id, len);
         }
+    }
 
-        admind_redis_args_add(&ack, id, len);
-        admind_redis_args_add(&del, id, len);
+    for (i = 0; i < nrecords; i++) {
+        fields = admind_usage_entry_fields(
+                     entries->element[uc->spans[i].entry], &id, &len);
 
         /* an entry deleted meanwhile (nil fields) has nothing to keep */
-        if (fields->type != REDIS_REPLY_ARRAY || !uc->rows[i].rejected) {
+        if (fields == NULL || fields->type != REDIS_REPLY_ARRAY
+            || !uc->rows[i].rejected)
+        {
             continue;
         }
 
@@ -326,7 +358,10 @@ admind_usage_ack(admind_usage_consumer_t *uc, redisReply *entries,
         admind_redis_args_str(&a, "dead_consumer");
         admind_redis_args_str(&a, uc->consumer);
 
-        for (j = 0; j + 1 < fields->elements; j += 2) {
+        for (j = uc->spans[i].from;
+             j + 1 < uc->spans[i].from + uc->spans[i].n;
+             j += 2)
+        {
             if (fields->element[j]->type == REDIS_REPLY_STRING
                 && fields->element[j + 1]->type == REDIS_REPLY_STRING)
             {
@@ -358,12 +393,66 @@ admind_usage_ack(admind_usage_consumer_t *uc, redisReply *entries,
 }
 
 
+/*
+ * The records of the entries into uc->spans (fill 0: only count them):
+ * a record starts with its request_id, or where its entry starts.  An
+ * entry without fields (deleted meanwhile) or an odd one is one empty
+ * record.
+ */
+static size_t
+admind_usage_split(admind_usage_consumer_t *uc, redisReply *entries,
+    int fill)
+{
+    size_t       i, j, n, from, len;
+    redisReply  *fields, *f;
+    const char  *id;
+
+    n = 0;
+
+    for (i = 0; i < entries->elements; i++) {
+        fields = admind_usage_entry_fields(entries->element[i], &id, &len);
+        from = 0;
+
+        if (fields != NULL && fields->type == REDIS_REPLY_ARRAY) {
+            for (j = 2; j < fields->elements; j += 2) {
+                f = fields->element[j];
+
+                if (f->type == REDIS_REPLY_STRING && f->len == 10
+                    && memcmp(f->str, "request_id", 10) == 0)
+                {
+                    if (fill) {
+                        uc->spans[n] = (admind_usage_span_t) {
+                            i, from, j - from };
+                    }
+
+                    n++;
+                    from = j;
+                }
+            }
+
+            len = fields->elements - from;
+
+        } else {
+            len = 0;
+        }
+
+        if (fill) {
+            uc->spans[n] = (admind_usage_span_t) { i, from, len };
+        }
+
+        n++;
+    }
+
+    return n;
+}
+
+
 /* one batch of stream entries: store, commit, acknowledge */
 static admind_usage_rc_e
 admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
     const char *source, char *err, size_t errlen)
 {
-    size_t               i, k, len, valid;
+    size_t               i, k, len, valid, n;
     MYSQL               *mysql;
     redisReply          *fields;
     const char          *id;
@@ -375,19 +464,25 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
         return ADMIND_USAGE_OK;
     }
 
-    if (admind_usage_reserve(uc, entries->elements) != ADMIND_OK) {
+    n = admind_usage_split(uc, entries, 0);
+
+    if (admind_usage_reserve(uc, n) != ADMIND_OK) {
         snprintf(err, errlen, "out of memory");
         return ADMIND_USAGE_DB_DOWN;
     }
 
+    (void) admind_usage_split(uc, entries, 1);
+
     /*
-     * rows[i] belongs to entries[i]; entries without fields (deleted from
-     * the stream, still pending) and odd ones are only acknowledged.
+     * rows[i] is the record spans[i] says; records of entries without
+     * fields (deleted from the stream, still pending) and odd ones are
+     * only acknowledged.
      */
     valid = 0;
 
-    for (i = 0; i < entries->elements; i++) {
-        fields = admind_usage_entry_fields(entries->element[i], &id, &len);
+    for (i = 0; i < n; i++) {
+        fields = admind_usage_entry_fields(
+                     entries->element[uc->spans[i].entry], &id, &len);
 
         if (fields == NULL || fields->type != REDIS_REPLY_ARRAY) {
             uc->rows[i].rejected = 1;
@@ -405,30 +500,29 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
         mysql = admind_db_get(err, errlen);
 
         if (mysql == NULL
-            || admind_usage_known_check(mysql, uc->rows, entries->elements,
-                                        err, errlen)
+            || admind_usage_known_check(mysql, uc->rows, n, err, errlen)
                != ADMIND_OK
-            || admind_usage_store(mysql, uc->rows, entries->elements,
-                                  &stored, err, errlen)
+            || admind_usage_store(mysql, uc->rows, n, &stored, err, errlen)
                != ADMIND_OK)
         {
             return ADMIND_USAGE_DB_DOWN;
         }
     }
 
-    rc = admind_usage_ack(uc, entries, &dead, err, errlen);
+    rc = admind_usage_ack(uc, entries, n, &dead, err, errlen);
     if (rc != ADMIND_USAGE_OK) {
         return rc;
     }
 
     k = 0;
-    for (i = 0; i < entries->elements; i++) {
+    for (i = 0; i < n; i++) {
         k += !uc->rows[i].rejected;
     }
 
     admind_log(ADMIND_LOG_DEBUG, "usage records stored",
                "source", json_string(source),
                "entries", json_integer((json_int_t) entries->elements),
+               "records", json_integer((json_int_t) n),
                "stored", json_integer((json_int_t) stored),
                "duplicates", json_integer((json_int_t) (k - stored)),
                "dead", dead ? json_integer((json_int_t) dead) : NULL, NULL);
@@ -839,7 +933,9 @@ admind_usage_consumer_stop(void)
     admind_worker_stop(&admind_usage_worker);
 
     free(admind_usage_c.rows);
+    free(admind_usage_c.spans);
     admind_usage_c.rows = NULL;
+    admind_usage_c.spans = NULL;
     admind_usage_c.cap = 0;
 
     admind_log(ADMIND_LOG_INFO, "usage consumer stopped", NULL);

@@ -1,7 +1,7 @@
 -- Finished requests, a batch of them (one event-loop turn of a worker):
--- each record goes to the stream admind consumes, the tokens and cost to
--- the counters the scheduler's limits read (select.lua), the leases
--- back, in one atomic step.  Counters a batch adds to more than once are
+-- their records go to the stream admind consumes, as one entry, the
+-- tokens and cost to the counters the scheduler's limits read
+-- (select.lua), the leases back, in one atomic step.  Counters a batch adds to more than once are
 -- added to once, with the sum.
 --
 -- Positions are named in ngx_http_quotalane_scripts.h:
@@ -47,6 +47,7 @@ local function member(t, k, id)
     m[#m + 1] = id
 end
 
+local entry = {}
 local block = ARG_RECORD - ARG_KEY_ID
 local o = 0
 local n = 0
@@ -62,8 +63,11 @@ while ARGV[o + ARG_FIELDS] do
     local request_id = ARGV[o + ARG_REQUEST_ID]
     local fields = tonumber(ARGV[o + ARG_FIELDS])
 
-    redis.call('XADD', stream, '*',
-               unpack(ARGV, o + ARG_RECORD, o + ARG_RECORD + fields - 1))
+    -- one stream entry for the batch: each record starts with its
+    -- request_id, which is where admind's consumer splits them
+    for i = o + ARG_RECORD, o + ARG_RECORD + fields - 1 do
+        entry[#entry + 1] = ARGV[i]
+    end
 
     leases[#leases + 1] = request_id
     member(kconc, p .. 'kconc:' .. key, request_id)
@@ -121,6 +125,8 @@ while ARGV[o + ARG_FIELDS] do
     n = n + 1
     o = o + block + fields
 end
+
+redis.call('XADD', stream, '*', unpack(entry))
 
 redis.call('ZREM', p .. 'leases', unpack(leases))
 for k, ids in pairs(kconc) do
