@@ -180,6 +180,9 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
 
             ctx->state = NGX_HTTP_QUOTALANE_STATE_ALLOWED;
 
+            /* the gateway's own time, failovers' picks included */
+            ctx->picked_ms = ngx_http_quotalane_now_ms();
+
             return NGX_DECLINED;
 
         case NGX_HTTP_QUOTALANE_STATE_ALLOWED:
@@ -350,6 +353,7 @@ ngx_http_quotalane_start(ngx_http_request_t *r, ngx_http_quotalane_ctx_t *ctx)
     cached = ngx_http_quotalane_cache_get(qmcf->key_cache, ctx->digest,
                                           sizeof(ctx->digest), 0, r->pool,
                                           &ctx->key_record);
+    ngx_http_quotalane_metrics_key_cache(cached);
 
     if (cached == NGX_HTTP_QUOTALANE_CACHE_UNKNOWN) {
         return ngx_http_quotalane_send_error(r, ctx, QL_ERR_AUTHENTICATION,

@@ -86,6 +86,8 @@ ngx_http_quotalane_send_error(ngx_http_request_t *r,
 {
     ctx->state = NGX_HTTP_QUOTALANE_STATE_REJECTED;
 
+    ngx_http_quotalane_metrics_request(ctx->platform->id, kind);
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "quotalane: rejected with %ui: %s",
                   ql_error_status(kind), message);

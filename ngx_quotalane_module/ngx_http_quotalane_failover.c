@@ -147,6 +147,7 @@ ngx_http_quotalane_failover(ngx_http_request_t *r,
                   "quotalane: account %V failed with %ui (attempt %ui)",
                   &ctx->account.id, status, ctx->attempts + 1);
 
+    ngx_http_quotalane_metrics_failover(ctx->platform->id, status);
     ngx_http_quotalane_feedback(r, ctx, status, u);
     ngx_http_quotalane_lease_release(ctx);
 

@@ -43,6 +43,15 @@ ngx_http_quotalane_header_filter(ngx_http_request_t *r)
         ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
 
         if (ctx && ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
+            ngx_http_quotalane_metrics_upstream(ctx->platform->id,
+                                                r->headers_out.status);
+
+            if (!ctx->responding) {
+                ctx->responding = 1;
+                ngx_http_quotalane_metrics_gauge(
+                    NGX_HTTP_QUOTALANE_GAUGE_RESPONSES, 1);
+            }
+
             ngx_http_quotalane_feedback(r, ctx, r->headers_out.status,
                                         r->upstream);
             ngx_http_quotalane_windows(r, ctx, r->upstream);

@@ -236,6 +236,13 @@ static ngx_command_t  ngx_http_quotalane_commands[] = {
       0,
       NULL },
 
+    { ngx_string("quotalane_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_quotalane_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -415,6 +422,9 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         script->name.data = (u_char *) scripts[i].name;
         script->name.len = ngx_strlen(scripts[i].name);
         script->body = *scripts[i].body;
+
+        /* in ngx_http_quotalane_script_e's order: key, select, ... */
+        script->metric = i;
         ngx_http_quotalane_redis_script_init(script);
         *scripts[i].slot = script;
     }
@@ -904,7 +914,9 @@ ngx_http_quotalane_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_quotalane_access_handler;
 
-    if (ngx_http_quotalane_feedback_init(cf) != NGX_OK) {
+    if (ngx_http_quotalane_metrics_init(cf) != NGX_OK
+        || ngx_http_quotalane_feedback_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

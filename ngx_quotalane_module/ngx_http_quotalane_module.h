@@ -16,6 +16,7 @@
 #include "ql_platform.h"
 #include "ql_pricing.h"
 #include "ql_route.h"
+#include "ngx_http_quotalane_metrics.h"
 #include "ql_usage_strip.h"
 #include "ql_unwrap.h"
 #include "ql_usage.h"
@@ -213,6 +214,7 @@ struct ngx_http_quotalane_ctx_s {
 
     /* usage, read from the answer as it streams by */
     ngx_msec_t                         start_ms;      /* unix ms */
+    ngx_msec_t                         picked_ms;     /* ready to proxy */
     ngx_msec_t                         ttfb_ms;
     ngx_uint_t                         upstream_status;
     ql_usage_parser_t                 *usage_parser;
@@ -222,6 +224,7 @@ struct ngx_http_quotalane_ctx_s {
     unsigned                           body_done:1;   /* last_buf passed */
     unsigned                           usage_final:1;
     unsigned                           recorded:1;
+    unsigned                           responding:1;  /* a gauge's +1 */
 
     ngx_http_quotalane_account_t       account;
     ngx_str_t                          upstream_uri;

@@ -15,6 +15,7 @@
 #include <ngx_sha1.h>
 
 #include "ngx_http_quotalane_redis.h"
+#include "ngx_http_quotalane_metrics.h"
 
 
 #define NGX_HTTP_QUOTALANE_REDIS_IOV      64
@@ -46,6 +47,8 @@ struct ngx_http_quotalane_redis_op_s {
     unsigned                              internal:1;
     unsigned                              owns_data:1;
     unsigned                              durable:1;
+
+    uint64_t                              start_us;  /* for the metrics */
 };
 
 
@@ -73,6 +76,8 @@ static ngx_int_t ngx_http_quotalane_redis_connect(
 static ngx_int_t ngx_http_quotalane_redis_queue_internal(
     ngx_http_quotalane_redis_client_t *rc, int argc, const char **argv,
     const size_t *argvlen);
+static void ngx_http_quotalane_redis_done(ngx_http_quotalane_redis_op_t *op,
+    redisReply *reply);
 static ngx_http_quotalane_redis_op_t *ngx_http_quotalane_redis_op_create(
     int argc, const char **argv, const size_t *argvlen);
 static void ngx_http_quotalane_redis_op_free(
@@ -169,7 +174,7 @@ ngx_http_quotalane_redis_exit_process(void)
         op = ngx_queue_data(q, ngx_http_quotalane_redis_op_t, queue);
 
         if (op->durable && op->handler) {
-            op->handler(op->data, NULL);
+            ngx_http_quotalane_redis_done(op, NULL);
         }
 
         ngx_http_quotalane_redis_op_free(op);
@@ -393,8 +398,30 @@ ngx_http_quotalane_redis_op_create(int argc, const char **argv,
     }
 
     op->cmd_len = len;
+    op->start_us = ngx_http_quotalane_metrics_usec();
 
     return op;
+}
+
+
+/* The handler hears how the operation went; the metrics too. */
+static void
+ngx_http_quotalane_redis_done(ngx_http_quotalane_redis_op_t *op,
+    redisReply *reply)
+{
+    ngx_http_quotalane_metrics_redis(op->script ? op->script->metric
+                                         : NGX_HTTP_QUOTALANE_SCRIPT_OTHER,
+                                     reply == NULL
+                                     ? NGX_HTTP_QUOTALANE_REDIS_FAILED
+                                     : reply->type == REDIS_REPLY_ERROR
+                                       ? NGX_HTTP_QUOTALANE_REDIS_ERROR
+                                       : NGX_HTTP_QUOTALANE_REDIS_OK,
+                                     ngx_http_quotalane_metrics_usec()
+                                     - op->start_us);
+
+    if (op->handler) {
+        op->handler(op->data, reply);
+    }
 }
 
 
@@ -820,9 +847,7 @@ ngx_http_quotalane_redis_dispatch(ngx_http_quotalane_redis_client_t *rc,
         freeReplyObject(reply);
 
         if (ngx_http_quotalane_redis_reformat_as_eval(op) != NGX_OK) {
-            if (op->handler) {
-                op->handler(op->data, NULL);
-            }
+            ngx_http_quotalane_redis_done(op, NULL);
             ngx_http_quotalane_redis_op_free(op);
             return NGX_OK;
         }
@@ -835,9 +860,7 @@ ngx_http_quotalane_redis_dispatch(ngx_http_quotalane_redis_client_t *rc,
         return NGX_OK;
     }
 
-    if (op->handler) {
-        op->handler(op->data, reply);
-    }
+    ngx_http_quotalane_redis_done(op, reply);
 
     freeReplyObject(reply);
     ngx_http_quotalane_redis_op_free(op);
@@ -894,6 +917,7 @@ ngx_http_quotalane_redis_close(ngx_http_quotalane_redis_client_t *rc,
         ngx_log_error(NGX_LOG_ERR, rc->log, 0,
                       "quotalane redis: %V: %s, retrying in %Mms",
                       &rc->conf->addr->name, why, rc->backoff);
+        ngx_http_quotalane_metrics_redis_lost();
     }
 
     if (rc->connection) {
@@ -932,10 +956,7 @@ ngx_http_quotalane_redis_close(ngx_http_quotalane_redis_client_t *rc,
         ngx_queue_remove(q);
         op = ngx_queue_data(q, ngx_http_quotalane_redis_op_t, queue);
 
-        if (op->handler) {
-            op->handler(op->data, NULL);
-        }
-
+        ngx_http_quotalane_redis_done(op, NULL);
         ngx_http_quotalane_redis_op_free(op);
     }
 }

@@ -28,6 +28,7 @@ typedef struct {
     ngx_str_t                  name;
     ngx_str_t                  body;
     u_char                     sha1[40];
+    ngx_uint_t                 metric;    /* ngx_http_quotalane_script_e */
 } ngx_http_quotalane_redis_script_t;
 
 

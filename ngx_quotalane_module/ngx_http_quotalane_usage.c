@@ -313,7 +313,7 @@ static ngx_int_t
 ngx_http_quotalane_usage_log(ngx_http_request_t *r)
 {
     time_t                           day, week;
-    ngx_msec_t                       now;
+    ngx_msec_t                       now, overhead;
     ngx_str_t                        stream;
     ngx_http_quotalane_ctx_t        *ctx;
     ngx_http_quotalane_record_t      rec;
@@ -328,6 +328,13 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
         ctx = ngx_http_quotalane_ctx_restore(r);
     }
 
+    /* an answer that was passing to the client has ended */
+    if (ctx && ctx->responding) {
+        ctx->responding = 0;
+        ngx_http_quotalane_metrics_gauge(NGX_HTTP_QUOTALANE_GAUGE_RESPONSES,
+                                         -1);
+    }
+
     /* only requests that went to an upstream account are billed */
     if (ctx == NULL || ctx->recorded || ctx->account.id.len == 0
         || ctx->state != NGX_HTTP_QUOTALANE_STATE_ALLOWED)
@@ -338,6 +345,17 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
     ctx->recorded = 1;
 
     ngx_http_quotalane_usage_final(r, ctx);
+
+    overhead = ctx->picked_ms - ctx->start_ms;
+
+    ngx_http_quotalane_metrics_request(ctx->platform->id,
+                                       NGX_HTTP_QUOTALANE_OUTCOME_PROXIED);
+    ngx_http_quotalane_metrics_done(overhead,
+                                    ctx->ttfb_ms > overhead
+                                    ? ctx->ttfb_ms - overhead : 0,
+                                    ctx->cost.entry && !ctx->cost.fallback
+                                    ? ctx->cost.entry->name : NULL,
+                                    &ctx->usage, ctx->cost.micro);
 
     qmcf = ngx_http_get_module_main_conf(r, ngx_http_quotalane_module);
     now = ngx_http_quotalane_now_ms();
@@ -518,6 +536,8 @@ ngx_http_quotalane_usage_pend(ngx_http_quotalane_pending_t *pr)
 
     ngx_queue_insert_tail(&ngx_http_quotalane_pending, &pr->queue);
     ngx_http_quotalane_npending++;
+    ngx_http_quotalane_metrics_gauge(NGX_HTTP_QUOTALANE_GAUGE_USAGE_WAITING,
+                                     1);
 
     ngx_http_quotalane_usage_arm();
 }
@@ -739,6 +759,8 @@ ngx_http_quotalane_usage_retry(ngx_event_t *ev)
         q = ngx_queue_head(&ngx_http_quotalane_pending);
         ngx_queue_remove(q);
         ngx_http_quotalane_npending--;
+        ngx_http_quotalane_metrics_gauge(
+            NGX_HTTP_QUOTALANE_GAUGE_USAGE_WAITING, -1);
 
         ngx_queue_insert_tail(&ngx_http_quotalane_outbox, q);
         ngx_http_quotalane_noutbox++;
@@ -791,6 +813,8 @@ ngx_http_quotalane_usage_exit_process(void)
         q = ngx_queue_head(&ngx_http_quotalane_outbox);
         ngx_queue_remove(q);
         ngx_queue_insert_tail(&ngx_http_quotalane_pending, q);
+        ngx_http_quotalane_metrics_gauge(
+            NGX_HTTP_QUOTALANE_GAUGE_USAGE_WAITING, 1);
     }
 
     while (!ngx_queue_empty(&ngx_http_quotalane_pending)) {
@@ -799,6 +823,8 @@ ngx_http_quotalane_usage_exit_process(void)
         pr = ngx_queue_data(q, ngx_http_quotalane_pending_t, queue);
 
         ngx_http_quotalane_usage_dump(pr);
+        ngx_http_quotalane_metrics_gauge(
+            NGX_HTTP_QUOTALANE_GAUGE_USAGE_WAITING, -1);
 
         ngx_free(pr);
     }

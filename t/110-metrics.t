@@ -1,0 +1,132 @@
+#!/usr/bin/perl
+# Prometheus metrics of the module (issue 16, first part): after a known
+# mix of requests the counters at /metrics are exact, the exposition is
+# well formed (TYPE before samples, histograms cumulative with +Inf equal
+# to their count), and the counters survive a reload.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use QL::Stack;
+
+my $stack = QL::Stack->new;
+my $mock = $stack->mock_url;
+
+sub metrics {
+    my $res = $stack->gateway('GET', '/metrics');
+    die "metrics: $res->{status}" unless $res->{status} == 200;
+    return $res;
+}
+
+# name{labels} -> value, and the exposition checked line by line
+sub parse {
+    my ($text) = @_;
+    my (%v, %type, @bad);
+    for my $line (split /\n/, $text) {
+        if ($line =~ /^# TYPE (\w+) (counter|gauge|histogram)$/) {
+            $type{$1} = $2;
+        } elsif ($line =~ /^# HELP \w+ .+$/) {
+        } elsif ($line =~ /^(\w+)(\{[^}]*\})? (-?\d+(?:\.\d+)?)$/) {
+            my ($name, $labels, $value) = ($1, $2 // '', $3);
+            my $family = $name;
+            $family =~ s/_(bucket|sum|count)$// unless $type{$name};
+            push @bad, "no TYPE before $line" unless $type{$family};
+            $v{"$name$labels"} = $value;
+        } else {
+            push @bad, "malformed: $line";
+        }
+    }
+    return (\%v, \@bad);
+}
+
+sub val {
+    my ($v, $key) = @_;
+    return $v->{$key} // 0;
+}
+
+my $first = $stack->make_account(type => 'claude-console', priority => 1,
+                             apiKey => 'sk-first');
+my $second = $stack->make_account(type => 'claude-console', priority => 2,
+                             apiKey => 'sk-second');
+my $key = $stack->make_key;
+
+my ($before) = parse(metrics()->{content});
+
+my $n = 0;
+sub message {
+    my (%h) = @_;
+    $n++;
+    return $stack->gateway('POST', '/v1/messages',
+        { 'x-api-key' => $key->{key}, %h },
+        { model => 'claude-sonnet-4-5', max_tokens => 8,
+          messages => [ { role => 'user', content => "hi $n" } ] });
+}
+
+is(message()->{status}, 200, 'proxied') for 1 .. 3;
+is($stack->gateway('POST', '/v1/messages',
+                   { 'x-api-key' => QL::Stack::random_key() },
+                   { model => 'x', messages => [] })->{status}, 401,
+   'an unknown key');
+$stack->request('POST', "$mock/__mock/rules", {},
+    { match => { header => 'x-api-key', value => 'sk-first' },
+      'x-mock' => 'status=429;retry_after=600', times => 1 });
+is(message()->{status}, 200, 'a 429 failed over');
+
+my $res = metrics();
+like($res->{headers}{'content-type'}, qr{^text/plain; version=0\.0\.4},
+     'the exposition content type');
+my ($v, $bad) = parse($res->{content});
+is_deeply($bad, [], 'every line well formed, each family typed');
+
+sub delta { val($v, $_[0]) - val($before, $_[0]) }
+
+is(delta('quotalane_requests_total{platform="claude",outcome="proxied"}'),
+   4, 'four proxied');
+is(delta('quotalane_requests_total{platform="claude",'
+         . 'outcome="authentication"}'), 1, 'one refused key');
+is(delta('quotalane_failovers_total{platform="claude",status="429"}'), 1,
+   'one failover on a 429');
+is(delta('quotalane_upstream_responses_total{platform="claude",'
+         . 'class="2xx"}'), 4, 'four 2xx answers passed on');
+is(delta('quotalane_tokens_total{model="claude-sonnet-4-5",kind="input"}'),
+   4 * 12, "input tokens by the price table's model");
+is(delta('quotalane_tokens_total{model="claude-sonnet-4-5",kind="output"}'),
+   4 * 3, 'output tokens');
+ok(delta('quotalane_cost_micros_total{model="claude-sonnet-4-5"}') > 0,
+   'cost by model');
+is(delta('quotalane_redis_ops_total{script="select",result="ok"}'), 5,
+   'five select calls (four requests, one failover)');
+is(delta('quotalane_gateway_overhead_seconds_count'), 4,
+   'overhead observed per proxied request');
+is(val($v, 'quotalane_responses_active'), 0, 'no answer in flight now');
+is(val($v, 'quotalane_usage_records_waiting'), 0, 'no record waiting');
+ok(delta('quotalane_key_cache_total{result="miss"}')
+   + delta('quotalane_key_cache_total{result="hit"}') >= 5,
+   'key cache lookups counted');
+
+# histograms: cumulative buckets, +Inf equals the count
+for my $h (qw(quotalane_gateway_overhead_seconds
+              quotalane_upstream_ttfb_seconds)) {
+    my @buckets = map { $v->{$_} } sort {
+        my ($x) = $a =~ /le="([^"]+)"/; my ($y) = $b =~ /le="([^"]+)"/;
+        ($x eq '+Inf' ? 1e99 : $x) <=> ($y eq '+Inf' ? 1e99 : $y)
+    } grep { /^${h}_bucket/ } keys %$v;
+    my $sorted = join(',', @buckets) eq join(',', sort { $a <=> $b }
+                                              @buckets);
+    ok($sorted, "$h: buckets cumulative");
+    is($buckets[-1], $v->{"${h}_count"}, "$h: +Inf is the count");
+}
+
+# a reload keeps them (shared memory)
+$stack->reload_nginx;
+sleep 1;
+my ($after) = parse(metrics()->{content});
+ok(val($after, 'quotalane_requests_total{platform="claude",'
+                . 'outcome="proxied"}')
+   >= val($v, 'quotalane_requests_total{platform="claude",'
+              . 'outcome="proxied"}'), 'counters survive a reload');
+
+is($stack->gateway('POST', '/metrics')->{status}, 405, 'GET only');
+
+$stack->finish;
