@@ -17,6 +17,16 @@ static ngx_int_t ngx_http_quotalane_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_quotalane_timing_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+/* what $quotalane_overhead_ms and its neighbours say */
+enum {
+    NGX_HTTP_QUOTALANE_VAR_OVERHEAD = 0,
+    NGX_HTTP_QUOTALANE_VAR_TTFB,
+    NGX_HTTP_QUOTALANE_VAR_FAILOVERS
+};
 
 
 #define ngx_http_quotalane_usage_var(name, field)                            \
@@ -67,6 +77,18 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
     ngx_http_quotalane_usage_var("quotalane_cache_read_tokens",
                                  usage.cache_read_tokens),
     ngx_http_quotalane_usage_var("quotalane_cost_micros", cost.micro),
+
+    { ngx_string("quotalane_overhead_ms"), NULL,
+      ngx_http_quotalane_timing_variable, NGX_HTTP_QUOTALANE_VAR_OVERHEAD,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
+    { ngx_string("quotalane_ttfb_ms"), NULL,
+      ngx_http_quotalane_timing_variable, NGX_HTTP_QUOTALANE_VAR_TTFB,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
+    { ngx_string("quotalane_failovers"), NULL,
+      ngx_http_quotalane_timing_variable, NGX_HTTP_QUOTALANE_VAR_FAILOVERS,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
 
       ngx_http_null_variable
 };
@@ -184,6 +206,54 @@ ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
 
     ngx_http_quotalane_set_value(v, p,
         ngx_sprintf(p, "%uL", *(uint64_t *) ((u_char *) ctx + data)) - p);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The gateway's own time before proxying (ms), the upstream's time from
+ * the pick to its first byte (ms; 0 before one came), and how many
+ * accounts failed before the one that answered; only for requests that
+ * reached an account.
+ */
+static ngx_int_t
+ngx_http_quotalane_timing_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    uint64_t                   n, overhead;
+    ngx_http_quotalane_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_quotalane_module);
+
+    if (ctx == NULL || ctx->picked_ms == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    overhead = ctx->picked_ms - ctx->start_ms;
+
+    switch (data) {
+    case NGX_HTTP_QUOTALANE_VAR_OVERHEAD:
+        n = overhead;
+        break;
+
+    case NGX_HTTP_QUOTALANE_VAR_TTFB:
+        n = ctx->ttfb_ms > overhead ? ctx->ttfb_ms - overhead : 0;
+        break;
+
+    default:
+        n = ctx->attempts;
+        break;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_quotalane_set_value(v, p, ngx_sprintf(p, "%uL", n) - p);
 
     return NGX_OK;
 }

@@ -8,9 +8,14 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use JSON::PP;
 use QL::Stack;
 
-my $stack = QL::Stack->new;
+# with the JSON access log of conf/quotalane_log_json.conf beside it
+my $repo = QL::Stack::repo();
+my $stack = QL::Stack->new(nginx_http => join("\n",
+    "include $repo/conf/quotalane_log_json.conf;",
+    'access_log @LOG_DIR@/access.json quotalane_json;'));
 my $mock = $stack->mock_url;
 
 sub metrics {
@@ -73,13 +78,18 @@ $stack->request('POST', "$mock/__mock/rules", {},
       'x-mock' => 'status=429;retry_after=600', times => 1 });
 is(message()->{status}, 200, 'a 429 failed over');
 
-my $res = metrics();
+# a request's log phase (which counts it) may run just after its answer
+my ($res, $v, $bad);
+sub delta { val($v, $_[0]) - val($before, $_[0]) }
+$stack->eventually(5, sub {
+    $res = metrics();
+    ($v, $bad) = parse($res->{content});
+    delta('quotalane_requests_total{platform="claude",outcome="proxied"}')
+        >= 4 && val($v, 'quotalane_responses_active') == 0;
+});
 like($res->{headers}{'content-type'}, qr{^text/plain; version=0\.0\.4},
      'the exposition content type');
-my ($v, $bad) = parse($res->{content});
 is_deeply($bad, [], 'every line well formed, each family typed');
-
-sub delta { val($v, $_[0]) - val($before, $_[0]) }
 
 is(delta('quotalane_requests_total{platform="claude",outcome="proxied"}'),
    4, 'four proxied');
@@ -128,5 +138,22 @@ ok(val($after, 'quotalane_requests_total{platform="claude",'
               . 'outcome="proxied"}'), 'counters survive a reload');
 
 is($stack->gateway('POST', '/metrics')->{status}, 405, 'GET only');
+
+# ---- the JSON access log: every line an object, the timing variables ----
+
+my @log = do {
+    open my $fh, '<', $stack->dir . '/log/access.json' or die $!;
+    map { JSON::PP::decode_json($_) } <$fh>;
+};
+my @proxied = grep { $_->{uri} eq '/v1/messages' && $_->{status} == 200 }
+              @log;
+is(scalar @proxied, 4, 'the JSON log: one object per proxied request');
+ok(!grep({ $_->{overhead_ms} !~ /^\d+$/ || $_->{ttfb_ms} !~ /^\d+$/ }
+         @proxied), 'overhead_ms and ttfb_ms on each');
+is_deeply([ map { $_->{failovers} } @proxied ], [ 0, 0, 0, 1 ],
+          'failovers: the last one failed over once');
+is($proxied[0]{input_tokens}, 12, 'tokens in it');
+ok(!grep({ /upstream_(authorization|x_api_key|api_key|goog)/ } keys %{ $log[0] }),
+   'no credential in it');
 
 $stack->finish;

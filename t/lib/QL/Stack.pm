@@ -563,9 +563,13 @@ sub stop_admind {
 
 sub render_template {
     my ($text, $vars) = @_;
-    $text =~ s{\@([A-Z_]+)\@}{
-        exists $vars->{$1} ? $vars->{$1} : die "template: no value for $1\n"
-    }ge;
+    # twice: a test's extra lines (EXTRA_HTTP) may name placeholders too
+    for (1 .. 2) {
+        $text =~ s{\@([A-Z_]+)\@}{
+            exists $vars->{$1} ? $vars->{$1}
+                               : die "template: no value for $1\n"
+        }ge;
+    }
     return $text;
 }
 
