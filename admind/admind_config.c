@@ -323,6 +323,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "oauth_refresh_max_failures", admind_conf_set_uint,
       admind_conf_off(oauth_refresh_max_failures), 1, 100, "3", 0 },
 
+    { "metrics_token_file", admind_conf_set_str,
+      admind_conf_off(metrics_token_file), 0, 0, "", 1 },
+
     { "outbound_allow", admind_conf_set_outbound,
       admind_conf_off(outbound_allow), 0, 0, "", 1 },
 

@@ -93,6 +93,7 @@ struct admind_conf_s {
     unsigned             oauth_refresh_before_seconds;
     unsigned             oauth_refresh_max_failures;
     char                *outbound_allow;
+    char                *metrics_token_file;
     unsigned             webhook_check_ms;
     unsigned             webhook_max_attempts;
     unsigned             webhook_backoff_seconds;

@@ -139,6 +139,45 @@ ok(val($after, 'quotalane_requests_total{platform="claude",'
 
 is($stack->gateway('POST', '/metrics')->{status}, 405, 'GET only');
 
+# ---- admind's /metrics ----
+
+sub admind_metrics {
+    my ($url, $headers) = @_;
+    return $stack->request('GET', "$url/metrics", $headers || {});
+}
+
+my $am;
+$stack->eventually(10, sub {
+    my $r = admind_metrics($stack->admin_url);
+    ($am, $bad) = parse($r->{content});
+    ($am->{admind_usage_records_stored_total} // 0) >= 4;
+});
+is_deeply($bad, [], "admind's exposition well formed");
+ok($am->{'admind_http_requests_total{method="POST",route="/api/v1/accounts",'
+         . 'class="2xx"}'} >= 2, 'admind counts its API requests by route');
+ok($am->{admind_usage_records_stored_total} >= 4,
+   'usage records stored, counted');
+ok($am->{admind_usage_batch_duration_seconds_count} >= 1,
+   'usage batches timed');
+my $labels = sprintf('account="%s",name="%s",type="claude-console"',
+                     $first->{id}, $first->{name});
+is($am->{"admind_account_up{$labels,status=\"active\"}"}, 1,
+   'an account, with its status');
+ok(($am->{"admind_account_cooldown_seconds{$labels}"} // 0) > 500,
+   "the 429'd account's cooldown");
+is($am->{'admind_usage_stream_entries{state="pending"}'}, 0,
+   'nothing pending in the usage stream');
+
+# with a token file: the token, from anywhere; nothing else
+my $token_file = $stack->dir . '/metrics.token';
+QL::Stack::write_file($token_file, "scrape-token-1\n", 0600);
+my $url2 = $stack->start_another_admind("metrics_token_file = $token_file");
+is(admind_metrics($url2)->{status}, 403, 'a token file: none, 403');
+is(admind_metrics($url2, { authorization => 'Bearer wrong' })->{status},
+   403, 'a wrong token, 403');
+is(admind_metrics($url2, { authorization => 'Bearer scrape-token-1' })
+       ->{status}, 200, 'the token, 200');
+
 # ---- the JSON access log: every line an object, the timing variables ----
 
 my @log = do {

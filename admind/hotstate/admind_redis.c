@@ -14,6 +14,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "admind_metrics.h"
 #include "admind_config.h"
 #include "admind_log.h"
 #include "admind_redis.h"
@@ -154,6 +155,7 @@ admind_redis_get(char *err, size_t errlen)
     }
 
     if (c->err) {
+        admind_metrics_redis_unavailable();
         snprintf(err, errlen, "connect to %s: %s", conf->redis, c->errstr);
         redisFree(c);
         return NULL;

@@ -35,6 +35,7 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
+#include "admind_metrics.h"
 #include "admind_config.h"
 #include "admind_log.h"
 #include "admind_request.h"
@@ -465,6 +466,9 @@ admind_http_completed(void *cls, struct MHD_Connection *connection,
     clock_gettime(CLOCK_MONOTONIC, &now);
     ms = (double) (now.tv_sec - r->start.tv_sec) * 1000.0
          + (double) (now.tv_nsec - r->start.tv_nsec) / 1e6;
+
+    admind_metrics_http(r->match.route, r->method ? r->method : "",
+                        r->status, ms);
 
     /* never bodies, queries or headers: they may carry secrets */
     admind_log(ADMIND_LOG_INFO, "access",

@@ -12,6 +12,7 @@
 
 const admind_route_t *const  admind_route_tables[] = {
     admind_health_routes,
+    admind_metrics_routes,
     admind_auth_routes,
     admind_users_routes,
     admind_api_keys_routes,

@@ -11,6 +11,7 @@
 
 /* one line per resource file (admind_<resource>.c) */
 extern const admind_route_t  admind_health_routes[];
+extern const admind_route_t  admind_metrics_routes[];
 extern const admind_route_t  admind_auth_routes[];
 extern const admind_route_t  admind_users_routes[];
 extern const admind_route_t  admind_api_keys_routes[];

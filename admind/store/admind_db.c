@@ -19,6 +19,7 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 
+#include "admind_metrics.h"
 #include "admind_config.h"
 #include "admind_log.h"
 #include "admind_db.h"
@@ -236,9 +237,16 @@ admind_db_get_errno(unsigned *err_no, char *err, size_t errlen)
 MYSQL *
 admind_db_get(char *err, size_t errlen)
 {
-    unsigned  err_no;
+    MYSQL     *mysql;
+    unsigned   err_no;
 
-    return admind_db_get_errno(&err_no, err, errlen);
+    mysql = admind_db_get_errno(&err_no, err, errlen);
+
+    if (mysql == NULL) {
+        admind_metrics_db_unavailable();
+    }
+
+    return mysql;
 }
 
 

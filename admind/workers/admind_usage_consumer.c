@@ -29,6 +29,7 @@
 #include "admind_usage_store.h"
 #include "admind_usage_known.h"
 #include "admind_worker.h"
+#include "admind_metrics.h"
 #include "admind_usage_consumer.h"
 
 
@@ -101,6 +102,18 @@ admind_usage_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
 
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/* monotonic microseconds, for the batches' latency */
+static long long
+admind_usage_us(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 
@@ -456,6 +469,7 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
     MYSQL               *mysql;
     redisReply          *fields;
     const char          *id;
+    long long            start;
     unsigned long        dead;
     admind_usage_rc_e    rc;
     unsigned long long   stored;
@@ -464,6 +478,7 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
         return ADMIND_USAGE_OK;
     }
 
+    start = admind_usage_us();
     n = admind_usage_split(uc, entries, 0);
 
     if (admind_usage_reserve(uc, n) != ADMIND_OK) {
@@ -513,6 +528,9 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
     if (rc != ADMIND_USAGE_OK) {
         return rc;
     }
+
+    admind_metrics_usage_batch((double) (admind_usage_us() - start) / 1000,
+                               stored, dead);
 
     k = 0;
     for (i = 0; i < n; i++) {

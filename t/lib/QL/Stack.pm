@@ -535,14 +535,15 @@ sub _spawn_admind {
 sub admin_url { "http://127.0.0.1:$_[0]{admind_port}" }
 
 # A second admind on the same database and Redis (as a second host would
-# run); returns its URL.
+# run), with extra admind.conf lines if given; returns its URL.
 sub start_another_admind {
-    my ($self) = @_;
+    my ($self, $extra) = @_;
     my $port = free_port();
     open my $in, '<', "$self->{dir}/admind.conf" or die $!;
     my $conf = do { local $/; <$in> };
     close $in;
     $conf =~ s/^listen = .*$/listen = 127.0.0.1:$port/m;
+    $conf .= "$extra\n" if defined $extra;
     write_file("$self->{dir}/admind-2.conf", $conf, 0600);
     $self->spawn('admind-2', "$self->{dir}/log/admind-2.log",
                  "$REPO/build/admind", '-c', "$self->{dir}/admind-2.conf");
