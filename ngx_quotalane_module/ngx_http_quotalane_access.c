@@ -19,6 +19,8 @@
 #define NGX_HTTP_QUOTALANE_LIMIT_REQ_REJECTED   3
 
 
+static void ngx_http_quotalane_trace(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
 static ngx_http_quotalane_ctx_t *ngx_http_quotalane_ctx_create(
     ngx_http_request_t *r, ngx_http_quotalane_loc_conf_t *qlcf);
 static void ngx_http_quotalane_cleanup(void *data);
@@ -241,6 +243,7 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
     ngx_http_quotalane_request_id(ctx->request_id);
     ctx->request_id_str.data = ctx->request_id;
     ctx->request_id_str.len = sizeof(ctx->request_id);
+    ngx_http_quotalane_trace(r, ctx);
     ctx->platform_name.data = (u_char *) ctx->platform->name;
     ctx->platform_name.len = ngx_strlen(ctx->platform->name);
 
@@ -259,6 +262,50 @@ ngx_http_quotalane_ctx_create(ngx_http_request_t *r,
     ngx_http_set_ctx(r, ctx, ngx_http_quotalane_module);
 
     return ctx;
+}
+
+
+/*
+ * The client's trace (its traceparent), or one started with the request
+ * id; this hop, the parent of the upstream's, is the id's second half.
+ */
+static void
+ngx_http_quotalane_trace(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    char              flags[QL_TRACE_FLAGS_LEN];
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_memcpy(ctx->trace_id, ctx->request_id, QL_TRACE_ID_LEN);
+    flags[0] = '0';
+    flags[1] = '0';
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == 11
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "traceparent",
+                                   11) == 0
+                && ql_trace_parse(h[i].value.data, h[i].value.len,
+                                  (char *) ctx->trace_id, flags))
+            {
+                goto found;
+            }
+        }
+    }
+
+found:
+
+    ql_trace_format((char *) ctx->trace_id,
+                    (char *) ctx->request_id + QL_TRACE_SPAN_LEN, flags,
+                    (char *) ctx->traceparent);
+
+    ctx->trace_id_str.data = ctx->trace_id;
+    ctx->trace_id_str.len = QL_TRACE_ID_LEN;
+    ctx->traceparent_str.data = ctx->traceparent;
+    ctx->traceparent_str.len = QL_TRACEPARENT_LEN;
 }
 
 

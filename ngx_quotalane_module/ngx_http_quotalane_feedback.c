@@ -34,10 +34,41 @@ ngx_http_quotalane_feedback_init(ngx_conf_t *cf)
 }
 
 
+/* the request's ids on every answer of the gateway, for support */
+static void
+ngx_http_quotalane_id_headers(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h != NULL) {
+        h->hash = 1;
+        ngx_str_set(&h->key, "x-quotalane-request-id");
+        h->value = ctx->request_id_str;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h != NULL) {
+        h->hash = 1;
+        ngx_str_set(&h->key, "x-quotalane-trace-id");
+        h->value = ctx->trace_id_str;
+    }
+}
+
+
 static ngx_int_t
 ngx_http_quotalane_header_filter(ngx_http_request_t *r)
 {
     ngx_http_quotalane_ctx_t  *ctx;
+
+    if (r == r->main) {
+        ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
+
+        if (ctx != NULL && ctx->trace_id_str.len) {
+            ngx_http_quotalane_id_headers(r, ctx);
+        }
+    }
 
     if (r == r->main && r->upstream) {
         ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);

@@ -16,6 +16,7 @@
 #include "ql_platform.h"
 #include "ql_pricing.h"
 #include "ql_route.h"
+#include "ql_trace.h"
 #include "ngx_http_quotalane_metrics.h"
 #include "ql_usage_strip.h"
 #include "ql_unwrap.h"
@@ -199,6 +200,12 @@ struct ngx_http_quotalane_ctx_s {
     unsigned                           has_session:1;
     u_char                             request_id[32];
     ngx_str_t                          request_id_str; /* for variables */
+
+    /* W3C trace context: the client's trace, or ours; our hop upstream */
+    u_char                             trace_id[QL_TRACE_ID_LEN];
+    u_char                             traceparent[QL_TRACEPARENT_LEN];
+    ngx_str_t                          trace_id_str;
+    ngx_str_t                          traceparent_str;
     ngx_str_t                          platform_name;
     ngx_uint_t                         retry_after;    /* seconds, 429 */
 

@@ -415,6 +415,8 @@ ngx_http_quotalane_usage_log(ngx_http_request_t *r)
     ngx_http_quotalane_record_str(&rec, "request_id", ctx->request_id,
                                   sizeof(ctx->request_id));
     ngx_http_quotalane_record_num(&rec, "ts_ms", now);
+    ngx_http_quotalane_record_str(&rec, "trace_id", ctx->trace_id,
+                                  sizeof(ctx->trace_id));
     ngx_http_quotalane_record_str(&rec, "key_id", ctx->key.id.data,
                                   ctx->key.id.len);
     ngx_http_quotalane_record_str(&rec, "user_id", ctx->key.user_id.data,

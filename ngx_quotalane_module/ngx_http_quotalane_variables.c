@@ -48,6 +48,8 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
 
     ngx_http_quotalane_str_var("quotalane_request_id", request_id_str),
+    ngx_http_quotalane_str_var("quotalane_trace_id", trace_id_str),
+    ngx_http_quotalane_str_var("quotalane_traceparent", traceparent_str),
     ngx_http_quotalane_str_var("quotalane_key_id", key.id),
     ngx_http_quotalane_str_var("quotalane_user_id", key.user_id),
     ngx_http_quotalane_str_var("quotalane_account_id", account.id),

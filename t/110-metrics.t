@@ -195,4 +195,51 @@ is($proxied[0]{input_tokens}, 12, 'tokens in it');
 ok(!grep({ /upstream_(authorization|x_api_key|api_key|goog)/ } keys %{ $log[0] }),
    'no credential in it');
 
+# ---- trace context ----
+
+sub header_of {
+    my ($req, $name) = @_;
+    for my $h (@{ $req->{headers} || [] }) {
+        return $h->[1] if lc $h->[0] eq $name;
+    }
+    return undef;
+}
+
+my $trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+$stack->mock_clear;
+$res = message(traceparent => "00-$trace-00f067aa0ba902b7-01");
+is($res->{headers}{'x-quotalane-trace-id'}, $trace,
+   "the client's trace id answered");
+like($res->{headers}{'x-quotalane-request-id'} // '', qr/^[0-9a-f]{32}$/,
+     'and the request id');
+my $up = header_of($stack->mock_requests->[0], 'traceparent') // '';
+like($up, qr/^00-$trace-[0-9a-f]{16}-01$/,
+     'the upstream gets the trace, flags kept');
+unlike($up, qr/00f067aa0ba902b7/, 'with the gateway as the parent');
+my $rid = $res->{headers}{'x-quotalane-request-id'};
+ok($stack->eventually(10, sub {
+       my $rows = $stack->admin('GET', "/api/v1/usage/records?traceId=$trace")
+                      ->{json}{records} || [];
+       @$rows == 1 && $rows->[0]{requestId} eq $rid }),
+   'the usage record found by its trace id');
+
+$stack->mock_clear;
+$res = message(traceparent => 'not-a-traceparent');
+$rid = $res->{headers}{'x-quotalane-request-id'};
+is($res->{headers}{'x-quotalane-trace-id'}, $rid,
+   'a malformed traceparent: the gateway starts a trace, the request id');
+like(header_of($stack->mock_requests->[0], 'traceparent') // '',
+     qr/^00-$rid-[0-9a-f]{16}-00$/, 'and passes that one upstream');
+
+$res = $stack->gateway('POST', '/v1/messages',
+                       { 'x-api-key' => QL::Stack::random_key() },
+                       { model => 'x', messages => [] });
+like($res->{headers}{'x-quotalane-request-id'} // '', qr/^[0-9a-f]{32}$/,
+     'a refused request has its request id too');
+
+ok($stack->eventually(5, sub {
+       open my $fh, '<', $stack->dir . '/log/access.json' or return 0;
+       grep { (JSON::PP::decode_json($_)->{trace_id} // '') eq $trace } <$fh>;
+   }), 'the trace id in the JSON access log');
+
 $stack->finish;

@@ -43,6 +43,7 @@ static const admind_resource_t  admind_usage_resource = {
     "usage record", "usage_record", "records",
 
     "SELECT CAST(u.id AS CHAR) AS id, u.request_id AS requestId, "
+    "u.trace_id AS traceId, "
     ADMIND_USAGE_TIME_MS("u.ts", "ts") ", "
     "CAST(u.api_key_id AS CHAR) AS keyId, "
     "CAST(u.user_id AS CHAR) AS userId, "
@@ -100,8 +101,10 @@ admind_usage_where(admind_req_t *r, admind_where_t *w, int records)
         || admind_where_str(w, r, "platform", "u.platform", 32)
            != ADMIND_OK
         || (records
-            && admind_where_str(w, r, "requestId", "u.request_id", 64)
-               != ADMIND_OK)
+            && (admind_where_str(w, r, "requestId", "u.request_id", 64)
+                != ADMIND_OK
+                || admind_where_str(w, r, "traceId", "u.trace_id", 32)
+                   != ADMIND_OK))
         || admind_where_range(w, r, "u.ts") != ADMIND_OK)
     {
         return ADMIND_ERROR;

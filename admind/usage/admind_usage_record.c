@@ -33,7 +33,8 @@ typedef enum {
     ADMIND_USAGE_FLAG,           /* 0 or 1; other numbers are 1 */
     ADMIND_USAGE_REQUEST_ID,
     ADMIND_USAGE_PLATFORM,
-    ADMIND_USAGE_MODEL
+    ADMIND_USAGE_MODEL,
+    ADMIND_USAGE_TRACE_ID
 } admind_usage_kind_e;
 
 
@@ -54,6 +55,7 @@ static const admind_usage_field_t  admind_usage_fields[] = {
     { "account_id", ADMIND_USAGE_NUMBER, admind_usage_off(account_id) },
     { "platform", ADMIND_USAGE_PLATFORM, 0 },
     { "model", ADMIND_USAGE_MODEL, 0 },
+    { "trace_id", ADMIND_USAGE_TRACE_ID, 0 },
     { "input_tokens", ADMIND_USAGE_NUMBER,
       admind_usage_off(input_tokens) },
     { "output_tokens", ADMIND_USAGE_NUMBER,
@@ -189,6 +191,30 @@ admind_usage_platform(admind_usage_record_t *rec, const char *p,
 }
 
 
+/* a trace id is for finding the row: a malformed one is left out */
+static void
+admind_usage_trace_id(admind_usage_record_t *rec, const char *p,
+    size_t len)
+{
+    size_t  i;
+
+    if (len != ADMIND_USAGE_TRACE_ID_LEN) {
+        return;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+        {
+            return;
+        }
+    }
+
+    memcpy(rec->trace_id, p, len);
+    rec->trace_id[len] = '\0';
+    rec->trace_id_len = len;
+}
+
+
 static const admind_usage_field_t *
 admind_usage_field(const char *name, size_t len)
 {
@@ -228,6 +254,10 @@ admind_usage_value(admind_usage_record_t *rec, const admind_usage_field_t *f,
 
     case ADMIND_USAGE_MODEL:
         admind_usage_model(rec, p, len);
+        return ADMIND_OK;
+
+    case ADMIND_USAGE_TRACE_ID:
+        admind_usage_trace_id(rec, p, len);
         return ADMIND_OK;
 
     default:

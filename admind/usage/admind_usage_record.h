@@ -20,6 +20,7 @@
 
 
 #define ADMIND_USAGE_REQUEST_ID_MAX  64
+#define ADMIND_USAGE_TRACE_ID_LEN    32
 #define ADMIND_USAGE_PLATFORM_MAX    32
 
 /* characters of usage_records.model; each may take 4 bytes in UTF-8 */
@@ -33,6 +34,10 @@
 typedef struct {
     char                 request_id[ADMIND_USAGE_REQUEST_ID_MAX + 1];
     unsigned long        request_id_len;
+
+    /* 32 hex digits, or none (0: stored as NULL) */
+    char                 trace_id[ADMIND_USAGE_TRACE_ID_LEN + 1];
+    unsigned long        trace_id_len;
 
     long long            ts_ms;
     char                 ts[ADMIND_USAGE_TS_LEN + 1];

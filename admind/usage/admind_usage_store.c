@@ -23,12 +23,13 @@
     "cache_creation_5m_tokens, cache_creation_1h_tokens, "                   \
     "cache_read_input_tokens, cost_micros, cost_pico, priced_by_fallback, "  \
     "upstream_status, status, latency_ms, ttfb_ms, streamed, aborted, "      \
-    "complete"
+    "complete, trace_id"
 
-#define ADMIND_USAGE_NCOLUMNS  23
+#define ADMIND_USAGE_NCOLUMNS  24
 
 #define ADMIND_USAGE_ROW                                                     \
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " \
+    "?)"
 
 /* a redelivered record changes nothing (and counts 0 affected rows) */
 #define ADMIND_USAGE_DUPLICATE                                               \
@@ -95,6 +96,13 @@ admind_usage_bind_row(MYSQL_BIND *b, admind_usage_record_t *rec)
     admind_usage_bind_i64(&b[20], &rec->streamed);
     admind_usage_bind_i64(&b[21], &rec->aborted);
     admind_usage_bind_i64(&b[22], &rec->complete);
+
+    if (rec->trace_id_len) {
+        admind_usage_bind_str(&b[23], rec->trace_id, &rec->trace_id_len);
+
+    } else {
+        b[23].buffer_type = MYSQL_TYPE_NULL;
+    }
 }
 
 
