@@ -100,11 +100,19 @@ ngx_http_quotalane_prom_models(u_char *p, u_char *last,
     const char                  *name;
     ngx_http_quotalane_model_t  *m;
 
-    p = ngx_http_quotalane_prom_head(p, last, "quotalane_tokens_total",
-            "counter", "Tokens of proxied requests by model (the price "
-            "table's name, other for the rest) and kind.");
+    static const char  *families[][2] = {
+        { "quotalane_tokens_total", "Tokens of proxied requests by model "
+          "(the price table's name, other for the rest) and kind." },
+        { "quotalane_cost_micros_total", "Cost of proxied requests by "
+          "model, micro-dollars." },
+        { "quotalane_model_requests_total", "Proxied requests by model." }
+    };
 
-    for (n = 0; n < 2; n++) {
+    /* one family after the other, as the format wants them */
+    for (n = 0; n < 3; n++) {
+        p = ngx_http_quotalane_prom_head(p, last, families[n][0], "counter",
+                                         families[n][1]);
+
         for (i = 0; i <= NGX_HTTP_QUOTALANE_METRICS_MODELS; i++) {
             m = i < NGX_HTTP_QUOTALANE_METRICS_MODELS ? &sh->models[i]
                                                         : &sh->other;
@@ -117,27 +125,17 @@ ngx_http_quotalane_prom_models(u_char *p, u_char *last,
 
             if (n == 0) {
                 for (k = 0; k < NGX_HTTP_QUOTALANE_TOKS; k++) {
-                    p = ngx_slprintf(p, last, "quotalane_tokens_total"
-                                     "{model=\"%s\",kind=\"%s\"} %uA\n",
-                                     name, ngx_http_quotalane_tok_names[k],
+                    p = ngx_slprintf(p, last, "%s{model=\"%s\",kind=\"%s\"} "
+                                     "%uA\n", families[n][0], name,
+                                     ngx_http_quotalane_tok_names[k],
                                      m->tokens[k]);
                 }
 
             } else {
-                p = ngx_slprintf(p, last, "quotalane_cost_micros_total"
-                                 "{model=\"%s\"} %uA\n"
-                                 "quotalane_model_requests_total"
-                                 "{model=\"%s\"} %uA\n",
-                                 name, m->cost_micros, name, m->requests);
+                p = ngx_slprintf(p, last, "%s{model=\"%s\"} %uA\n",
+                                 families[n][0], name,
+                                 n == 1 ? m->cost_micros : m->requests);
             }
-        }
-
-        if (n == 0) {
-            p = ngx_http_quotalane_prom_head(p, last,
-                    "quotalane_cost_micros_total", "counter",
-                    "Cost of proxied requests by model, micro-dollars.");
-            p = ngx_slprintf(p, last, "# TYPE "
-                             "quotalane_model_requests_total counter\n");
         }
     }
 

@@ -18,8 +18,9 @@ packages=(
     libcrypt-dev libldap2-dev libcmocka-dev libcurl4-openssl-dev
     # the API contract: protoc and its well-known types
     protobuf-compiler libprotobuf-dev
-    # servers the stack and the tests start
-    mariadb-server mariadb-client redis-server slapd ldap-utils
+    # servers the stack and the tests start (Prometheus scrapes the
+    # metrics in a test; promtool checks them)
+    mariadb-server mariadb-client redis-server slapd ldap-utils prometheus
     # scripts, tests and the bench
     perl python3 nodejs openssl curl procps util-linux coreutils git
     wrk nghttp2-client valgrind linux-perf
