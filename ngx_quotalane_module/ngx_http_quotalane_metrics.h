@@ -66,6 +66,7 @@ void ngx_http_quotalane_metrics_upstream(ngx_uint_t platform,
     ngx_uint_t status);
 void ngx_http_quotalane_metrics_failover(ngx_uint_t platform,
     ngx_uint_t status);
+void ngx_http_quotalane_metrics_pick(ngx_uint_t platform, ngx_uint_t sticky);
 void ngx_http_quotalane_metrics_redis(ngx_uint_t script, ngx_uint_t result,
     uint64_t usec);
 void ngx_http_quotalane_metrics_redis_lost(void);

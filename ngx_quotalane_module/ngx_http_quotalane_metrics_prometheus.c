@@ -193,6 +193,19 @@ ngx_http_quotalane_prom_render(u_char *p, u_char *last,
         }
     }
 
+    p = ngx_http_quotalane_prom_head(p, last, "quotalane_picks_total",
+            "counter", "Accounts the scheduler picked: the one a session "
+            "stays on (sticky), or a fresh Headroom pick.");
+
+    for (i = 0; i < QL_PLATFORM_COUNT; i++) {
+        pl = ql_platform_get((ql_platform_id_t) i);
+        for (k = 0; k < 2; k++) {
+            p = ngx_slprintf(p, last, "quotalane_picks_total{platform=\"%s\","
+                             "kind=\"%s\"} %uA\n", pl->name,
+                             k ? "sticky" : "fresh", sh->picks[i][k]);
+        }
+    }
+
     p = ngx_http_quotalane_prom_head(p, last, "quotalane_redis_ops_total",
             "counter", "Redis calls by script and result (failed: timeout "
             "or connection lost).");

@@ -232,6 +232,7 @@ struct ngx_http_quotalane_ctx_s {
     unsigned                           usage_final:1;
     unsigned                           recorded:1;
     unsigned                           responding:1;  /* a gauge's +1 */
+    unsigned                           sticky:1;      /* session's pick */
 
     ngx_http_quotalane_account_t       account;
     ngx_str_t                          upstream_uri;

@@ -115,7 +115,8 @@
     X(p, CHATGPT_ACCOUNT_ID)                                                  \
     X(p, PROJECT_ID)                                                          \
     X(p, AZURE_DEPLOYMENT)                                                    \
-    X(p, AZURE_API_VERSION)
+    X(p, AZURE_API_VERSION)                                                   \
+    X(p, STICKY)
 
 /* 'limited' (with RETRY_AFTER) and 'quota' (without) */
 #define NGX_HTTP_QUOTALANE_SELECT_LIMIT(X, p)                                 \

@@ -580,6 +580,10 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ctx->sticky = ngx_http_quotalane_field(f, REPLY_STICKY).len == 1
+                  && ngx_http_quotalane_field(f, REPLY_STICKY).data[0] == '1';
+    ngx_http_quotalane_metrics_pick(ctx->platform->id, ctx->sticky);
+
     rc = ngx_http_quotalane_select_account(r, ctx, f);
 
     if (rc == NGX_OK) {

@@ -25,7 +25,8 @@ static ngx_int_t ngx_http_quotalane_timing_variable(ngx_http_request_t *r,
 enum {
     NGX_HTTP_QUOTALANE_VAR_OVERHEAD = 0,
     NGX_HTTP_QUOTALANE_VAR_TTFB,
-    NGX_HTTP_QUOTALANE_VAR_FAILOVERS
+    NGX_HTTP_QUOTALANE_VAR_FAILOVERS,
+    NGX_HTTP_QUOTALANE_VAR_STICKY
 };
 
 
@@ -90,6 +91,10 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
 
     { ngx_string("quotalane_failovers"), NULL,
       ngx_http_quotalane_timing_variable, NGX_HTTP_QUOTALANE_VAR_FAILOVERS,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
+    { ngx_string("quotalane_sticky"), NULL,
+      ngx_http_quotalane_timing_variable, NGX_HTTP_QUOTALANE_VAR_STICKY,
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
 
       ngx_http_null_variable
@@ -215,9 +220,9 @@ ngx_http_quotalane_usage_variable(ngx_http_request_t *r,
 
 /*
  * The gateway's own time before proxying (ms), the upstream's time from
- * the pick to its first byte (ms; 0 before one came), and how many
- * accounts failed before the one that answered; only for requests that
- * reached an account.
+ * the pick to its first byte (ms; 0 before one came), how many accounts
+ * failed before the one that answered, and whether the session's account
+ * took it (1 or 0); only for requests that reached an account.
  */
 static ngx_int_t
 ngx_http_quotalane_timing_variable(ngx_http_request_t *r,
@@ -243,6 +248,10 @@ ngx_http_quotalane_timing_variable(ngx_http_request_t *r,
 
     case NGX_HTTP_QUOTALANE_VAR_TTFB:
         n = ctx->ttfb_ms > overhead ? ctx->ttfb_ms - overhead : 0;
+        break;
+
+    case NGX_HTTP_QUOTALANE_VAR_STICKY:
+        n = ctx->sticky;
         break;
 
     default:

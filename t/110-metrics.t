@@ -195,6 +195,35 @@ is($proxied[0]{input_tokens}, 12, 'tokens in it');
 ok(!grep({ /upstream_(authorization|x_api_key|api_key|goog)/ } keys %{ $log[0] }),
    'no credential in it');
 
+# ---- sticky sessions ----
+
+my ($picks_before) = parse(metrics()->{content});
+my $convo = { model => 'claude-sonnet-4-5', max_tokens => 8,
+              messages => [ { role => 'user', content => 'one talk' } ] };
+$stack->gateway('POST', '/v1/messages', { 'x-api-key' => $key->{key} },
+                $convo) for 1 .. 2;
+my $picks;
+$stack->eventually(5, sub {
+    ($picks) = parse(metrics()->{content});
+    val($picks, 'quotalane_picks_total{platform="claude",kind="sticky"}')
+        > val($picks_before,
+              'quotalane_picks_total{platform="claude",kind="sticky"}');
+});
+is(val($picks, 'quotalane_picks_total{platform="claude",kind="sticky"}')
+   - val($picks_before,
+         'quotalane_picks_total{platform="claude",kind="sticky"}'), 1,
+   'the second turn of a conversation: a sticky pick');
+is(val($picks, 'quotalane_picks_total{platform="claude",kind="fresh"}')
+   - val($picks_before,
+         'quotalane_picks_total{platform="claude",kind="fresh"}'), 1,
+   'the first: a fresh one');
+ok($stack->eventually(5, sub {
+       open my $fh, '<', $stack->dir . '/log/access.json' or return 0;
+       my @l = grep { $_->{uri} eq '/v1/messages' }
+               map { JSON::PP::decode_json($_) } <$fh>;
+       @l >= 2 && $l[-1]{sticky} eq '1' && $l[-2]{sticky} eq '0' }),
+   '$quotalane_sticky in the log: 0, then 1');
+
 # ---- trace context ----
 
 sub header_of {

@@ -16,7 +16,8 @@
 --   CRED_VERSION, DEGRADED,    DEGRADED: '1' if health < 100 or half-open,
 --                              so the gateway reports successes back
 --   UPSTREAM_MODEL,            the account's model_map entry, '' if none
---   CHATGPT_ACCOUNT_ID, PROJECT_ID, AZURE_DEPLOYMENT, AZURE_API_VERSION
+--   CHATGPT_ACCOUNT_ID, PROJECT_ID, AZURE_DEPLOYMENT, AZURE_API_VERSION,
+--   STICKY                     '1' if the session's account took it
 --   'none'   no account serves the request
 --   'busy'   accounts exist, none eligible now (limits, cooldowns)
 --   'revoked'      the key was disabled, deleted or expired in admind
@@ -344,6 +345,7 @@ local function better(a, b)
 end
 
 local best
+local sticky = false
 
 -- a conversation stays on its account while that account can take it
 local session_key
@@ -363,6 +365,7 @@ if session ~= '' then
         end
         if allowed then
             best = state(mapped)
+            sticky = best ~= nil
         end
     end
 end
@@ -443,5 +446,6 @@ reply[REPLY_CHATGPT_ACCOUNT_ID] = f[26] or ''
 reply[REPLY_PROJECT_ID] = f[27] or ''
 reply[REPLY_AZURE_DEPLOYMENT] = f[28] or ''
 reply[REPLY_AZURE_API_VERSION] = f[29] or ''
+reply[REPLY_STICKY] = sticky and '1' or '0'
 
 return reply
