@@ -3,6 +3,7 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,11 +326,32 @@ typedef struct {
     char        labels[400];
     char        status[24];
     long long   health;
-    int         open;
+    long long   open;
     long long   cooldown;       /* seconds left */
     long long   window;
     long long   inflight;
 } admind_metrics_account_t;
+
+
+/* the gauges of an account, one family each */
+static const struct {
+    const char  *name;
+    const char  *help;
+    size_t       offset;
+} admind_metrics_account_gauges[] = {
+    { "admind_account_health", "The gateway's health of the account, "
+      "0-100.", offsetof(admind_metrics_account_t, health) },
+    { "admind_account_circuit_open", "1 while the account's circuit is "
+      "open.", offsetof(admind_metrics_account_t, open) },
+    { "admind_account_cooldown_seconds", "Seconds left of the account's "
+      "cooldown.", offsetof(admind_metrics_account_t, cooldown) },
+    { "admind_account_window_exhausted_seconds", "Seconds until an "
+      "exhausted usage window of the vendor's resets.",
+      offsetof(admind_metrics_account_t, window) },
+    { "admind_account_inflight", "Requests holding a concurrency lease of "
+      "the account (accounts with a concurrency limit).",
+      offsetof(admind_metrics_account_t, inflight) },
+};
 
 
 static void
@@ -392,7 +414,7 @@ admind_metrics_accounts(admind_metrics_text_t *t)
     char                       err[ADMIND_ERRLEN];
     MYSQL                     *mysql;
     json_t                    *rows, *row;
-    size_t                     i, n;
+    size_t                     i, k, n;
     long long                  now;
     admind_metrics_account_t  *a;
 
@@ -431,41 +453,18 @@ admind_metrics_accounts(admind_metrics_text_t *t)
                               a[i].labels, a[i].status);
     }
 
-    admind_metrics_head(t, "admind_account_health", "gauge",
-                        "The gateway's health of the account, 0-100.");
-    for (i = 0; i < n; i++) {
-        admind_metrics_printf(t, "admind_account_health{%s} %lld\n",
-                              a[i].labels, a[i].health);
-    }
+    for (k = 0; k < sizeof(admind_metrics_account_gauges)
+                    / sizeof(admind_metrics_account_gauges[0]); k++)
+    {
+        admind_metrics_head(t, admind_metrics_account_gauges[k].name,
+                            "gauge", admind_metrics_account_gauges[k].help);
 
-    admind_metrics_head(t, "admind_account_circuit_open", "gauge",
-                        "1 while the account's circuit is open.");
-    for (i = 0; i < n; i++) {
-        admind_metrics_printf(t, "admind_account_circuit_open{%s} %d\n",
-                              a[i].labels, a[i].open);
-    }
-
-    admind_metrics_head(t, "admind_account_cooldown_seconds", "gauge",
-                        "Seconds left of the account's cooldown.");
-    for (i = 0; i < n; i++) {
-        admind_metrics_printf(t, "admind_account_cooldown_seconds{%s} %lld\n",
-                              a[i].labels, a[i].cooldown);
-    }
-
-    admind_metrics_head(t, "admind_account_window_exhausted_seconds",
-                        "gauge", "Seconds until an exhausted usage window "
-                        "of the vendor's resets.");
-    for (i = 0; i < n; i++) {
-        admind_metrics_printf(t, "admind_account_window_exhausted_seconds"
-                              "{%s} %lld\n", a[i].labels, a[i].window);
-    }
-
-    admind_metrics_head(t, "admind_account_inflight", "gauge",
-                        "Requests holding a concurrency lease of the "
-                        "account (accounts with a concurrency limit).");
-    for (i = 0; i < n; i++) {
-        admind_metrics_printf(t, "admind_account_inflight{%s} %lld\n",
-                              a[i].labels, a[i].inflight);
+        for (i = 0; i < n; i++) {
+            admind_metrics_printf(t, "%s{%s} %lld\n",
+                admind_metrics_account_gauges[k].name, a[i].labels,
+                *(long long *) ((char *) &a[i]
+                                + admind_metrics_account_gauges[k].offset));
+        }
     }
 
     free(a);
