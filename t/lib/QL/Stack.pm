@@ -445,6 +445,11 @@ sub random_hex {
 # worker_connections 4096 x (240 + 96 + 96) bytes, from
 # ngx_event_process_init).  Those are not ours and are ignored; any other
 # leak or memory error counts.
+sub slurp_conf {
+    open my $fh, '<', "$REPO/conf/nginx.conf.in" or return '';
+    return do { local $/; <$fh> };
+}
+
 sub sanitizer_report {
     my ($path) = @_;
     open my $fh, '<', $path or return 0;
@@ -454,7 +459,9 @@ sub sanitizer_report {
     my $ngx_alloc = qr/\s+#0 .*malloc.*\n\s+#1 .* in ngx_alloc .*\n\n/;
     my $pcre = qr/^Direct leak of (\d+) byte\(s\) in (\d+) object\(s\)/m;
     $text =~ s/$pcre .*\n$ngx_alloc/$1 == 72 * $2 ? '' : $&/ge;
-    my $events = 4096 * (240 + 96 + 96);
+    # a worker's connection and event arrays, sized by worker_connections
+    my ($conns) = slurp_conf() =~ /^\s*worker_connections\s+(\d+);/m;
+    my $events = ($conns // 4096) * (240 + 96 + 96);
     my $arrays = qr/^Indirect leak of $events byte\(s\) in 3 object\(s\)/m;
     $text =~ s/$arrays .*\n$ngx_alloc//g;
     return $text =~ /(Direct|Indirect) leak of/ ? 1 : 0;
