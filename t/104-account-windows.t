@@ -20,15 +20,9 @@ sub account { $stack->admin('GET', "/api/v1/accounts/$_[0]")->{json} }
 
 sub rules { $stack->request('POST', "$mock/__mock/rules", {}, $_[0]) }
 
-# each its own conversation: no sticky session binds it to an account
-my $n = 0;
 sub message {
     my ($key, %h) = @_;
-    $n++;
-    return $stack->gateway('POST', '/v1/messages',
-        { 'x-api-key' => $key->{key}, %h },
-        { model => 'claude-sonnet-4-5', max_tokens => 8,
-          messages => [ { role => 'user', content => "hi $n" } ] });
+    return $stack->message($key, headers => \%h);
 }
 
 # who served the last request

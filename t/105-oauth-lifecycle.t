@@ -27,15 +27,9 @@ sub in_seconds { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + $_[0])) }
 
 sub account { $stack->admin('GET', "/api/v1/accounts/$_[0]")->{json} }
 
-my $n = 0;
 sub message {
     my ($key, $stream, %h) = @_;
-    $n++;
-    return $stack->gateway('POST', '/v1/messages',
-        { 'x-api-key' => $key->{key}, %h },
-        { model => 'claude-sonnet-4-5', max_tokens => 8,
-          stream => $stream ? JSON::PP::true : JSON::PP::false,
-          messages => [ { role => 'user', content => "hello $n" } ] });
+    return $stack->message($key, stream => $stream, headers => \%h);
 }
 
 oauth({ client_id => 'test-client', expires_in => 7200,

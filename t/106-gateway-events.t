@@ -32,15 +32,7 @@ sub events_of {
                   && ($_->{event}{accountId} // '') eq $id } hooks();
 }
 
-my $n = 0;
-sub message {
-    my ($key) = @_;
-    $n++;
-    return $stack->gateway('POST', '/v1/messages',
-        { 'x-api-key' => $key->{key} },
-        { model => 'claude-sonnet-4-5', max_tokens => 8,
-          messages => [ { role => 'user', content => "hi $n" } ] });
-}
+sub message { $stack->message($_[0]) }
 
 sub rule {
     my ($token, $xmock, $times) = @_;

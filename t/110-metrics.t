@@ -58,14 +58,9 @@ my $key = $stack->make_key;
 
 my ($before) = parse(metrics()->{content});
 
-my $n = 0;
 sub message {
     my (%h) = @_;
-    $n++;
-    return $stack->gateway('POST', '/v1/messages',
-        { 'x-api-key' => $key->{key}, %h },
-        { model => 'claude-sonnet-4-5', max_tokens => 8,
-          messages => [ { role => 'user', content => "hi $n" } ] });
+    return $stack->message($key, headers => \%h);
 }
 
 is(message()->{status}, 200, 'proxied') for 1 .. 3;

@@ -34,14 +34,7 @@ my $second = $stack->make_account(type => 'claude-console', priority => 2,
                                   apiKey => 'sk-second');
 my $key = $stack->make_key;
 
-my $n = 0;
-sub message {
-    $n++;
-    return $stack->gateway('POST', '/v1/messages',
-        { 'x-api-key' => $key->{key} },
-        { model => 'claude-sonnet-4-5', max_tokens => 8,
-          messages => [ { role => 'user', content => "hi $n" } ] });
-}
+sub message { $stack->message($key) }
 
 is(message()->{status}, 200, 'proxied') for 1 .. 3;
 is($stack->gateway('POST', '/v1/messages',

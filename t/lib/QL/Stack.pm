@@ -786,6 +786,20 @@ sub make_key {
                               { name => 'key-' . random_hex(4), %o });
 }
 
+# One Messages request with key, each its own conversation (no sticky
+# session binds it to an account); headers and stream => 1 optional.
+my $conversation = 0;
+sub message {
+    my ($self, $key, %o) = @_;
+    $conversation++;
+    return $self->gateway('POST', '/v1/messages',
+        { 'x-api-key' => $key->{key}, %{ $o{headers} || {} } },
+        { model => 'claude-sonnet-4-5', max_tokens => 8,
+          stream => $o{stream} ? JSON::PP::true : JSON::PP::false,
+          messages => [ { role => 'user',
+                          content => "hello $conversation" } ] });
+}
+
 sub make_account {
     my ($self, %o) = @_;
     my %body = (name => 'account-' . random_hex(4), type => 'claude-console',
