@@ -996,7 +996,6 @@ admind_accounts_delete(admind_req_t *r)
 static int
 admind_accounts_reset(admind_req_t *r)
 {
-    int        rc;
     char       err[ADMIND_ERRLEN];
     MYSQL     *mysql;
     json_t    *before, *after;
@@ -1014,17 +1013,11 @@ admind_accounts_reset(admind_req_t *r)
     before = NULL;
     after = NULL;
 
-    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        admind_resp_error(r, 404, "not_found", "no account %llu",
-                          (unsigned long long) id);
+    if (admind_resource_load_answer(r, &admind_accounts_resource, mysql, id,
+                                    &before)
+        != ADMIND_OK)
+    {
         goto undo;
-    }
-
-    if (rc != ADMIND_OK) {
-        goto failed;
     }
 
     if (admind_account_state_reset(id, err, sizeof(err)) != ADMIND_OK) {
@@ -1092,16 +1085,11 @@ admind_accounts_refresh(admind_req_t *r)
         return r->status;
     }
 
-    rc = admind_resource_load(mysql, &admind_accounts_resource, id, &before,
-                              err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        return admind_resp_error(r, 404, "not_found", "no account %llu",
-                                 (unsigned long long) id);
-    }
-
-    if (rc != ADMIND_OK) {
-        return admind_resource_db_error(r, &admind_accounts_resource, err);
+    if (admind_resource_load_answer(r, &admind_accounts_resource, mysql, id,
+                                    &before)
+        != ADMIND_OK)
+    {
+        return r->status;
     }
 
     if (!json_is_true(json_object_get(before, "hasRefreshToken"))) {

@@ -533,10 +533,32 @@ admind_resource_list_ordered(admind_req_t *r, const admind_resource_t *res,
 
 
 int
+admind_resource_load_answer(admind_req_t *r, const admind_resource_t *res,
+    MYSQL *mysql, uint64_t id, json_t **obj)
+{
+    int   rc;
+    char  err[ADMIND_ERRLEN];
+
+    rc = admind_resource_load(mysql, res, id, obj, err, sizeof(err));
+
+    if (rc == ADMIND_DECLINED) {
+        admind_resp_error(r, 404, "not_found", "no %s %llu", res->name,
+                          (unsigned long long) id);
+        return ADMIND_ERROR;
+    }
+
+    if (rc != ADMIND_OK) {
+        admind_resource_db_error(r, res, err);
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
+int
 admind_resource_get(admind_req_t *r, const admind_resource_t *res)
 {
-    int        rc;
-    char       err[ADMIND_ERRLEN];
     MYSQL     *mysql;
     json_t    *obj;
     uint64_t   id;
@@ -546,19 +568,10 @@ admind_resource_get(admind_req_t *r, const admind_resource_t *res)
     }
 
     mysql = admind_resource_db(r);
-    if (mysql == NULL) {
+    if (mysql == NULL
+        || admind_resource_load_answer(r, res, mysql, id, &obj) != ADMIND_OK)
+    {
         return r->status;
-    }
-
-    rc = admind_resource_load(mysql, res, id, &obj, err, sizeof(err));
-
-    if (rc == ADMIND_DECLINED) {
-        return admind_resp_error(r, 404, "not_found", "no %s %llu",
-                                 res->name, (unsigned long long) id);
-    }
-
-    if (rc != ADMIND_OK) {
-        return admind_resource_db_error(r, res, err);
     }
 
     /* somebody else's row is no different from none */

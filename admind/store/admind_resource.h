@@ -129,6 +129,13 @@ int admind_resource_get(admind_req_t *r, const admind_resource_t *res);
  * a row still referenced, 503 for a lost connection or a lock timeout,
  * 500 otherwise (logged).  Returns the status.
  */
+/*
+ * The row as admind_resource_load() reads it, or the answer given: 404
+ * for no such row, the database error otherwise (ADMIND_ERROR).
+ */
+int admind_resource_load_answer(admind_req_t *r, const admind_resource_t *res,
+    MYSQL *mysql, uint64_t id, json_t **obj);
+
 int admind_resource_db_error(admind_req_t *r, const admind_resource_t *res,
     const char *err);
 
