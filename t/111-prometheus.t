@@ -113,6 +113,24 @@ for my $q (sort keys %expect) {
 ok(query('admind_account_cooldown_seconds{account="' . $first->{id}
          . '"}') > 0, "Prometheus: the 529'd account's cooldown");
 
+# ---- a Redis restart: the gateway says so, and serves again ----
+
+$stack->stop_redis;
+is(message()->{status}, 503, 'Redis down: 503');
+$stack->restart_redis;
+ok($stack->eventually(30, sub { message()->{status} == 200 }),
+   'Redis back (refilled by admind): 200');
+my $lost;
+ok($stack->eventually(30, sub {
+       $lost = query('sum(quotalane_redis_disconnects_total)');
+       defined $lost && $lost >= 1 }),
+   'Prometheus: the lost Redis connection counted');
+my $refused;
+ok($stack->eventually(30, sub {
+       $refused = query('sum(quotalane_requests_total{outcome="unavailable"})');
+       defined $refused && $refused >= 1 }),
+   'Prometheus: the 503 while it was down counted');
+
 # the shipped dashboard draws metrics that exist
 my $repo = QL::Stack::repo();
 my $dash = do {
