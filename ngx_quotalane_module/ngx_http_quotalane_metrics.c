@@ -159,12 +159,14 @@ ngx_http_quotalane_metrics_failover(ngx_uint_t platform, ngx_uint_t status)
 
 
 void
-ngx_http_quotalane_metrics_pick(ngx_uint_t platform, ngx_uint_t sticky)
+ngx_http_quotalane_metrics_pick(ngx_uint_t platform, ngx_uint_t kind)
 {
     ngx_http_quotalane_metrics_sh_t  *sh = ngx_http_quotalane_metrics_sh();
 
-    if (sh && platform < QL_PLATFORM_COUNT) {
-        ngx_http_quotalane_inc(sh->picks[platform][sticky ? 1 : 0], 1);
+    if (sh && platform < QL_PLATFORM_COUNT
+        && kind < NGX_HTTP_QUOTALANE_PICKS)
+    {
+        ngx_http_quotalane_inc(sh->picks[platform][kind], 1);
     }
 }
 

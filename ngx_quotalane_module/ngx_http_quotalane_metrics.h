@@ -66,7 +66,16 @@ void ngx_http_quotalane_metrics_upstream(ngx_uint_t platform,
     ngx_uint_t status);
 void ngx_http_quotalane_metrics_failover(ngx_uint_t platform,
     ngx_uint_t status);
-void ngx_http_quotalane_metrics_pick(ngx_uint_t platform, ngx_uint_t sticky);
+/* how the scheduler came to an account */
+typedef enum {
+    NGX_HTTP_QUOTALANE_PICK_FRESH = 0,      /* Headroom over the pool */
+    NGX_HTTP_QUOTALANE_PICK_STICKY,         /* the session's account */
+    NGX_HTTP_QUOTALANE_PICK_BOUND,          /* the key's account or group */
+    NGX_HTTP_QUOTALANE_PICK_CACHED,         /* Redis down: the last pick */
+    NGX_HTTP_QUOTALANE_PICKS
+} ngx_http_quotalane_pick_e;
+
+void ngx_http_quotalane_metrics_pick(ngx_uint_t platform, ngx_uint_t kind);
 void ngx_http_quotalane_metrics_redis(ngx_uint_t script, ngx_uint_t result,
     uint64_t usec);
 void ngx_http_quotalane_metrics_redis_lost(void);

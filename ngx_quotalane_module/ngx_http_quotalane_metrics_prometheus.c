@@ -38,6 +38,10 @@ static const char  *ngx_http_quotalane_cache_names[] = {
     "miss", "hit", "negative_hit"
 };
 
+static const char  *ngx_http_quotalane_pick_names[] = {
+    "fresh", "sticky", "bound", "cached"
+};
+
 static const char  *ngx_http_quotalane_tok_names[] = {
     "input", "output", "cache_write", "cache_read"
 };
@@ -194,15 +198,17 @@ ngx_http_quotalane_prom_render(u_char *p, u_char *last,
     }
 
     p = ngx_http_quotalane_prom_head(p, last, "quotalane_picks_total",
-            "counter", "Accounts the scheduler picked: the one a session "
-            "stays on (sticky), or a fresh Headroom pick.");
+            "counter", "Accounts the scheduler picked: fresh (Headroom), "
+            "sticky (the session's), bound (the key's account or group), "
+            "cached (Redis down: the last pick).");
 
     for (i = 0; i < QL_PLATFORM_COUNT; i++) {
         pl = ql_platform_get((ql_platform_id_t) i);
-        for (k = 0; k < 2; k++) {
+        for (k = 0; k < NGX_HTTP_QUOTALANE_PICKS; k++) {
             p = ngx_slprintf(p, last, "quotalane_picks_total{platform=\"%s\","
                              "kind=\"%s\"} %uA\n", pl->name,
-                             k ? "sticky" : "fresh", sh->picks[i][k]);
+                             ngx_http_quotalane_pick_names[k],
+                             sh->picks[i][k]);
         }
     }
 

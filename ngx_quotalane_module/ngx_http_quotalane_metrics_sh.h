@@ -50,7 +50,7 @@ typedef struct {
     ngx_atomic_t   requests[QL_PLATFORM_COUNT][NGX_HTTP_QUOTALANE_OUTCOMES];
     ngx_atomic_t   upstream[QL_PLATFORM_COUNT][6];      /* 1xx..5xx, other */
     ngx_atomic_t   failovers[QL_PLATFORM_COUNT][6];
-    ngx_atomic_t   picks[QL_PLATFORM_COUNT][2];         /* fresh, sticky */
+    ngx_atomic_t   picks[QL_PLATFORM_COUNT][NGX_HTTP_QUOTALANE_PICKS];
     ngx_atomic_t   redis[NGX_HTTP_QUOTALANE_SCRIPTS]
                         [NGX_HTTP_QUOTALANE_REDIS_RESULTS];
     ngx_http_quotalane_histogram_t  redis_usec[NGX_HTTP_QUOTALANE_SCRIPTS];

@@ -434,7 +434,18 @@ ngx_http_quotalane_select_fallback(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    ngx_http_quotalane_metrics_pick(ctx->platform->id,
+                                    NGX_HTTP_QUOTALANE_PICK_CACHED);
+
     return ngx_http_quotalane_select_account(r, ctx, pick->fields);
+}
+
+
+/* a key's binding: an id, not "" or "0" */
+static ngx_uint_t
+ngx_http_quotalane_bound(ngx_str_t *id)
+{
+    return id->len > 0 && !(id->len == 1 && id->data[0] == '0');
 }
 
 
@@ -582,7 +593,11 @@ ngx_http_quotalane_select_reply(ngx_http_request_t *r,
 
     ctx->sticky = ngx_http_quotalane_field(f, REPLY_STICKY).len == 1
                   && ngx_http_quotalane_field(f, REPLY_STICKY).data[0] == '1';
-    ngx_http_quotalane_metrics_pick(ctx->platform->id, ctx->sticky);
+    ngx_http_quotalane_metrics_pick(ctx->platform->id,
+        ctx->sticky ? NGX_HTTP_QUOTALANE_PICK_STICKY
+        : ngx_http_quotalane_bound(&ctx->key.account_id)
+          || ngx_http_quotalane_bound(&ctx->key.group_id)
+          ? NGX_HTTP_QUOTALANE_PICK_BOUND : NGX_HTTP_QUOTALANE_PICK_FRESH);
 
     rc = ngx_http_quotalane_select_account(r, ctx, f);
 

@@ -162,6 +162,10 @@ ok(($am->{"admind_account_cooldown_seconds{$labels}"} // 0) > 500,
    "the 429'd account's cooldown");
 is($am->{'admind_usage_stream_entries{state="pending"}'}, 0,
    'nothing pending in the usage stream');
+ok(defined $am->{admind_usage_lag_seconds}, 'the usage lag shown');
+ok(!grep({ /quotalane_picks_total/ } keys %$am), '(the module has the picks)');
+is(delta('quotalane_picks_total{platform="claude",kind="bound"}'), 0,
+   'no bound key in this mix: no bound picks');
 
 # with a token file: the token, from anywhere; nothing else
 my $token_file = $stack->dir . '/metrics.token';

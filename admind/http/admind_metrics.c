@@ -471,6 +471,41 @@ admind_metrics_accounts(admind_metrics_text_t *t)
 }
 
 
+/* how old the oldest usage entry waiting is: how far storing lags */
+static void
+admind_metrics_lag(admind_metrics_text_t *t, const admind_conf_t *conf)
+{
+    char         err[ADMIND_ERRLEN];
+    double       lag;
+    redisReply  *reply, *e;
+
+    reply = admind_redis_command(err, sizeof(err), "XRANGE %susage - + "
+                                 "COUNT 1", conf->redis_prefix);
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(reply);
+        return;
+    }
+
+    lag = 0;
+    e = reply->elements ? reply->element[0] : NULL;
+
+    if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements >= 1
+        && e->element[0]->type == REDIS_REPLY_STRING)
+    {
+        lag = (double) time(NULL)
+              - (double) strtoll(e->element[0]->str, NULL, 10) / 1000;
+        lag = lag > 0 ? lag : 0;
+    }
+
+    freeReplyObject(reply);
+
+    admind_metrics_head(t, "admind_usage_lag_seconds", "gauge",
+                        "Age of the oldest usage stream entry not stored "
+                        "yet; 0 when none waits.");
+    admind_metrics_printf(t, "admind_usage_lag_seconds %.3f\n", lag);
+}
+
+
 /* the bearer token, or loopback when admind.conf names none */
 static int
 admind_metrics_allowed(admind_req_t *r)
@@ -544,6 +579,7 @@ admind_metrics_get(admind_req_t *r)
                               usage.backlog, usage.pending, usage.dead);
     }
 
+    admind_metrics_lag(&t, r->ctx->conf);
     admind_metrics_accounts(&t);
 
     if (t.failed) {
