@@ -1,10 +1,10 @@
 /*
  * QuotaLane admind: the usage stream consumer.
  *
- * One worker (admind_worker.h), one thing a tick: the own pending list while it is not
- * empty (at startup and after any failure, since a failed batch stays
- * pending), a claim round when one is due, else a blocking read of new
- * records.  Each batch is: parse, check its keys and accounts against
+ * One worker (admind_worker.h), one thing a tick: the own pending list
+ * while it is not empty (at startup and after any failure, since a failed
+ * batch stays pending), a claim round when one is due, else a blocking
+ * read of new records.  Each batch is: parse, check its keys and accounts against
  * MySQL, INSERT and COMMIT, then one MULTI of the dead letters, XACK and
  * XDEL.  A crash anywhere in between leaves the records pending, to be
  * delivered again and stored once.

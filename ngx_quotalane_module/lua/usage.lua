@@ -1,8 +1,8 @@
 -- Finished requests, a batch of them (one event-loop turn of a worker):
 -- their records go to the stream admind consumes, as one entry, the
 -- tokens and cost to the counters the scheduler's limits read
--- (select.lua), the leases back, in one atomic step.  Counters a batch adds to more than once are
--- added to once, with the sum.
+-- (select.lua), the leases back, in one atomic step.  Counters a batch
+-- adds to more than once are added to once, with the sum.
 --
 -- Positions are named in ngx_http_quotalane_scripts.h:
 -- KEY_STREAM        the usage stream (prefix .. 'usage')
