@@ -25,21 +25,25 @@ typedef struct {
 } admind_fetch_sink_t;
 
 
+/* keeps what fits; the rest is read and dropped, and said so */
 static size_t
 admind_fetch_write(char *p, size_t size, size_t n, void *data)
 {
+    size_t                len, room;
     admind_fetch_sink_t  *s = data;
 
-    if (s->len + size * n > s->max) {
+    len = size * n;
+    room = s->max - s->len;
+
+    if (len > room) {
         *s->overflow = 1;
-        return 0;
     }
 
-    memcpy(s->buf + s->len, p, size * n);
-    s->len += size * n;
+    memcpy(s->buf + s->len, p, len < room ? len : room);
+    s->len += len < room ? len : room;
     s->buf[s->len] = '\0';
 
-    return size * n;
+    return len;
 }
 
 
@@ -93,8 +97,12 @@ admind_fetch_setup(CURL *curl, const admind_fetch_t *req,
         && (connect_to == NULL
             || curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to)
                == CURLE_OK)
-        && (req->proxy == NULL
-            || curl_easy_setopt(curl, CURLOPT_PROXY, req->proxy) == CURLE_OK)
+        /* the account's proxy, never one from admind's environment */
+        && curl_easy_setopt(curl, CURLOPT_PROXY,
+                            req->proxy ? req->proxy : "") == CURLE_OK
+        && curl_easy_setopt(curl, CURLOPT_USERAGENT,
+                            req->user_agent ? req->user_agent
+                                            : "QuotaLane/1") == CURLE_OK
         && (req->proxy_auth == NULL
             || curl_easy_setopt(curl, CURLOPT_PROXYUSERPWD, req->proxy_auth)
                == CURLE_OK);
@@ -136,6 +144,13 @@ admind_fetch(const admind_fetch_t *req, admind_fetch_answer_t *ans,
     head = (admind_fetch_sink_t) { ans->headers, 0,
                                    ADMIND_FETCH_HEADERS_MAX, &ans->overflow };
 
+    /* libcurl would wait a second for "100 Continue" on larger bodies */
+    headers = curl_slist_append(NULL, "Expect:");
+    if (headers == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+
     for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
         h = curl_slist_append(headers, req->headers[i]);
         if (h == NULL) {
@@ -167,8 +182,7 @@ admind_fetch(const admind_fetch_t *req, admind_fetch_answer_t *ans,
     ans->headers_len = head.len;
 
     if (res != CURLE_OK) {
-        snprintf(err, errlen, "%s", ans->overflow ? "answer too large"
-                                                  : curl_easy_strerror(res));
+        snprintf(err, errlen, "%s", curl_easy_strerror(res));
         goto done;
     }
 

@@ -1,10 +1,12 @@
 /*
  * QuotaLane admind: one outbound HTTPS request from a worker or an admin
  * request (never an nginx worker): a provider's token endpoint, Code
- * Assist's project lookup, an account test.  libcurl, TLS verified, no
- * redirects, bounded in time and answer size; to a resolved address when
- * the caller has one (the outbound URL policy's), through the account's
- * proxy when it has one.
+ * Assist's project lookup, an account test, a webhook.  libcurl, TLS
+ * verified, no redirects, http and https only, bounded in time; at most
+ * ADMIND_FETCH_ANSWER_MAX bytes of the answer kept (the rest read and
+ * dropped, overflow says so); to a resolved address when the caller has
+ * one (the outbound URL policy's), through the account's proxy when it
+ * has one and never through one from admind's environment.
  */
 
 #ifndef _ADMIND_FETCH_H_INCLUDED_
@@ -28,6 +30,7 @@ typedef struct {
     const char          *connect_addr;  /* "ip:port" to use, or NULL */
     const char          *proxy;         /* a proxy URL, or NULL */
     const char          *proxy_auth;    /* "user:password", or NULL */
+    const char          *user_agent;    /* NULL: "QuotaLane/1" */
     long                 timeout_ms;    /* 0: 15 s */
 } admind_fetch_t;
 
@@ -39,7 +42,7 @@ typedef struct {
     size_t   len;
     char    *headers;               /* the answer's header block */
     size_t   headers_len;
-    unsigned overflow;             /* the answer was cut: too large */
+    unsigned overflow;             /* more came than is kept */
 } admind_fetch_answer_t;
 
 

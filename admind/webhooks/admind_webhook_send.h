@@ -3,12 +3,11 @@
  *
  * The URL is checked by the outbound URL policy right before the
  * request (admind_webhook_url.h: an allowlist may have narrowed, a DNS
- * answer may have moved since the admin set it) and libcurl connects
- * only to the address the check let through (CURLOPT_CONNECT_TO), with
- * no proxy from the environment, no redirects, http and https only,
- * TLS verified, 5 s to connect and 10 s in all.  At most
- * ADMIND_WEBHOOK_ANSWER_MAX bytes of the answer are kept (the rest is
- * read and dropped): enough to say why a receiver refused.
+ * answer may have moved since the admin set it) and admind_fetch()
+ * connects only to the address the check let through (no proxy from the
+ * environment, no redirects, http and https only, TLS verified, 5 s to
+ * connect and 10 s in all).  At most ADMIND_WEBHOOK_ANSWER_MAX bytes of
+ * the answer are kept: enough to say why a receiver refused.
  */
 
 #ifndef _ADMIND_WEBHOOK_SEND_H_INCLUDED_
@@ -20,6 +19,9 @@
 
 
 #define ADMIND_WEBHOOK_ANSWER_MAX  1024
+
+/* the format's own header lines, at most */
+#define ADMIND_WEBHOOK_HEADERS_MAX  8
 
 
 typedef struct {
