@@ -62,32 +62,29 @@ ngx_http_quotalane_header_filter(ngx_http_request_t *r)
 {
     ngx_http_quotalane_ctx_t  *ctx;
 
-    if (r == r->main) {
-        ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
+    ctx = (r == r->main) ? ngx_http_get_module_ctx(r, ngx_http_quotalane_module)
+                         : NULL;
 
-        if (ctx != NULL && ctx->trace_id_str.len) {
-            ngx_http_quotalane_id_headers(r, ctx);
-        }
+    if (ctx != NULL && ctx->trace_id_str.len) {
+        ngx_http_quotalane_id_headers(r, ctx);
     }
 
-    if (r == r->main && r->upstream) {
-        ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
+    if (ctx != NULL && r->upstream
+        && ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED)
+    {
+        ngx_http_quotalane_metrics_upstream(ctx->platform->id,
+                                            r->headers_out.status);
 
-        if (ctx && ctx->state == NGX_HTTP_QUOTALANE_STATE_ALLOWED) {
-            ngx_http_quotalane_metrics_upstream(ctx->platform->id,
-                                                r->headers_out.status);
-
-            if (!ctx->responding) {
-                ctx->responding = 1;
-                ngx_http_quotalane_metrics_gauge(
-                    NGX_HTTP_QUOTALANE_GAUGE_RESPONSES, 1);
-            }
-
-            ngx_http_quotalane_feedback(r, ctx, r->headers_out.status,
-                                        r->upstream);
-            ngx_http_quotalane_windows(r, ctx, r->upstream);
-            ngx_http_quotalane_usage_start(r, ctx);
+        if (!ctx->responding) {
+            ctx->responding = 1;
+            ngx_http_quotalane_metrics_gauge(
+                NGX_HTTP_QUOTALANE_GAUGE_RESPONSES, 1);
         }
+
+        ngx_http_quotalane_feedback(r, ctx, r->headers_out.status,
+                                    r->upstream);
+        ngx_http_quotalane_windows(r, ctx, r->upstream);
+        ngx_http_quotalane_usage_start(r, ctx);
     }
 
     return ngx_http_next_header_filter(r);
