@@ -89,12 +89,13 @@ ql_json_value(const unsigned char *p, size_t len, size_t i)
  */
 static int
 ql_json_walk(const unsigned char *p, size_t len, const char *name,
-    ql_json_span_t *value, size_t *close, int *empty)
+    ql_json_span_t *value, size_t *close, int *empty, ql_json_span_t *cut)
 {
-    size_t  i, key, key_end, nlen;
+    size_t  i, key, key_end, nlen, comma;
 
     nlen = name ? strlen(name) : 0;
     *empty = 1;
+    comma = 0;
 
     i = ql_json_ws(p, len, 0);
     if (i >= len || p[i] != '{') {
@@ -113,6 +114,7 @@ ql_json_walk(const unsigned char *p, size_t len, const char *name,
             return -1;
         }
 
+        cut->start = i;
         key = i + 1;
         i = ql_json_string(p, len, i);
         if (i > len) {
@@ -136,15 +138,25 @@ ql_json_walk(const unsigned char *p, size_t len, const char *name,
         value->end = i;
         *empty = 0;
 
+        i = ql_json_ws(p, len, i);
+
         if (name && key_end - key == nlen
             && memcmp(p + key, name, nlen) == 0)
         {
+            /* with the comma after it, or else the one before it */
+            if (i < len && p[i] == ',') {
+                cut->end = ql_json_ws(p, len, i + 1);
+
+            } else {
+                cut->start = comma ? comma : cut->start;
+                cut->end = value->end;
+            }
+
             return 1;
         }
 
-        i = ql_json_ws(p, len, i);
-
         if (i < len && p[i] == ',') {
+            comma = i;
             i = ql_json_ws(p, len, i + 1);
             continue;
         }
@@ -163,10 +175,23 @@ int
 ql_json_member(const unsigned char *p, size_t len, const char *name,
     ql_json_span_t *value)
 {
-    int     empty;
-    size_t  close;
+    int             empty;
+    size_t          close;
+    ql_json_span_t  cut;
 
-    return ql_json_walk(p, len, name, value, &close, &empty);
+    return ql_json_walk(p, len, name, value, &close, &empty, &cut);
+}
+
+
+int
+ql_json_member_cut(const unsigned char *p, size_t len, const char *name,
+    ql_json_span_t *cut)
+{
+    int             empty;
+    size_t          close;
+    ql_json_span_t  value;
+
+    return ql_json_walk(p, len, name, &value, &close, &empty, cut);
 }
 
 
@@ -174,9 +199,10 @@ int
 ql_json_object_end(const unsigned char *p, size_t len, size_t *close,
     int *empty)
 {
-    ql_json_span_t  value;
+    ql_json_span_t  value, cut;
 
-    return ql_json_walk(p, len, NULL, &value, close, empty) == 0 ? 0 : -1;
+    return ql_json_walk(p, len, NULL, &value, close, empty, &cut) == 0
+           ? 0 : -1;
 }
 
 

@@ -32,6 +32,14 @@ int ql_json_member(const unsigned char *p, size_t len, const char *name,
     ql_json_span_t *value);
 
 /*
+ * What to cut to remove member name: its key, value and one comma (the
+ * one after it, else the one before it), so that what is left is still
+ * an object.  Returns as ql_json_member().
+ */
+int ql_json_member_cut(const unsigned char *p, size_t len, const char *name,
+    ql_json_span_t *cut);
+
+/*
  * The offset of the object's closing brace and whether it has members:
  * where a member is appended.  Returns 0, or -1 if p is not an object.
  */

@@ -66,6 +66,48 @@ test_member(void **state)
 }
 
 
+/* json without member name, as ql_json_member_cut says to cut it */
+static int
+without(const char *json, const char *name, char *out)
+{
+    int             rc;
+    size_t          len;
+    ql_json_span_t  c;
+
+    len = strlen(json);
+    rc = ql_json_member_cut((const unsigned char *) json, len, name, &c);
+    if (rc == 1) {
+        memcpy(out, json, c.start);
+        memcpy(out + c.start, json + c.end, len - c.end);
+        out[len - (c.end - c.start)] = '\0';
+    }
+
+    return rc;
+}
+
+
+static void
+test_member_cut(void **state)
+{
+    char  v[256];
+
+    (void) state;
+
+    assert_int_equal(without("{\"model\":\"m\",\"n\":1}", "model", v), 1);
+    assert_string_equal(v, "{\"n\":1}");
+    assert_int_equal(without("{\"n\":1, \"model\" : \"m\" }", "model", v),
+                     1);
+    assert_string_equal(v, "{\"n\":1 }");
+    assert_int_equal(without("{\"a\":1,\"stream\":true,\n \"b\":[2]}",
+                             "stream", v), 1);
+    assert_string_equal(v, "{\"a\":1,\"b\":[2]}");
+    assert_int_equal(without("{ \"stream\":false }", "stream", v), 1);
+    assert_string_equal(v, "{  }");
+    assert_int_equal(without("{\"a\":{\"stream\":1}}", "stream", v), 0);
+    assert_int_equal(without("[\"stream\"]", "stream", v), -1);
+}
+
+
 static void
 test_object_end(void **state)
 {
@@ -111,6 +153,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_member),
+        cmocka_unit_test(test_member_cut),
         cmocka_unit_test(test_object_end),
         cmocka_unit_test(test_quote),
     };
