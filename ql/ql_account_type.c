@@ -51,6 +51,11 @@ static const ql_account_type_t  ql_account_types[] = {
       QL_AUTH_BEARER, "bearer", QL_SHAPE_CODE_ASSIST,
       "https://cloudcode-pa.googleapis.com", 1 },
 
+    /* AWS Bedrock: Claude in Anthropic's shape, SigV4 or an API key;
+       the endpoint follows the region */
+    { "bedrock", "claude", ",claude,bedrock,", ",messages,",
+      QL_AUTH_SIGV4, "sigv4", QL_SHAPE_BEDROCK, NULL, 0 },
+
     /* Factory Droid: Anthropic and OpenAI shapes behind one bearer */
     { "droid", "droid", ",droid,", ",messages,responses,",
       QL_AUTH_BEARER, "bearer", QL_SHAPE_DROID,

@@ -22,7 +22,8 @@ typedef enum {
     QL_AUTH_X_API_KEY = 0,      /* x-api-key: <secret> */
     QL_AUTH_BEARER,             /* Authorization: Bearer <secret> */
     QL_AUTH_API_KEY,            /* api-key: <secret> (Azure) */
-    QL_AUTH_GOOG_API_KEY        /* x-goog-api-key: <secret> */
+    QL_AUTH_GOOG_API_KEY,       /* x-goog-api-key: <secret> */
+    QL_AUTH_SIGV4               /* AWS SigV4; without a key id, bearer */
 } ql_auth_t;
 
 
@@ -33,7 +34,8 @@ typedef enum {
     QL_SHAPE_AZURE,             /* prefix + /openai/deployments/<d>/... */
     QL_SHAPE_GEMINI,            /* prefix + /<version>/models/<m>:<method> */
     QL_SHAPE_CODE_ASSIST,       /* prefix + /v1internal:<method>, wrapped */
-    QL_SHAPE_DROID              /* prefix + /api/llm/{a,o}/v1/... */
+    QL_SHAPE_DROID,             /* prefix + /api/llm/{a,o}/v1/... */
+    QL_SHAPE_BEDROCK            /* prefix + /model/<id>/invoke[-with-...] */
 } ql_shape_t;
 
 

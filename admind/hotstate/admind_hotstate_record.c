@@ -55,6 +55,21 @@ admind_hotstate_field(admind_redis_args_t *a, const char *field,
 }
 
 
+/* how the credential goes upstream: a Bedrock account's by its key id */
+static const char *
+admind_hotstate_auth(const ql_account_type_t *t, json_t *row)
+{
+    if (t->auth == QL_AUTH_SIGV4
+        && json_string_value(json_object_get(row, "aws_access_key_id"))
+           == NULL)
+    {
+        return "bearer";
+    }
+
+    return t->auth_name;
+}
+
+
 /*
  * An id column; IFNULL(BIGINT UNSIGNED, 0) comes back as DECIMAL, that
  * is as a string, so both forms are read.
@@ -253,7 +268,7 @@ admind_hotstate_account_args(const char *prefix,
     admind_redis_args_str(a, "path_prefix");
     admind_redis_args_str(a, url.path);
     admind_redis_args_str(a, "auth");
-    admind_redis_args_str(a, t->auth_name);
+    admind_redis_args_str(a, admind_hotstate_auth(t, row));
     admind_redis_args_str(a, "cred");
     admind_redis_args_add(a, cred, cred_len);
     admind_redis_args_str(a, "cred_version");
@@ -271,6 +286,8 @@ admind_hotstate_account_args(const char *prefix,
     admind_hotstate_field(a, "project_id", row, "project_id");
     admind_hotstate_field(a, "azure_deployment", row, "azure_deployment");
     admind_hotstate_field(a, "azure_api_version", row, "azure_api_version");
+    admind_hotstate_field(a, "aws_region", row, "aws_region");
+    admind_hotstate_field(a, "aws_access_key_id", row, "aws_access_key_id");
 
     if (cred != NULL) {
         ql_wipe(cred, cred_len);

@@ -47,7 +47,8 @@
     "a.base_url, a.upstream_addr, "                                          \
     "a.credentials_enc, IFNULL(a.group_id, 0) AS group_id, "                 \
     "a.supported_models, a.model_mapping, a.chatgpt_account_id, "            \
-    "a.project_id, a.azure_deployment, a.azure_api_version "                 \
+    "a.project_id, a.azure_deployment, a.azure_api_version, "                \
+    "a.aws_region, a.aws_access_key_id "                                     \
     "FROM accounts a"
 
 

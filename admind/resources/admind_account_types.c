@@ -13,38 +13,50 @@ typedef struct {
     const char  *credential;
     unsigned     takes;
     unsigned     requires;
+    const char  *alt_credential;
 } admind_account_row_t;
 
 
 static const admind_account_row_t  admind_account_rows[] = {
 
-    { "claude-console", "apiKey", 0, 0 },
+    { "claude-console", "apiKey", 0, 0, NULL },
 
-    { "claude-official", "accessToken", ADMIND_ACCOUNT_REFRESH_TOKEN, 0 },
+    { "claude-official", "accessToken", ADMIND_ACCOUNT_REFRESH_TOKEN, 0,
+      NULL },
 
-    { "ccr", "apiKey", 0, 0 },
+    { "ccr", "apiKey", 0, 0, NULL },
 
-    { "openai", "apiKey", 0, 0 },
+    { "openai", "apiKey", 0, 0, NULL },
 
     /* the Codex backend wants the ChatGPT account beside the token */
     { "codex", "accessToken",
       ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_CHATGPT_ACCOUNT,
-      ADMIND_ACCOUNT_CHATGPT_ACCOUNT },
+      ADMIND_ACCOUNT_CHATGPT_ACCOUNT, NULL },
 
     { "azure-openai", "apiKey",
-      ADMIND_ACCOUNT_AZURE_DEPLOYMENT | ADMIND_ACCOUNT_AZURE_API_VERSION, 0 },
+      ADMIND_ACCOUNT_AZURE_DEPLOYMENT | ADMIND_ACCOUNT_AZURE_API_VERSION, 0,
+      NULL },
 
-    { "gemini", "apiKey", 0, 0 },
+    { "gemini", "apiKey", 0, 0, NULL },
 
     /* Code Assist bills a Google Cloud project named in every request */
     { "gemini-oauth", "accessToken",
       ADMIND_ACCOUNT_REFRESH_TOKEN | ADMIND_ACCOUNT_PROJECT,
-      ADMIND_ACCOUNT_PROJECT },
+      ADMIND_ACCOUNT_PROJECT, NULL },
 
     /* a Factory API key, or a WorkOS access token that is refreshed */
-    { "droid", "apiKey", ADMIND_ACCOUNT_REFRESH_TOKEN, 0 },
+    { "droid", "apiKey", ADMIND_ACCOUNT_REFRESH_TOKEN, 0, NULL },
 
-    { NULL, NULL, 0, 0 }
+    /*
+     * AWS Bedrock: an IAM access key (id, secret, optional session token;
+     * requests are signed) or a Bedrock API key (a bearer token)
+     */
+    { "bedrock", "awsSecretAccessKey",
+      ADMIND_ACCOUNT_AWS_REGION | ADMIND_ACCOUNT_AWS_ACCESS_KEY
+      | ADMIND_ACCOUNT_AWS_SESSION_TOKEN,
+      ADMIND_ACCOUNT_AWS_REGION, "apiKey" },
+
+    { NULL, NULL, 0, 0, NULL }
 };
 
 
@@ -54,6 +66,9 @@ const admind_account_field_t  admind_account_fields[] = {
     { "projectId", ADMIND_ACCOUNT_PROJECT },
     { "azureDeployment", ADMIND_ACCOUNT_AZURE_DEPLOYMENT },
     { "azureApiVersion", ADMIND_ACCOUNT_AZURE_API_VERSION },
+    { "awsRegion", ADMIND_ACCOUNT_AWS_REGION },
+    { "awsAccessKeyId", ADMIND_ACCOUNT_AWS_ACCESS_KEY },
+    { "awsSessionToken", ADMIND_ACCOUNT_AWS_SESSION_TOKEN },
     { NULL, 0 }
 };
 
@@ -75,6 +90,7 @@ admind_account_type(const char *type, admind_account_type_t *t)
         }
 
         t->credential = row->credential;
+        t->alt_credential = row->alt_credential;
         t->takes = row->takes;
         t->requires = row->requires;
 

@@ -23,6 +23,9 @@
 #define ADMIND_ACCOUNT_PROJECT            0x04
 #define ADMIND_ACCOUNT_AZURE_DEPLOYMENT   0x08
 #define ADMIND_ACCOUNT_AZURE_API_VERSION  0x10
+#define ADMIND_ACCOUNT_AWS_REGION         0x20
+#define ADMIND_ACCOUNT_AWS_ACCESS_KEY     0x40
+#define ADMIND_ACCOUNT_AWS_SESSION_TOKEN  0x80
 
 /* the api-version of an Azure account that names none */
 #define ADMIND_ACCOUNT_AZURE_API_VERSION_DEFAULT  "2024-10-21"
@@ -31,6 +34,7 @@
 typedef struct {
     const ql_account_type_t  *ql;           /* the shared row */
     const char               *credential;   /* "apiKey", "accessToken" */
+    const char               *alt_credential;  /* instead of it, or NULL */
     unsigned                  takes;        /* ADMIND_ACCOUNT_* it takes */
     unsigned                  requires;     /* of those, needed to create */
 } admind_account_type_t;

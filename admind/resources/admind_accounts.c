@@ -129,6 +129,13 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_STRING("azureApiVersion", NULL,
       ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE, 1, 32,
       "a.azure_api_version"),
+    ADMIND_F_STRING("awsRegion", "aws_region", ADMIND_FIELD_LINE, 1, 32),
+    ADMIND_F_STRING("awsAccessKeyId", "aws_access_key_id", ADMIND_FIELD_LINE,
+      1, 128),
+    ADMIND_F_STRING("awsSecretAccessKey", NULL, ADMIND_FIELD_LINE, 1,
+      ADMIND_CRED_MAX),
+    ADMIND_F_STRING("awsSessionToken", NULL, ADMIND_FIELD_LINE, 1,
+      ADMIND_CRED_MAX),
     ADMIND_F_MAP("modelMap", NULL, ADMIND_FIELD_NULLABLE | ADMIND_FIELD_LINE,
       1, ADMIND_ACCOUNTS_MODEL_MAX, ADMIND_ACCOUNTS_MODELS_MAX,
       "a.model_mapping"),
@@ -151,7 +158,8 @@ static const admind_field_t  admind_accounts_fields[] = {
 
 /* the write-only fields, wiped from the parsed body after use */
 static const char *const  admind_accounts_secrets[] = {
-    "apiKey", "accessToken", "refreshToken", "proxyPassword", NULL
+    "apiKey", "accessToken", "refreshToken", "proxyPassword",
+    "awsSecretAccessKey", "awsSessionToken", NULL
 };
 
 
@@ -305,6 +313,75 @@ long_name:
 }
 
 
+/* the body gives the type's credential or its alternative */
+static int
+admind_accounts_secret_given(const admind_account_type_t *t, json_t *body)
+{
+    return admind_fields_str(body, t->credential, NULL) != NULL
+           || (t->alt_credential != NULL
+               && admind_fields_str(body, t->alt_credential, NULL) != NULL);
+}
+
+
+/*
+ * One credential, on create required: the type's or its alternative (a
+ * Bedrock API key instead of an IAM key).  An IAM key comes whole: the
+ * id with the secret, a session token only with both.
+ */
+static int
+admind_accounts_credential(admind_req_t *r, const admind_account_type_t *t,
+    json_t *body, admind_fields_mode_e mode)
+{
+    int  own, alt;
+
+    own = admind_fields_str(body, t->credential, NULL) != NULL;
+    alt = t->alt_credential != NULL
+          && admind_fields_str(body, t->alt_credential, NULL) != NULL;
+
+    if (own && alt) {
+        admind_resp_error(r, 400, "invalid_argument", "fields \"%s\" and "
+                          "\"%s\" exclude each other", t->credential,
+                          t->alt_credential);
+        return ADMIND_ERROR;
+    }
+
+    if (mode == ADMIND_FIELDS_CREATE && !own && !alt) {
+        if (t->alt_credential != NULL) {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" or "
+                              "\"%s\" is required for type %s",
+                              t->credential, t->alt_credential, t->ql->name);
+
+        } else {
+            admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
+                              "required for type %s", t->credential,
+                              t->ql->name);
+        }
+
+        return ADMIND_ERROR;
+    }
+
+    if (!(t->takes & ADMIND_ACCOUNT_AWS_ACCESS_KEY)) {
+        return ADMIND_OK;
+    }
+
+    if (own != (admind_fields_str(body, "awsAccessKeyId", NULL) != NULL)) {
+        admind_resp_error(r, 400, "invalid_argument", "fields "
+                          "\"awsAccessKeyId\" and \"awsSecretAccessKey\" go "
+                          "together");
+        return ADMIND_ERROR;
+    }
+
+    if (!own && admind_fields_has(body, "awsSessionToken")) {
+        admind_resp_error(r, 400, "invalid_argument", "field "
+                          "\"awsSessionToken\" goes with "
+                          "\"awsSecretAccessKey\"");
+        return ADMIND_ERROR;
+    }
+
+    return ADMIND_OK;
+}
+
+
 /*
  * Only the type's own credential and type-specific fields, its platform
  * (it follows the type); on create, its credential and required fields.
@@ -319,7 +396,9 @@ admind_accounts_check_type(admind_req_t *r, const admind_account_type_t *t,
 
     json_object_foreach(body, name, v) {
         if (admind_account_type_is_credential(name)
-            && strcmp(name, t->credential) != 0)
+            && strcmp(name, t->credential) != 0
+            && (t->alt_credential == NULL
+                || strcmp(name, t->alt_credential) != 0))
         {
             admind_resp_error(r, 400, "invalid_argument", "field \"%s\" "
                               "does not apply to type %s (its credential "
@@ -375,20 +454,21 @@ admind_accounts_check_type(admind_req_t *r, const admind_account_type_t *t,
                                    "lowercase letters, digits, \"-\" and "
                                    "\".\"")
            != ADMIND_OK
-        || admind_accounts_models(r, body) != ADMIND_OK)
+        || admind_accounts_charset(r, body, "awsRegion",
+                                   "abcdefghijklmnopqrstuvwxyz0123456789-",
+                                   "lowercase letters, digits and \"-\"")
+           != ADMIND_OK
+        || admind_accounts_charset(r, body, "awsAccessKeyId",
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                                   "uppercase letters and digits")
+           != ADMIND_OK
+        || admind_accounts_models(r, body) != ADMIND_OK
+        || admind_accounts_credential(r, t, body, mode) != ADMIND_OK)
     {
         return ADMIND_ERROR;
     }
 
-    if (mode == ADMIND_FIELDS_CREATE
-        && admind_fields_str(body, t->credential, NULL) == NULL)
-    {
-        admind_resp_error(r, 400, "invalid_argument", "field \"%s\" is "
-                          "required for type %s", t->credential, t->ql->name);
-        return ADMIND_ERROR;
-    }
-
-    if (admind_fields_str(body, t->credential, NULL) != NULL
+    if (admind_accounts_secret_given(t, body)
         || admind_fields_str(body, "refreshToken", NULL) != NULL)
     {
         if (!r->ctx->has_master_key) {
@@ -403,19 +483,30 @@ admind_accounts_check_type(admind_req_t *r, const admind_account_type_t *t,
 }
 
 
-/* the type's default for no base URL; the types without one need one */
+/*
+ * The type's default for no base URL (Bedrock's: its region's runtime
+ * endpoint, into buf); the types without one need one.
+ */
 static const char *
 admind_accounts_base(admind_req_t *r, const admind_account_type_t *t,
-    const char *base)
+    const char *base, const char *region, char *buf, size_t size)
 {
-    if (base == NULL) {
-        base = t->ql->base_url;
+    if (base != NULL) {
+        return base;
+    }
 
-        if (base == NULL) {
-            admind_resp_error(r, 400, "invalid_argument", "field "
-                              "\"baseUrl\" is required for type %s",
-                              t->ql->name);
-        }
+    base = t->ql->base_url;
+
+    if (base == NULL && t->ql->shape == QL_SHAPE_BEDROCK && region != NULL) {
+        snprintf(buf, size, "https://bedrock-runtime.%s.amazonaws.com",
+                 region);
+        base = buf;
+    }
+
+    if (base == NULL) {
+        admind_resp_error(r, 400, "invalid_argument", "field "
+                          "\"baseUrl\" is required for type %s",
+                          t->ql->name);
     }
 
     return base;
@@ -498,15 +589,46 @@ admind_accounts_seal(admind_req_t *r, uint64_t id,
     unsigned char **cred, size_t *cred_len, unsigned char **refresh,
     size_t *refresh_len, char hint[ADMIND_CRED_HINT_LEN])
 {
-    const char  *s;
+    int          rc;
+    char        *joined;
+    size_t       len;
+    const char  *s, *token;
 
+    joined = NULL;
     s = admind_fields_str(body, t->credential, NULL);
 
+    if (s == NULL && t->alt_credential != NULL) {
+        s = admind_fields_str(body, t->alt_credential, NULL);
+
+        /* a Bedrock API key: no IAM key id, the gateway sends a bearer */
+        if (s != NULL && (t->takes & ADMIND_ACCOUNT_AWS_ACCESS_KEY)) {
+            admind_write_set(w, "aws_access_key_id", admind_db_null());
+        }
+    }
+
+    token = admind_fields_str(body, "awsSessionToken", NULL);
+
+    /* an IAM secret and its session token are sealed as one */
+    if (s != NULL && token != NULL) {
+        len = strlen(s) + 1 + strlen(token);
+        joined = malloc(len + 1);
+        if (joined == NULL) {
+            goto failed;
+        }
+
+        snprintf(joined, len + 1, "%s\n%s", s, token);
+    }
+
     if (s != NULL) {
-        if (admind_cred_seal(&r->ctx->master_key, id, s, strlen(s), cred,
-                             cred_len)
-            != ADMIND_OK)
-        {
+        rc = admind_cred_seal(&r->ctx->master_key, id, joined ? joined : s,
+                              joined ? len : strlen(s), cred, cred_len);
+
+        if (joined != NULL) {
+            ql_wipe(joined, len);
+            free(joined);
+        }
+
+        if (rc != ADMIND_OK) {
             goto failed;
         }
 
@@ -550,6 +672,7 @@ failed:
 typedef struct {
     admind_account_type_t         type;
     const char                   *base;
+    char                          default_base[80];
     admind_baseurl_t              url;
     char                          addr[ADMIND_BASEURL_ADDR];
     char                          proxy[ADMIND_BASEURL_ADDR];
@@ -596,7 +719,11 @@ admind_accounts_prepare(admind_writer_op_t *op)
 
         a->base = admind_accounts_base(r, &a->type,
                                        admind_fields_str(body, "baseUrl",
-                                                         NULL));
+                                                         NULL),
+                                       admind_fields_str(body, "awsRegion",
+                                                         NULL),
+                                       a->default_base,
+                                       sizeof(a->default_base));
         if (a->base == NULL) {
             return ADMIND_ERROR;
         }
@@ -805,6 +932,7 @@ admind_accounts_write_expiry(admind_req_t *r, admind_accounts_op_t *a,
 static int
 admind_accounts_write(admind_writer_op_t *op)
 {
+    const char            *region;
     admind_req_t          *r;
     admind_accounts_op_t  *a;
 
@@ -835,13 +963,21 @@ admind_accounts_write(admind_writer_op_t *op)
 
     if (admind_fields_has(op->body, "baseUrl")) {
         /* null: back to the type's default, known only now */
-        if (a->base == NULL
-            && (admind_accounts_base(r, &a->type, NULL) == NULL
-                || admind_accounts_url(r, a->type.ql->base_url, &a->url,
-                                       a->addr, sizeof(a->addr))
-                   != ADMIND_OK))
-        {
-            return ADMIND_ERROR;
+        if (a->base == NULL) {
+            region = admind_fields_str(op->body, "awsRegion",
+                                       json_string_value(json_object_get(
+                                           op->before, "awsRegion")));
+            a->base = admind_accounts_base(r, &a->type, NULL, region,
+                                           a->default_base,
+                                           sizeof(a->default_base));
+
+            if (a->base == NULL
+                || admind_accounts_url(r, a->base, &a->url, a->addr,
+                                       sizeof(a->addr))
+                   != ADMIND_OK)
+            {
+                return ADMIND_ERROR;
+            }
         }
 
         admind_write_set(&op->w, "base_url",
