@@ -129,6 +129,8 @@ typedef struct {
     ngx_str_t                          project_id;
     ngx_str_t                          azure_deployment;
     ngx_str_t                          azure_api_version;
+    ngx_str_t                          aws_region;
+    ngx_str_t                          aws_access_key_id;  /* "": bearer */
     unsigned                           degraded:1;   /* report successes */
     unsigned                           leased:1;     /* picked by Redis */
 } ngx_http_quotalane_account_t;

@@ -116,6 +116,8 @@
     X(p, PROJECT_ID)                                                          \
     X(p, AZURE_DEPLOYMENT)                                                    \
     X(p, AZURE_API_VERSION)                                                   \
+    X(p, AWS_REGION)                                                          \
+    X(p, AWS_ACCESS_KEY_ID)                                                   \
     X(p, STICKY)
 
 /* 'limited' (with RETRY_AFTER) and 'quota' (without) */

@@ -298,6 +298,9 @@ ngx_http_quotalane_select_account(ngx_http_request_t *r,
     a->azure_deployment = ngx_http_quotalane_field(f, REPLY_AZURE_DEPLOYMENT);
     a->azure_api_version = ngx_http_quotalane_field(f,
                                                     REPLY_AZURE_API_VERSION);
+    a->aws_region = ngx_http_quotalane_field(f, REPLY_AWS_REGION);
+    a->aws_access_key_id = ngx_http_quotalane_field(f,
+                                                    REPLY_AWS_ACCESS_KEY_ID);
 
     if (a->id.len == 0 || a->host.len == 0 || addr->len == 0
         || a->envelope.len == 0 || a->row == NULL

@@ -213,7 +213,7 @@ is_deeply($rec, {
     path_prefix => '/proxy', auth => 'x-api-key',
     pools => ',claude,', endpoints => '', models => '', model_map => '',
     chatgpt_account_id => '', project_id => '', azure_deployment => '',
-    azure_api_version => '',
+    azure_api_version => '', aws_region => '', aws_access_key_id => '',
 }, 'account:<id> has the contract fields');
 like($version, qr/^[0-9a-f]{16}$/, 'cred_version');
 is(length $cred, length($secret_a) + 33, 'cred is an envelope');

@@ -57,6 +57,8 @@ my %spec = (
     'gemini-oauth' => { accessToken => 'ya29.0008',
                         projectId => 'my-project-42' },
     droid => { apiKey => 'fk-0009' },
+    bedrock => { awsRegion => 'us-east-1', awsAccessKeyId => 'AKIDEXAMPLE',
+                 awsSecretAccessKey => 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLE' },
 );
 
 my %want = (
@@ -71,6 +73,7 @@ my %want = (
     'gemini-oauth' => [ 'gemini', ',gemini,',
                         ',generate,stream,', 'bearer' ],
     droid => [ 'droid', ',droid,', ',messages,responses,', 'bearer' ],
+    bedrock => [ 'claude', ',claude,bedrock,', ',messages,', 'sigv4' ],
 );
 
 my %acct;
@@ -82,8 +85,8 @@ for my $type (sort keys %spec) {
         or diag($res->{content});
     $acct{$type} = $res->{json};
     is($acct{$type}{platform}, $want{$type}[0], "$type: platform");
-    ok(!exists $acct{$type}{ $spec{$type}{apiKey} ? 'apiKey'
-                                                  : 'accessToken' }
+    ok(!grep({ exists $acct{$type}{$_} } qw(apiKey accessToken
+                                            awsSecretAccessKey))
        && $acct{$type}{hasCredential}, "$type: credential stored, not shown");
 }
 
@@ -141,9 +144,9 @@ is($rec->{project_id}, 'my-project-42', 'gemini-oauth record');
 # ---- the pool sets ----
 
 my %pools = (
-    claude => [ @acct{qw(claude-console claude-official)} ],
+    claude => [ @acct{qw(claude-console claude-official bedrock)} ],
     ccr => [ $acct{ccr} ],
-    bedrock => [],
+    bedrock => [ $acct{bedrock} ],
     openai => [ @acct{qw(openai codex azure-openai)} ],
     azure => [ $acct{'azure-openai'} ],
     gemini => [ @acct{qw(gemini gemini-oauth)} ],
@@ -244,8 +247,8 @@ error_ok(api('POST', '/api/v1/accounts', { name => 'x20', type => 'openai',
          supportedModels => [ "\xc3\xa9" x 200 ] }),
          qr/"supportedModels": model names must have at most 256 bytes/,
          'supportedModels over 256 bytes');
-error_ok(api('POST', '/api/v1/accounts', { name => 'x21', type => 'bedrock',
-         apiKey => 'k' }), qr/"type" must be one of: .*gemini-oauth/,
+error_ok(api('POST', '/api/v1/accounts', { name => 'x21', type => 'vertex',
+         apiKey => 'k' }), qr/"type" must be one of: .*gemini-oauth.*bedrock/,
          'an unknown type names the known ones');
 is($stack->sql_root("SELECT COUNT(*) FROM accounts WHERE name LIKE 'x%' "
                     . "AND name <> 'x9b'"), "0\n", 'no refused row stored');

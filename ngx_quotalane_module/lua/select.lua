@@ -17,6 +17,7 @@
 --                              so the gateway reports successes back
 --   UPSTREAM_MODEL,            the account's model_map entry, '' if none
 --   CHATGPT_ACCOUNT_ID, PROJECT_ID, AZURE_DEPLOYMENT, AZURE_API_VERSION,
+--   AWS_REGION, AWS_ACCESS_KEY_ID,
 --   STICKY                     '1' if the session's account took it
 --   'none'   no account serves the request
 --   'busy'   accounts exist, none eligible now (limits, cooldowns)
@@ -250,7 +251,8 @@ local function state(id)
                          'cred_version', 'endpoints', 'models', 'model_map',
                          'chatgpt_account_id', 'project_id',
                          'azure_deployment', 'azure_api_version',
-                         'window_until_ms')
+                         'window_until_ms', 'aws_region',
+                         'aws_access_key_id')
 
     -- a record from before pools existed serves its platform's pool
     local pools = f[20] or (',' .. (f[3] or '') .. ',')
@@ -446,6 +448,8 @@ reply[REPLY_CHATGPT_ACCOUNT_ID] = f[26] or ''
 reply[REPLY_PROJECT_ID] = f[27] or ''
 reply[REPLY_AZURE_DEPLOYMENT] = f[28] or ''
 reply[REPLY_AZURE_API_VERSION] = f[29] or ''
+reply[REPLY_AWS_REGION] = f[31] or ''
+reply[REPLY_AWS_ACCESS_KEY_ID] = f[32] or ''
 reply[REPLY_STICKY] = sticky and '1' or '0'
 
 return reply
