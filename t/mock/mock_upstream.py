@@ -27,6 +27,9 @@ import sys
 import time
 from urllib.parse import parse_qs, unquote
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_bedrock  # noqa: E402  (AWS Bedrock runtime)
+
 # --------------------------------------------------------------------------
 # limits / defaults
 # --------------------------------------------------------------------------
@@ -602,6 +605,9 @@ def query_args(req):
 
 def credential(req):
     h = req.h
+    v = mock_bedrock.credential(h)     # a SigV4 request: its access key id
+    if v is not None:
+        return v
     v = h.get("x-api-key")
     if v is not None:
         return v
@@ -1187,7 +1193,10 @@ def route(path):
         return r
     p = unquote(path) if "%" in path else path
     p = p.rstrip("/") if len(p) > 1 else p
-    if p.endswith("/v1/messages"):
+    br = mock_bedrock.route(p)
+    if br is not None:
+        r = ("bedrock", br[0], br[1])
+    elif p.endswith("/v1/messages"):
         r = ("anthropic", "messages", None)
     elif p.endswith("/v1/messages/count_tokens"):
         r = ("anthropic", "count_tokens", None)
@@ -1512,6 +1521,8 @@ def build_answer(req, rec):
                 "", req.keep_alive)
     ka = req.keep_alive and not p.close
     extra = p.extra
+    if platform == "bedrock":
+        return bedrock_answer(req, rec, p, o, op, arg, rid_n, extra, ka)
     if platform == "anthropic":
         extra += "request-id: req_mock%020d\r\n" % rid_n
     elif platform == "openai":
@@ -1657,6 +1668,41 @@ def build_answer(req, rec):
         return ("async", "stream", p, 200, gen, extra, ka, ctype, errf)
     if async_needed:
         return ("async", "json", p, 200, out, extra, ka, platform)
+    return ("sync", 200, out, extra, ka)
+
+
+def bedrock_answer(req, rec, p, o, op, model, rid_n, extra, ka):
+    """AWS Bedrock runtime: checked as Bedrock checks, answered in its
+    framing (mock_bedrock.py)."""
+    if req.method != "POST":
+        return ("sync", 405, mock_bedrock.error(405, "method")[1], "", ka)
+    try:
+        body = _json_dec.decode(req.body.decode("utf-8")) if req.body else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    bad = mock_bedrock.check(req, body)
+    if bad is not None:
+        return ("sync", bad[0], bad[2], extra + bad[1], ka)
+    if p.status >= 300:
+        eh, eb = mock_bedrock.error(p.status, o.get("message")
+                                    or "mock: status %d" % p.status,
+                                    o.get("exception"))
+        if p.hang or p.fb > 0 or p.cut is not None:
+            return ("async", "json", p, p.status, eb, extra + eh, ka,
+                    "bedrock")
+        return ("sync", p.status, eb, extra + eh, ka)
+    p.model = p.o.get("model") or model
+    mid = "msg_bdrk%016d" % rid_n
+    extra += mock_bedrock.headers(p)
+    if op == "invoke-with-response-stream":
+        rec[10] = True
+        return ("async", "stream", p, 200,
+                mock_bedrock.stream(anth_stream(p, mid), p), extra, ka,
+                "application/vnd.amazon.eventstream",
+                lambda: mock_bedrock.stream_error(p.o))
+    out = jdump(anth_message_obj(p, mid))
+    if p.hang or p.fb > 0 or p.cut is not None:
+        return ("async", "json", p, 200, out, extra, ka, "bedrock")
     return ("sync", 200, out, extra, ka)
 
 
@@ -1824,6 +1870,17 @@ def control(conn, req):
             "refresh_tokens": sorted(S.oauth["refresh"]),
             "providers": S.oauth.get("providers", []),
             "code_assist": S.code_assist})
+    elif path == "/__mock/aws":
+        # POST {"access_key_id": secret, ...}: IAM keys Bedrock accepts
+        if m == "POST":
+            try:
+                keys = json.loads(req.body)
+                mock_bedrock.SECRETS.update(
+                    {str(k): str(v) for k, v in keys.items()})
+            except (ValueError, TypeError, AttributeError):
+                return send_json(conn, req, 400, {"error": "bad aws keys"})
+        return send_json(conn, req, 200, {
+            "access_key_ids": sorted(mock_bedrock.SECRETS)})
     elif path == "/__mock/rules":
         if m in ("GET", "HEAD"):
             return send_json(conn, req, 200, {"rules": [
