@@ -20,7 +20,7 @@ QL_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Iql \
                $(addprefix -I,$(ADMIND_DIRS)) \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 QL_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljwt -lpcre2-8 \
-               -lcrypt -lldap -llber -lpthread
+               -lcrypt -lldap -llber -lpthread -lz
 
 QL_SRCS     := $(wildcard ql/*.c)
 QL_HDRS     := $(wildcard ql/*.h)
