@@ -18,6 +18,7 @@
 typedef struct {
     ngx_str_node_t             sn;       /* "id:version" */
     ngx_str_t                  secret;
+    ql_sigv4_key_t             sigv4;    /* Bedrock: the day's key */
 } ngx_http_quotalane_cred_t;
 
 
@@ -66,8 +67,11 @@ ngx_http_quotalane_credential(ngx_http_request_t *r,
     cred = (ngx_http_quotalane_cred_t *)
                ngx_str_rbtree_lookup(&ngx_http_quotalane_creds, &name, hash);
     if (cred) {
+        ctx->account.sigv4 = &cred->sigv4;
         return &cred->secret;
     }
+
+    ctx->account.sigv4 = NULL;
 
     if (envelope->len < QL_ENVELOPE_OVERHEAD) {
         return NULL;
@@ -84,6 +88,7 @@ ngx_http_quotalane_credential(ngx_http_request_t *r,
     }
 
     cred->secret.data = (u_char *) cred + sizeof(ngx_http_quotalane_cred_t);
+    cred->sigv4.valid = 0;
     cred->sn.str.data = cred->secret.data + len;
 
     if (ql_envelope_open(qmcf->master_key, ctx->account.id.data,
@@ -122,6 +127,8 @@ ngx_http_quotalane_credential(ngx_http_request_t *r,
     ngx_rbtree_insert(&ngx_http_quotalane_creds, &cred->sn.node);
     ngx_http_quotalane_ncreds++;
 
+    ctx->account.sigv4 = &cred->sigv4;
+
     return &cred->secret;
 }
 
@@ -144,6 +151,7 @@ ngx_http_quotalane_credential_exit_process(void)
 
         cred = (ngx_http_quotalane_cred_t *) node;
         ql_wipe(cred->secret.data, cred->secret.len);
+        ql_wipe(&cred->sigv4, sizeof(ql_sigv4_key_t));
         ngx_free(node);
     }
 

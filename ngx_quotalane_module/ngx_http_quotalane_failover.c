@@ -167,6 +167,13 @@ ngx_http_quotalane_failover(ngx_http_request_t *r,
         return ngx_http_quotalane_failover_error(r, ctx);
     }
 
+    /* the next pick reads the client's body, not the one sent last */
+    if (ctx->body_replaced
+        && ngx_http_quotalane_body_set(r, &ctx->body) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ngx_memzero(&ctx->account, sizeof(ngx_http_quotalane_account_t));
     ngx_str_null(&ctx->upstream_uri);
     ngx_str_null(&ctx->upstream_authorization);

@@ -17,6 +17,8 @@
 #include "ql_pricing.h"
 #include "ql_route.h"
 #include "ql_trace.h"
+#include "ql_sigv4.h"
+#include "ql_bedrock_stream.h"
 #include "ngx_http_quotalane_metrics.h"
 #include "ql_usage_strip.h"
 #include "ql_unwrap.h"
@@ -131,6 +133,7 @@ typedef struct {
     ngx_str_t                          azure_api_version;
     ngx_str_t                          aws_region;
     ngx_str_t                          aws_access_key_id;  /* "": bearer */
+    ql_sigv4_key_t                    *sigv4;   /* cached with the secret */
     unsigned                           degraded:1;   /* report successes */
     unsigned                           leased:1;     /* picked by Redis */
 } ngx_http_quotalane_account_t;
@@ -162,6 +165,7 @@ typedef struct {
     ngx_chain_t                        *free;
     ngx_chain_t                        *busy;
     unsigned                            done:1;
+    unsigned                            bedrock:1;  /* errors, too */
 } ngx_http_quotalane_xform_t;
 
 
@@ -243,6 +247,8 @@ struct ngx_http_quotalane_ctx_s {
     ngx_str_t                          upstream_api_key;
     ngx_str_t                          upstream_goog_api_key;
     ngx_str_t                          upstream_anthropic_beta;
+    ngx_str_t                          upstream_amz_date;     /* SigV4 */
+    ngx_str_t                          upstream_amz_security_token;
 
     /* set by a Redis reply, acted on when the phases run again */
     ql_error_kind_t                    error_kind;
@@ -298,6 +304,20 @@ void ngx_http_quotalane_credential_exit_process(void);
 /* upstream: the request as the account's vendor gets it, the balancer */
 ngx_int_t ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_body_set(ngx_http_request_t *r,
+    ngx_str_t *body);
+
+/* bedrock: the model id, the body and the SigV4 signature Bedrock takes */
+ngx_int_t ngx_http_quotalane_bedrock_model(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_bedrock_body(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *body);
+ngx_int_t ngx_http_quotalane_bedrock_sign(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx);
+ngx_int_t ngx_http_quotalane_bedrock_xform(ngx_http_request_t *r,
+    ngx_http_quotalane_ctx_t *ctx, ngx_http_quotalane_xform_t *x);
+ngx_int_t ngx_http_quotalane_bedrock_xform_header(ngx_http_request_t *r,
+    ngx_http_quotalane_xform_t *x);
 
 /* lease: renewal while the request runs, release when it ends */
 ngx_int_t ngx_http_quotalane_lease_start(ngx_http_request_t *r,

@@ -62,11 +62,25 @@ ngx_http_quotalane_xform_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_quotalane_module);
 
-    if (ctx == NULL || ctx->xform == NULL) {
+    /* only the answer of this attempt's account, not our own errors */
+    if (ctx == NULL || ctx->xform == NULL
+        || ctx->state != NGX_HTTP_QUOTALANE_STATE_ALLOWED)
+    {
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->headers_out.status != NGX_HTTP_OK || r->header_only) {
+    if (ctx->xform->bedrock && !r->header_only) {
+        switch (ngx_http_quotalane_bedrock_xform_header(r, ctx->xform)) {
+        case NGX_OK:
+            break;
+        case NGX_DECLINED:
+            ctx->xform = NULL;
+            return ngx_http_next_header_filter(r);
+        default:
+            return NGX_ERROR;
+        }
+
+    } else if (r->headers_out.status != NGX_HTTP_OK || r->header_only) {
         ctx->xform = NULL;
         return ngx_http_next_header_filter(r);
     }
@@ -140,6 +154,18 @@ ngx_http_quotalane_transform_set(ngx_http_request_t *r,
     ngx_http_quotalane_xform_t  *x;
 
     ctx->xform = NULL;
+
+    if (ctx->account.row->shape == QL_SHAPE_BEDROCK) {
+        x = ngx_pcalloc(r->pool, sizeof(ngx_http_quotalane_xform_t));
+        if (x == NULL
+            || ngx_http_quotalane_bedrock_xform(r, ctx, x) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->xform = x;
+        return NGX_OK;
+    }
 
     unwrap = (ctx->account.row->shape == QL_SHAPE_CODE_ASSIST);
 

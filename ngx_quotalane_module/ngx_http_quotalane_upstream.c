@@ -34,10 +34,15 @@ static void ngx_http_quotalane_upstream_save_session(
 #endif
 
 
-/* Pieces of the vendor path, joined; the variable ones URI-escaped. */
+/*
+ * Pieces of the vendor path, joined; the variable ones URI-escaped, as a
+ * path (NGX_ESCAPE_URI) or as one segment (NGX_ESCAPE_URI_COMPONENT: all
+ * but RFC 3986's unreserved, so a Bedrock model id's ":" is %3A, as
+ * AWS's SDKs send it).
+ */
 typedef struct {
     ngx_str_t    part[8];
-    ngx_uint_t   escape[8];
+    ngx_uint_t   escape[8];     /* 0: as is; else 1 + NGX_ESCAPE_* */
     ngx_uint_t   n;
 } ngx_http_quotalane_path_t;
 
@@ -149,6 +154,20 @@ ngx_http_quotalane_vendor_path(ngx_http_quotalane_ctx_t *ctx,
                                     ngx_strlen(method), 0);
         break;
 
+    case QL_SHAPE_BEDROCK:
+        ngx_http_quotalane_path_lit(path, "/model/");
+        ngx_http_quotalane_path_add(path, model->data, model->len,
+                                    1 + NGX_ESCAPE_URI_COMPONENT);
+
+        if (ctx->stream) {
+            ngx_http_quotalane_path_lit(path, "/invoke-with-response-stream");
+
+        } else {
+            ngx_http_quotalane_path_lit(path, "/invoke");
+        }
+
+        break;
+
     case QL_SHAPE_DROID:
         if (ctx->platform->id == QL_PLATFORM_CLAUDE) {
             ngx_http_quotalane_path_lit(path, "/api/llm/a");
@@ -200,6 +219,11 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* Bedrock takes no query (Claude Code's ?beta=true is for Anthropic) */
+    if (ctx->account.row->shape == QL_SHAPE_BEDROCK) {
+        args.len = 0;
+    }
+
     path.n = 0;
     ngx_http_quotalane_path_add(&path, ctx->account.path_prefix.data,
                                 ctx->account.path_prefix.len, 0);
@@ -219,7 +243,7 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
         len += path.part[i].len;
         if (path.escape[i]) {
             len += 2 * ngx_escape_uri(NULL, path.part[i].data,
-                                      path.part[i].len, NGX_ESCAPE_URI);
+                                      path.part[i].len, path.escape[i] - 1);
         }
     }
 
@@ -233,7 +257,8 @@ ngx_http_quotalane_upstream_uri(ngx_http_request_t *r,
     for (i = 0; i < path.n; i++) {
         if (path.escape[i]) {
             p = (u_char *) ngx_escape_uri(p, path.part[i].data,
-                                          path.part[i].len, NGX_ESCAPE_URI);
+                                          path.part[i].len,
+                                          path.escape[i] - 1);
 
         } else {
             p = ngx_cpymem(p, path.part[i].data, path.part[i].len);
@@ -436,9 +461,7 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
     u_char                        *p, *q;
     size_t                         len, at;
     ngx_str_t                      body, *model;
-    ngx_buf_t                     *b;
     ngx_uint_t                     i;
-    ngx_chain_t                   *cl;
     ql_json_span_t                 span;
     ngx_http_quotalane_splice_t    t;
     ngx_http_quotalane_splices_t   sp;
@@ -451,6 +474,14 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
 
     body = ctx->body;
     sp.n = 0;
+
+    if (ctx->account.row->shape == QL_SHAPE_BEDROCK) {
+        if (ngx_http_quotalane_bedrock_body(r, ctx, &body) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        goto replace;
+    }
 
     model = ngx_http_quotalane_vendor_model(ctx);
 
@@ -509,6 +540,8 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+replace:
+
     /* as the client sent it, and no earlier attempt changed it: as is */
     if (body.data == ctx->body.data && !ctx->body_replaced) {
         return NGX_OK;
@@ -516,15 +549,26 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
 
     ctx->body_replaced = 1;
 
+    return ngx_http_quotalane_body_set(r, &body);
+}
+
+
+/* The request body proxy_pass sends: body, one buffer in memory. */
+ngx_int_t
+ngx_http_quotalane_body_set(ngx_http_request_t *r, ngx_str_t *body)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
     b = ngx_calloc_buf(r->pool);
     cl = ngx_alloc_chain_link(r->pool);
     if (b == NULL || cl == NULL) {
         return NGX_ERROR;
     }
 
-    b->start = body.data;
-    b->pos = body.data;
-    b->last = body.data + body.len;
+    b->start = body->data;
+    b->pos = body->data;
+    b->last = body->data + body->len;
     b->end = b->last;
     b->memory = 1;
     b->last_buf = 1;
@@ -534,7 +578,7 @@ ngx_http_quotalane_upstream_body(ngx_http_request_t *r,
     cl->next = NULL;
 
     r->request_body->bufs = cl;
-    r->headers_in.content_length_n = body.len;
+    r->headers_in.content_length_n = body->len;
 
     return NGX_OK;
 }
@@ -651,8 +695,18 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
     ngx_str_null(&ctx->upstream_api_key);
     ngx_str_null(&ctx->upstream_goog_api_key);
     ngx_str_null(&ctx->upstream_anthropic_beta);
+    ngx_str_null(&ctx->upstream_amz_date);
+    ngx_str_null(&ctx->upstream_amz_security_token);
 
     switch (ctx->account.row->auth) {
+
+    case QL_AUTH_SIGV4:
+        /* with an IAM key, signed below; a Bedrock API key is a bearer */
+        if (ctx->account.aws_access_key_id.len) {
+            break;
+        }
+
+        /* fall through */
 
     case QL_AUTH_BEARER:
         p = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + secret->len);
@@ -679,6 +733,19 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
         break;
     }
 
+    /* Bedrock takes the betas in the body, the model in the path */
+    if (ctx->platform->id == QL_PLATFORM_CLAUDE
+        && ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->account.row->shape == QL_SHAPE_BEDROCK
+        && ngx_http_quotalane_bedrock_model(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_quotalane_upstream_uri(r, ctx) != NGX_OK
         || ngx_http_quotalane_upstream_body(r, ctx) != NGX_OK
         || ngx_http_quotalane_transform_set(r, ctx) != NGX_OK)
@@ -686,8 +753,9 @@ ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->platform->id == QL_PLATFORM_CLAUDE
-        && ngx_http_quotalane_anthropic_beta(r, ctx) != NGX_OK)
+    if (ctx->account.row->auth == QL_AUTH_SIGV4
+        && ctx->account.aws_access_key_id.len
+        && ngx_http_quotalane_bedrock_sign(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -70,6 +70,10 @@ static ngx_http_variable_t  ngx_http_quotalane_vars[] = {
                                account.chatgpt_account_id),
     ngx_http_quotalane_str_var("quotalane_upstream_anthropic_beta",
                                upstream_anthropic_beta),
+    ngx_http_quotalane_str_var("quotalane_upstream_amz_date",
+                               upstream_amz_date),
+    ngx_http_quotalane_str_var("quotalane_upstream_amz_security_token",
+                               upstream_amz_security_token),
 
     ngx_http_quotalane_usage_var("quotalane_input_tokens",
                                  usage.input_tokens),

@@ -14,6 +14,7 @@ x-amzn-ErrorType, and exception events inside a stream.
 import json
 import re
 import uuid
+from urllib.parse import unquote
 
 import bedrock_eventstream as es
 import sigv4
@@ -33,12 +34,25 @@ ERRORS = {400: "ValidationException", 403: "AccessDeniedException",
           503: "ServiceUnavailableException"}
 
 
+MODEL_RE = re.compile(r"^(?:[a-z-]+\.)?anthropic\.(claude-[a-z0-9-]+?)"
+                      r"-v\d+(?::\d+)?$")
+
+
 def route(path):
-    """("invoke" | "invoke-with-response-stream", model id) or None."""
+    """("invoke" | "invoke-with-response-stream", model id) or None; the
+    id is one path segment, percent-decoded."""
     m = PATH_RE.search(path)
     if m is None:
         return None
-    return m.group(2), m.group(1)
+    return m.group(2), unquote(m.group(1))
+
+
+def anthropic_model(model_id):
+    """The model name Bedrock's answers carry: Anthropic's, for its ids
+    (us.anthropic.claude-sonnet-4-5-20250929-v1:0 ran
+    claude-sonnet-4-5-20250929); else the id as given."""
+    m = MODEL_RE.match(model_id)
+    return m.group(1) if m else model_id
 
 
 def credential(h):

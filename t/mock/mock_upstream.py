@@ -1191,9 +1191,9 @@ def route(path):
     r = _route_cache.get(path)
     if r is not None:
         return r
+    br = mock_bedrock.route(path)      # the model id is one encoded segment
     p = unquote(path) if "%" in path else path
     p = p.rstrip("/") if len(p) > 1 else p
-    br = mock_bedrock.route(p)
     if br is not None:
         r = ("bedrock", br[0], br[1])
     elif p.endswith("/v1/messages"):
@@ -1691,7 +1691,7 @@ def bedrock_answer(req, rec, p, o, op, model, rid_n, extra, ka):
             return ("async", "json", p, p.status, eb, extra + eh, ka,
                     "bedrock")
         return ("sync", p.status, eb, extra + eh, ka)
-    p.model = p.o.get("model") or model
+    p.model = p.o.get("model") or mock_bedrock.anthropic_model(model)
     mid = "msg_bdrk%016d" % rid_n
     extra += mock_bedrock.headers(p)
     if op == "invoke-with-response-stream":
