@@ -125,13 +125,14 @@ clean:
 
 # Fuzzing (clang + libFuzzer, ASan, UBSan) for a bounded time:
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20] [FUZZ_TIME_ROUTE=20]
-#             [FUZZ_TIME_XFORM=20]
+#             [FUZZ_TIME_XFORM=20] [FUZZ_TIME_BEDROCK=20]
 # Seeds in t/fuzz/corpus/ are read only; new inputs go to build/fuzz/.
 FUZZ_CC           ?= clang
 FUZZ_TIME         ?= 60
 FUZZ_TIME_PRICING ?= 20
 FUZZ_TIME_ROUTE   ?= 20
 FUZZ_TIME_XFORM   ?= 20
+FUZZ_TIME_BEDROCK ?= 20
 FUZZ_CFLAGS       := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iql \
                      -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined
@@ -141,7 +142,8 @@ FUZZ_OPTS         := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 .PHONY: fuzz fuzz-build
 
 fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing \
-            $(BUILD)/fuzz/fuzz_route $(BUILD)/fuzz/fuzz_transform
+            $(BUILD)/fuzz/fuzz_route $(BUILD)/fuzz/fuzz_transform \
+            $(BUILD)/fuzz/fuzz_bedrock_stream
 
 $(BUILD)/fuzz/fuzz_usage: t/fuzz/fuzz_usage.c ql/ql_usage.c ql/ql_usage.h \
                           ql/ql_sse.c ql/ql_sse.h
@@ -169,9 +171,20 @@ $(BUILD)/fuzz/fuzz_transform: t/fuzz/fuzz_transform.c ql/ql_unwrap.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_transform.c ql/ql_unwrap.c \
 	    ql/ql_usage_strip.c ql/ql_json_member.c -o $@ -ljansson
 
+$(BUILD)/fuzz/fuzz_bedrock_stream: t/fuzz/fuzz_bedrock_stream.c \
+                                   ql/ql_bedrock_stream.c \
+                                   ql/ql_bedrock_stream.h \
+                                   ql/ql_eventstream.c ql/ql_eventstream.h \
+                                   ql/ql_json_member.c ql/ql_json_member.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_bedrock_stream.c \
+	    ql/ql_bedrock_stream.c ql/ql_eventstream.c ql/ql_json_member.c \
+	    -o $@ -ljansson -lcrypto -lz
+
 fuzz: fuzz-build
 	@mkdir -p $(BUILD)/fuzz/corpus-usage $(BUILD)/fuzz/corpus-pricing \
-	    $(BUILD)/fuzz/corpus-route $(BUILD)/fuzz/corpus-transform
+	    $(BUILD)/fuzz/corpus-route $(BUILD)/fuzz/corpus-transform \
+	    $(BUILD)/fuzz/corpus-bedrock
 	$(BUILD)/fuzz/fuzz_usage $(FUZZ_OPTS) -max_len=65536 \
 	    -max_total_time=$(FUZZ_TIME) \
 	    $(BUILD)/fuzz/corpus-usage t/fuzz/corpus/usage
@@ -184,6 +197,9 @@ fuzz: fuzz-build
 	$(BUILD)/fuzz/fuzz_transform $(FUZZ_OPTS) -max_len=16384 \
 	    -max_total_time=$(FUZZ_TIME_XFORM) \
 	    $(BUILD)/fuzz/corpus-transform t/fuzz/corpus/transform
+	$(BUILD)/fuzz/fuzz_bedrock_stream $(FUZZ_OPTS) -max_len=16384 \
+	    -max_total_time=$(FUZZ_TIME_BEDROCK) \
+	    $(BUILD)/fuzz/corpus-bedrock t/fuzz/corpus/bedrock
 
 # Benchmark (issue 4): A mock / B plain nginx proxy / C gateway, one table,
 # raw numbers in bench-results/.  make bench [BENCH_ARGS=--quick]

@@ -52,7 +52,7 @@ ql_bedrock_error(const unsigned char *name, size_t len, unsigned http_status)
     ql_bedrock_error_t  e;
 
     /* x-amzn-ErrorType: ThrottlingException:http://internal.amazon.com/ */
-    colon = memchr(name, ':', len);
+    colon = len ? memchr(name, ':', len) : NULL;
     if (colon != NULL) {
         len = colon - name;
     }
@@ -197,7 +197,10 @@ ql_bedrock_exception(ql_bedrock_stream_t *s, const ql_es_span_t *name,
     if (s->error.status == 0) {
         s->error = e;
         n = ql_min_size(name->len, QL_BEDROCK_EXCEPTION_MAX);
-        memcpy(s->exception, name->p, n);
+        if (n) {
+            memcpy(s->exception, name->p, n);
+        }
+
         s->exception[n] = '\0';
     }
 

@@ -27,7 +27,8 @@ test_join(void **state)
         assert_int_equal(admind_account_type(q->name, &t), ADMIND_OK);
         assert_ptr_equal(t.ql, q);
         assert_true(strcmp(t.credential, "apiKey") == 0
-                    || strcmp(t.credential, "accessToken") == 0);
+                    || strcmp(t.credential, "accessToken") == 0
+                    || strcmp(t.credential, "awsSecretAccessKey") == 0);
 
         /*
          * OAuth types take a token and its refresh token, others a key;
@@ -40,9 +41,9 @@ test_join(void **state)
         assert_int_equal(t.requires & ~t.takes, 0);
     }
 
-    assert_int_equal(i, 9);
+    assert_int_equal(i, 10);
 
-    assert_int_equal(admind_account_type("bedrock", &t), ADMIND_DECLINED);
+    assert_int_equal(admind_account_type("vertex", &t), ADMIND_DECLINED);
     assert_int_equal(admind_account_type("", &t), ADMIND_DECLINED);
     assert_int_equal(admind_account_type("Codex", &t), ADMIND_DECLINED);
 }
@@ -73,6 +74,15 @@ test_fields(void **state)
     assert_int_equal(admind_account_type("claude-console", &t), ADMIND_OK);
     assert_int_equal(t.takes, 0);
     assert_string_equal(t.ql->auth_name, "x-api-key");
+    assert_null(t.alt_credential);
+
+    /* an IAM key, or a Bedrock API key instead */
+    assert_int_equal(admind_account_type("bedrock", &t), ADMIND_OK);
+    assert_string_equal(t.credential, "awsSecretAccessKey");
+    assert_string_equal(t.alt_credential, "apiKey");
+    assert_int_equal(t.requires, ADMIND_ACCOUNT_AWS_REGION);
+    assert_int_equal(t.ql->auth, QL_AUTH_SIGV4);
+    assert_null(t.ql->base_url);
 }
 
 
@@ -85,13 +95,14 @@ test_names(void **state)
 
     assert_true(admind_account_type_is_credential("apiKey"));
     assert_true(admind_account_type_is_credential("accessToken"));
+    assert_true(admind_account_type_is_credential("awsSecretAccessKey"));
     assert_false(admind_account_type_is_credential("refreshToken"));
     assert_false(admind_account_type_is_credential("projectId"));
 
     admind_account_type_names(names, sizeof(names));
     assert_string_equal(names, "claude-console, claude-official, ccr, "
                         "openai, codex, azure-openai, gemini, "
-                        "gemini-oauth, droid");
+                        "gemini-oauth, droid, bedrock");
 
     /* cut, never overrun */
     admind_account_type_names(small, sizeof(small));

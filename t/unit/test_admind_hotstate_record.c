@@ -176,14 +176,15 @@ test_account(void **state)
             "\"credentials_enc\":\"00ff0a41\",\"group_id\":\"0\","
             "\"supported_models\":null,\"model_mapping\":null,"
             "\"chatgpt_account_id\":null,\"project_id\":null,"
-            "\"azure_deployment\":null,\"azure_api_version\":null}");
+            "\"azure_deployment\":null,\"azure_api_version\":null,"
+            "\"aws_region\":null,\"aws_access_key_id\":null}");
 
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("ql:{t}:", &allow, r, &a,
                                                   err, sizeof(err)),
                      ADMIND_OK);
 
-    assert_int_equal(a.argc, 2 + 2 * 25);
+    assert_int_equal(a.argc, 2 + 2 * 27);
     assert_int_equal(a.argvlen[1], strlen("ql:{t}:account:12"));
     assert_memory_equal(a.argv[1], "ql:{t}:account:12", a.argvlen[1]);
 
@@ -249,8 +250,33 @@ test_account(void **state)
     admind_redis_args_free(&a);
     json_decref(r);
 
+    /* Bedrock: signed with an IAM key, or a bearer API key without one */
+    r = row("{\"id\":5,\"type\":\"bedrock\",\"base_url\":\"http://h\","
+            "\"aws_region\":\"eu-west-1\",\"aws_access_key_id\":\"AKID\"}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_OK);
+    assert_field(&a, "auth", "sigv4");
+    assert_field(&a, "pools", ",claude,bedrock,");
+    assert_field(&a, "aws_region", "eu-west-1");
+    assert_field(&a, "aws_access_key_id", "AKID");
+    admind_redis_args_free(&a);
+    json_decref(r);
+
+    r = row("{\"id\":6,\"type\":\"bedrock\",\"base_url\":\"http://h\","
+            "\"aws_region\":\"eu-west-1\",\"aws_access_key_id\":null}");
+    admind_redis_args_init(&a);
+    assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
+                                                  err, sizeof(err)),
+                     ADMIND_OK);
+    assert_field(&a, "auth", "bearer");
+    assert_field(&a, "aws_access_key_id", "");
+    admind_redis_args_free(&a);
+    json_decref(r);
+
     /* a type the gateway does not know, a model list it cannot carry */
-    r = row("{\"id\":1,\"type\":\"bedrock\",\"base_url\":\"http://h\"}");
+    r = row("{\"id\":1,\"type\":\"vertex\",\"base_url\":\"http://h\"}");
     admind_redis_args_init(&a);
     assert_int_equal(admind_hotstate_account_args("p:", &allow, r, &a,
                                                   err, sizeof(err)),
