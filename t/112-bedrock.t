@@ -352,6 +352,34 @@ subtest 'session token and Bedrock API key' => sub {
     like($r->{content}, qr/event: message_stop/, 'stream converted');
 };
 
+subtest 'account test: one signed request' => sub {
+    for my $case ([ 'an IAM key', $acct ],
+                  [ 'a session token', bedrock(name => 'br-test-sts',
+                        awsSessionToken => 'FwoGZXIvYXdzTEST') ],
+                  [ 'an API key', bedrock(name => 'br-test-key',
+                        apiKey => 'ABSKbedrock0004') ]) {
+        my ($what, $a) = @$case;
+        $stack->mock_clear;
+        my $r = api('POST', "/api/v1/accounts/$a->{id}/test", {});
+        is($r->{status}, 200, "$what: tested") or diag($r->{content});
+        is_deeply([ @{ $r->{json} }{qw(ok status model)} ],
+                  [ JSON::PP::true, 200, 'claude-haiku-4-5' ],
+                  "$what: Bedrock answered");
+        my $up = upstream();
+        is($up->{path}, '/model/us.anthropic.claude-haiku-4-5-20251001-v1'
+           . '%3A0/invoke', "$what: the profile's invoke path");
+        is(decode_json($up->{body})->{anthropic_version},
+           'bedrock-2023-05-31', "$what: Bedrock's body");
+    }
+    my $bad = bedrock(name => 'br-test-bad', awsSecretAccessKey => 'wrong');
+    my $r = api('POST', "/api/v1/accounts/$bad->{id}/test", {});
+    is_deeply([ @{ $r->{json} }{qw(ok status)} ], [ JSON::PP::false, 403 ],
+              'a wrong secret: Bedrock\'s 403');
+    like(encode_json($r->{json}{error}), qr/signature does not match/,
+         'with its reason');
+    api('DELETE', "/api/v1/accounts/$bad->{id}");
+};
+
 subtest "Bedrock's errors in Anthropic's shape" => sub {
     my $r = post($key, {}, 'x-mock' => 'status=424;message=model%20failed');
     is($r->{status}, 424, 'a model error passes');

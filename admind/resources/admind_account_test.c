@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -25,7 +26,10 @@
 #include "admind_cred.h"
 #include "admind_fetch.h"
 #include "admind_outbound.h"
+#include "admind_baseurl.h"
 #include "ql_account_type.h"
+#include "ql_bedrock_request.h"
+#include "ql_sigv4.h"
 
 
 static int admind_account_test(admind_req_t *r);
@@ -57,6 +61,12 @@ typedef struct {
     char         auth[ADMIND_ACCOUNT_TEST_HEADER_MAX];
     char         extra[256];
     size_t       nheaders;
+
+    /* Bedrock: the path signed, the signature's own headers */
+    char         path[512];
+    char         date[32];
+    char         host[300];
+    char         token[ADMIND_ACCOUNT_TEST_HEADER_MAX];
 } admind_account_test_req_t;
 
 
@@ -123,6 +133,59 @@ admind_account_test_model(const ql_account_type_t *type)
 }
 
 
+/* /model/<id>/invoke: the region's inference profile of the model */
+static int
+admind_account_test_bedrock_path(admind_account_test_req_t *t, json_t *row,
+    const char *model)
+{
+    size_t          i, k, n;
+    const char     *region;
+    unsigned char   id[QL_BEDROCK_MODEL_MAX], c;
+
+    region = json_string_value(json_object_get(row, "aws_region"));
+    if (region == NULL) {
+        return -1;
+    }
+
+    n = ql_bedrock_model((const unsigned char *) model, strlen(model),
+                         (const unsigned char *) region, strlen(region), id);
+    if (n == 0) {
+        n = strlen(model);
+        if (n >= sizeof(id)) {
+            return -1;
+        }
+
+        memcpy(id, model, n);
+    }
+
+    /* one path segment: all but RFC 3986's unreserved encoded */
+    memcpy(t->path, "/model/", 7);
+    i = 7;
+
+    for (k = 0; k < n; k++) {
+        c = id[k];
+
+        if (i + 3 + sizeof("/invoke") >= sizeof(t->path)) {
+            return -1;
+        }
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~')
+        {
+            t->path[i++] = (char) c;
+
+        } else {
+            i += (size_t) snprintf(t->path + i, 4, "%%%02X", c);
+        }
+    }
+
+    memcpy(t->path + i, "/invoke", sizeof("/invoke"));
+
+    return 0;
+}
+
+
 /* one message, one token, in the type's wire format */
 static int
 admind_account_test_build(admind_account_test_req_t *t,
@@ -170,6 +233,18 @@ admind_account_test_build(admind_account_test_req_t *t,
                          "generationConfig", "maxOutputTokens", 1);
         break;
 
+    case QL_SHAPE_BEDROCK:
+        n = admind_account_test_bedrock_path(t, row, model);
+        if (n < 0) {
+            break;
+        }
+
+        n = snprintf(t->url, sizeof(t->url), "%s%s", base, t->path);
+        body = json_pack("{s:s,s:i,s:O}", "anthropic_version",
+                         QL_BEDROCK_ANTHROPIC_VERSION, "max_tokens", 1,
+                         "messages", msgs);
+        break;
+
     case QL_SHAPE_CODE_ASSIST:
         n = snprintf(t->url, sizeof(t->url), "%s/v1internal:generateContent",
                      base);
@@ -214,6 +289,98 @@ admind_account_test_build(admind_account_test_req_t *t,
 
     return (n > 0 && (size_t) n < sizeof(t->url) && t->body != NULL)
            ? ADMIND_OK : ADMIND_ERROR;
+}
+
+
+/*
+ * A Bedrock account's IAM key signs the request (SigV4) as the gateway
+ * signs it: Host, x-amz-date, the session token if the credential holds
+ * one ("secret\ntoken"), the body.
+ */
+static int
+admind_account_test_sign(admind_account_test_req_t *t, json_t *row,
+    const char *base, const char *cred)
+{
+    int                  n;
+    char                 err[ADMIND_ERRLEN], hash[QL_SIGV4_HASH_HEX + 1];
+    char                 path[ADMIND_BASEURL_MAX + 512];
+    size_t               secret_len;
+    const char          *akid, *region, *nl;
+    admind_baseurl_t     u;
+    ql_sigv4_header_t    h[3];
+    ql_sigv4_request_t   req;
+
+    akid = json_string_value(json_object_get(row, "aws_access_key_id"));
+    region = json_string_value(json_object_get(row, "aws_region"));
+
+    if (akid == NULL || region == NULL
+        || admind_baseurl_parse(base, &u, err, sizeof(err)) != ADMIND_OK
+        || ql_sigv4_sha256_hex(t->body, strlen(t->body), hash) != 0)
+    {
+        return ADMIND_ERROR;
+    }
+
+    nl = strchr(cred, '\n');
+    secret_len = nl ? (size_t) (nl - cred) : strlen(cred);
+
+    n = snprintf(path, sizeof(path), "%s%s", u.path, t->path);
+    if (n < 0 || (size_t) n >= sizeof(path)) {
+        return ADMIND_ERROR;
+    }
+
+    memcpy(t->date, "x-amz-date: ", 12);
+    ql_sigv4_amz_date(time(NULL), t->date + 12);
+    snprintf(t->host, sizeof(t->host), "Host: %s", u.host_header);
+
+    h[0] = (ql_sigv4_header_t) { "host", 4, u.host_header,
+                                 strlen(u.host_header) };
+    h[1] = (ql_sigv4_header_t) { "x-amz-date", 10, t->date + 12,
+                                 QL_SIGV4_AMZ_DATE_LEN };
+
+    memset(&req, 0, sizeof(req));
+    req.nheaders = 2;
+
+    if (nl != NULL) {
+        n = snprintf(t->token, sizeof(t->token), "x-amz-security-token: %s",
+                     nl + 1);
+        if (n < 0 || (size_t) n >= sizeof(t->token)) {
+            return ADMIND_ERROR;
+        }
+
+        h[2] = (ql_sigv4_header_t) { "x-amz-security-token", 20, nl + 1,
+                                     strlen(nl + 1) };
+        req.nheaders = 3;
+    }
+
+    req.method = "POST";
+    req.path = path;
+    req.path_len = strlen(path);
+    req.query = "";
+    req.headers = h;
+    req.payload_hash = hash;
+    req.time = time(NULL);
+    req.region = region;
+    req.service = "bedrock";
+    req.access_key_id = akid;
+    req.access_key_id_len = strlen(akid);
+    req.secret = cred;
+    req.secret_len = secret_len;
+
+    memcpy(t->auth, "Authorization: ", 15);
+
+    if (ql_sigv4_sign(&req, NULL, t->auth + 15, sizeof(t->auth) - 15) < 0) {
+        return ADMIND_ERROR;
+    }
+
+    admind_account_test_header(t, t->auth);
+    admind_account_test_header(t, t->date);
+    admind_account_test_header(t, t->host);
+
+    if (nl != NULL) {
+        admind_account_test_header(t, t->token);
+    }
+
+    return ADMIND_OK;
 }
 
 
@@ -271,11 +438,14 @@ admind_account_test_error(const admind_fetch_answer_t *a)
 {
     json_t  *root, *e, *msg;
 
+    /* {"error": {"message"}} or {"error": "..."}; Bedrock: {"message"} */
     root = json_loadb(a->body, a->len, 0, NULL);
     e = json_object_get(root, "error");
     msg = json_is_string(json_object_get(e, "message"))
           ? json_object_get(e, "message")
-          : json_is_string(e) ? e : NULL;
+          : json_is_string(e) ? e
+          : json_is_string(json_object_get(root, "message"))
+          ? json_object_get(root, "message") : NULL;
 
     msg = msg ? json_stringn(json_string_value(msg),
                              json_string_length(msg) > 512
@@ -367,6 +537,7 @@ admind_account_test_row(admind_req_t *r, uint64_t id)
     if (admind_db_select(mysql, "SELECT type, base_url, upstream_addr, "
                          "credentials_enc AS cred, chatgpt_account_id, "
                          "project_id, azure_deployment, azure_api_version, "
+                         "aws_region, aws_access_key_id, "
                          "CAST(proxy_config AS CHAR) AS proxy_config "
                          "FROM accounts WHERE id = ?", params, 1, &rows,
                          err, sizeof(err))
@@ -397,6 +568,7 @@ admind_account_test_send(admind_req_t *r, uint64_t id, json_t *row,
     char                        err[ADMIND_ERRLEN], proxy[128], *login;
     json_t                     *out;
     const char                 *base, *addr;
+    unsigned                    signed_req;
     admind_fetch_t              f;
     admind_fetch_answer_t       a;
     admind_account_test_req_t   t;
@@ -423,9 +595,16 @@ admind_account_test_send(admind_req_t *r, uint64_t id, json_t *row,
                                  base ? err : "none is set");
     }
 
-    if (admind_account_test_auth(&t, type, cred) != ADMIND_OK
+    signed_req = type->auth == QL_AUTH_SIGV4
+                 && json_string_value(json_object_get(row,
+                                              "aws_access_key_id"));
+
+    if ((signed_req ? ADMIND_OK : admind_account_test_auth(&t, type, cred))
+           != ADMIND_OK
         || admind_account_test_build(&t, type, row, base, model)
            != ADMIND_OK
+        || (signed_req
+            && admind_account_test_sign(&t, row, base, cred) != ADMIND_OK)
         || admind_account_test_proxy(r, id, row, proxy, sizeof(proxy),
                                      &login)
            != ADMIND_OK)
@@ -469,6 +648,7 @@ admind_account_test_send(admind_req_t *r, uint64_t id, json_t *row,
 done:
 
     OPENSSL_cleanse(t.auth, sizeof(t.auth));
+    OPENSSL_cleanse(t.token, sizeof(t.token));
 
     if (login != NULL) {
         OPENSSL_cleanse(login, strlen(login));
