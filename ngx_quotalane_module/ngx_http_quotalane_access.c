@@ -180,6 +180,10 @@ ngx_http_quotalane_access_handler(ngx_http_request_t *r)
                                                      ctx->error_message);
             }
 
+            if (ngx_http_quotalane_passthrough(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
             ctx->state = NGX_HTTP_QUOTALANE_STATE_ALLOWED;
 
             /* the gateway's own time, failovers' picks included */

@@ -82,6 +82,9 @@ typedef struct {
 
     /* quotalane_error: the shape nginx's own errors are answered in */
     const ql_platform_t               *error_platform;
+
+    /* per worker: this location's, intercepting failover errors only */
+    void                             **passthrough_conf;
 } ngx_http_quotalane_loc_conf_t;
 
 
@@ -306,6 +309,9 @@ ngx_int_t ngx_http_quotalane_upstream_prepare(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx);
 ngx_int_t ngx_http_quotalane_body_set(ngx_http_request_t *r,
     ngx_str_t *body);
+
+/* passthrough: the vendor's own errors reach the client */
+ngx_int_t ngx_http_quotalane_passthrough(ngx_http_request_t *r);
 
 /* bedrock: the model id, the body and the SigV4 signature Bedrock takes */
 ngx_int_t ngx_http_quotalane_bedrock_model(ngx_http_request_t *r,

@@ -119,6 +119,23 @@ $res = raw($g, $post . "content-length: " . length($good)
            . "\r\nConnection: close\r\n\r\n$good");
 is($res->{status}, 200, 'a good request still goes through');
 
+# ---- the vendor's own errors reach the client as it sent them ----
+
+for my $case ([ 400, 'invalid_request_error',
+                'prompt is too long: 210000 tokens > 200000 maximum' ],
+              [ 413, 'request_too_large', 'Request exceeds the maximum size' ],
+              [ 404, 'not_found_error', 'model: claude-nope' ]) {
+    my ($status, $type, $message) = @$case;
+    (my $m = $message) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
+    my $r = $stack->gateway('POST', '/v1/messages',
+        { 'x-api-key' => $key->{key},
+          'x-mock' => "status=$status;error_type=$type;message=$m" },
+        decode_json($good));
+    is($r->{status}, $status, "the vendor's $status passes");
+    is_deeply([ @{ $r->{json}{error} || {} }{qw(type message)} ],
+              [ $type, $message ], "with the vendor's type and message");
+}
+
 # ---- admind: {"error":{"code","message"}} ----
 
 sub admind_ok {

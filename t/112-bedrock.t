@@ -381,7 +381,13 @@ subtest 'account test: one signed request' => sub {
 };
 
 subtest "Bedrock's errors in Anthropic's shape" => sub {
-    my $r = post($key, {}, 'x-mock' => 'status=424;message=model%20failed');
+    my $r = post($key, {}, 'x-mock' => 'status=400;message=bad%20field');
+    is($r->{status}, 400, 'a validation error passes');
+    is_deeply($r->{json}, { type => 'error', error => {
+              type => 'invalid_request_error', message => 'bad field' } },
+              'as Anthropic\'s invalid_request_error, Bedrock\'s message');
+
+    $r = post($key, {}, 'x-mock' => 'status=424;message=model%20failed');
     is($r->{status}, 424, 'a model error passes');
     is_deeply($r->{json}, { type => 'error', error => {
               type => 'api_error', message => 'model failed' } },
