@@ -310,9 +310,7 @@ ngx_http_quotalane_bedrock_xform_header(ngx_http_request_t *r,
     ngx_http_quotalane_xform_t *x)
 {
     u_char                              *mem;
-    ngx_uint_t                           i;
-    ngx_list_part_t                     *part;
-    ngx_table_elt_t                     *h, *type;
+    ngx_table_elt_t                     *type;
     ngx_http_quotalane_bedrock_xform_t  *bx = x->state;
 
     if (r->headers_out.status == NGX_HTTP_OK) {
@@ -333,21 +331,8 @@ ngx_http_quotalane_bedrock_xform_header(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    type = NULL;
-
-    for (part = &r->upstream->headers_in.headers.part; part;
-         part = part->next)
-    {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == 16
-                && ngx_strncasecmp(h[i].key.data,
-                                   (u_char *) "x-amzn-errortype", 16) == 0)
-            {
-                type = &h[i];
-            }
-        }
-    }
+    type = ngx_http_quotalane_upstream_header(r->upstream,
+                                              "x-amzn-errortype");
 
     bx->error = ql_bedrock_error(type ? type->value.data : (u_char *) "",
                                  type ? type->value.len : 0,

@@ -139,7 +139,8 @@ ngx_http_quotalane_feedback_retryable(ngx_uint_t status)
 }
 
 
-static ngx_table_elt_t *
+/* the upstream answer's header of that name (any case), or NULL */
+ngx_table_elt_t *
 ngx_http_quotalane_upstream_header(ngx_http_upstream_t *u, const char *name)
 {
     size_t            len;

@@ -338,6 +338,8 @@ void ngx_http_quotalane_feedback(ngx_http_request_t *r,
     ngx_http_upstream_t *u);
 ngx_uint_t ngx_http_quotalane_feedback_retryable(ngx_uint_t status);
 ngx_uint_t ngx_http_quotalane_feedback_retry_after(ngx_http_upstream_t *u);
+ngx_table_elt_t *ngx_http_quotalane_upstream_header(ngx_http_upstream_t *u,
+    const char *name);
 
 /* transform: the answer as the client must see it */
 ngx_int_t ngx_http_quotalane_transform_init(ngx_conf_t *cf);

@@ -364,10 +364,10 @@ is($stack->sql_root("SELECT LENGTH(credentials_enc) - "
                     . " FROM accounts WHERE id=$acct->{id}") + 0, 33,
    'envelope = credential + 33 bytes of overhead');
 
-error_ok(api('POST', '/api/v1/accounts', { name => 'b1', type => 'bedrock',
+error_ok(api('POST', '/api/v1/accounts', { name => 'b1', type => 'vertex',
              apiKey => 'x' }), 400, 'invalid_argument',
          qr/"type" must be one of: claude-console, claude-official/,
-         'type not served yet 400');
+         'a type there is none of 400');
 error_ok(api('POST', '/api/v1/accounts', { name => 'c2',
              type => 'claude-console' }), 400, 'invalid_argument',
          qr/"apiKey" is required for type claude-console/,
