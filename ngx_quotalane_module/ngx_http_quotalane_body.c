@@ -1,5 +1,9 @@
 /*
  * Request body: enforce the size limit and read the model from the JSON.
+ * The body is validated in one pass that decodes nothing and finds the
+ * top-level members read here (ql_json_valid.h); only those are decoded,
+ * each alone: a Claude Code request of 100 KB and more is never turned
+ * into a tree.
  */
 
 #include <ngx_config.h>
@@ -9,7 +13,37 @@
 #include <jansson.h>
 
 #include "ngx_http_quotalane_module.h"
+#include "ql_json_valid.h"
 #include "ql_session.h"
+
+
+/* the top-level members read, by their index in the names below */
+enum {
+    NGX_HTTP_QUOTALANE_M_MODEL = 0,
+    NGX_HTTP_QUOTALANE_M_STREAM,
+    NGX_HTTP_QUOTALANE_M_STREAM_OPTIONS,
+    NGX_HTTP_QUOTALANE_M_METADATA,
+    NGX_HTTP_QUOTALANE_M_PROMPT_CACHE_KEY,
+    NGX_HTTP_QUOTALANE_M_SYSTEM,
+    NGX_HTTP_QUOTALANE_M_MESSAGES,
+    NGX_HTTP_QUOTALANE_M_SYSTEM_INSTRUCTION,
+    NGX_HTTP_QUOTALANE_M_CONTENTS,
+    NGX_HTTP_QUOTALANE_M_COUNT
+};
+
+
+static const char *const  ngx_http_quotalane_members[] = {
+    "model", "stream", "stream_options", "metadata", "prompt_cache_key",
+    "system", "messages", "systemInstruction", "contents", NULL
+};
+
+
+static const char *ngx_http_quotalane_body_duplicate(ngx_http_request_t *r,
+    const char *name);
+
+
+/* a model name is at most 256 bytes: escaped, at most six times that */
+#define NGX_HTTP_QUOTALANE_MODEL_SPAN_MAX  (6 * 256 + 2)
 
 
 /*
@@ -94,11 +128,12 @@ ngx_http_quotalane_body_set_model(ngx_http_request_t *r,
 /* Gemini and Azure deployments name the model in the path. */
 static ngx_int_t
 ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx, json_t *root)
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *body, ql_json_span_t *span)
 {
-    size_t     len;
-    json_t    *model;
-    unsigned   flags;
+    size_t      len;
+    json_t     *model;
+    unsigned    flags;
+    ngx_int_t   rc;
 
     if (ctx->match.model.len) {
         return ngx_http_quotalane_body_set_model(r, ctx,
@@ -107,28 +142,47 @@ ngx_http_quotalane_body_take_model(ngx_http_request_t *r,
     }
 
     flags = ctx->route ? ctx->route->flags : 0;
-    model = json_object_get(root, "model");
 
-    if (model == NULL) {
+    if (span == NULL || span->end == 0) {
         return (flags & QL_ROUTE_MODEL)
                ? ngx_http_quotalane_body_reject(ctx, "model is required.")
                : NGX_OK;
     }
 
-    if (!json_is_string(model)) {
+    if (body->data[span->start] != '"') {
         return ngx_http_quotalane_body_reject(ctx,
                                               "model: must be a string.");
+    }
+
+    len = span->end - span->start;
+
+    /* too long to be a model: refused as such, undecoded */
+    if (len > NGX_HTTP_QUOTALANE_MODEL_SPAN_MAX) {
+        return ngx_http_quotalane_body_set_model(r, ctx,
+                                                 body->data + span->start,
+                                                 len);
+    }
+
+    model = json_loadb((const char *) body->data + span->start, len,
+                       JSON_DECODE_ANY, NULL);
+    if (!json_is_string(model)) {
+        json_decref(model);
+        return NGX_ERROR;
     }
 
     len = json_string_length(model);
 
     if (len == 0 && (flags & QL_ROUTE_MODEL)) {
+        json_decref(model);
         return ngx_http_quotalane_body_reject(ctx, "model is required.");
     }
 
-    return ngx_http_quotalane_body_set_model(r, ctx,
+    rc = ngx_http_quotalane_body_set_model(r, ctx,
                                          (u_char *) json_string_value(model),
-                                             len);
+                                           len);
+    json_decref(model);
+
+    return rc;
 }
 
 
@@ -162,18 +216,36 @@ ngx_http_quotalane_body_route_model(ngx_http_quotalane_ctx_t *ctx)
 }
 
 
+/* whether the value at span is the literal true */
+static ngx_uint_t
+ngx_http_quotalane_body_true(u_char *p, ql_json_span_t *span)
+{
+    return span->end - span->start == 4
+           && ngx_strncmp(p + span->start, "true", 4) == 0;
+}
+
+
 /* Whether it streams, and what it asked of a chat stream's usage. */
 static void
 ngx_http_quotalane_body_stream_options(ngx_http_quotalane_ctx_t *ctx,
-    json_t *root)
+    ngx_str_t *body, ql_json_span_t *m)
 {
-    json_t  *options;
+    ql_json_span_t  *options, usage;
 
-    options = json_object_get(root, "stream_options");
+    options = &m[NGX_HTTP_QUOTALANE_M_STREAM_OPTIONS];
 
-    ctx->stream = json_is_true(json_object_get(root, "stream"));
-    ctx->client_usage = json_is_true(json_object_get(options,
-                                                     "include_usage"));
+    ctx->stream = ngx_http_quotalane_body_true(body->data,
+                                           &m[NGX_HTTP_QUOTALANE_M_STREAM]);
+    ctx->client_usage = 0;
+
+    if (options->end
+        && ql_json_member(body->data + options->start,
+                          options->end - options->start, "include_usage",
+                          &usage) == 1)
+    {
+        ctx->client_usage = ngx_http_quotalane_body_true(
+                                body->data + options->start, &usage);
+    }
 }
 
 
@@ -183,7 +255,7 @@ ngx_http_quotalane_body_stream_options(ngx_http_quotalane_ctx_t *ctx,
  */
 static void
 ngx_http_quotalane_body_session(ngx_http_request_t *r,
-    ngx_http_quotalane_ctx_t *ctx, json_t *root)
+    ngx_http_quotalane_ctx_t *ctx, ngx_str_t *body, ql_json_span_t *m)
 {
     static ngx_str_t  names[] = {
         ngx_string("session_id"),
@@ -191,9 +263,10 @@ ngx_http_quotalane_body_session(ngx_http_request_t *r,
         ngx_string("x-session-id"),
     };
 
-    ngx_uint_t        i, n;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_uint_t             i, n;
+    ngx_list_part_t       *part;
+    ngx_table_elt_t       *h;
+    ql_session_request_t   req;
 
     if (ctx->platform->id == QL_PLATFORM_OPENAI) {
         for (part = &r->headers_in.headers.part; part; part = part->next) {
@@ -216,7 +289,15 @@ ngx_http_quotalane_body_session(ngx_http_request_t *r,
         }
     }
 
-    ctx->has_session = ql_session_hash(root, NULL, 0, (char *) ctx->session);
+    req.body = body->data;
+    req.metadata = m[NGX_HTTP_QUOTALANE_M_METADATA];
+    req.prompt_cache_key = m[NGX_HTTP_QUOTALANE_M_PROMPT_CACHE_KEY];
+    req.system = m[NGX_HTTP_QUOTALANE_M_SYSTEM];
+    req.messages = m[NGX_HTTP_QUOTALANE_M_MESSAGES];
+    req.system_instruction = m[NGX_HTTP_QUOTALANE_M_SYSTEM_INSTRUCTION];
+    req.contents = m[NGX_HTTP_QUOTALANE_M_CONTENTS];
+
+    ctx->has_session = ql_session_hash(&req, NULL, 0, (char *) ctx->session);
 }
 
 
@@ -225,11 +306,11 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
     ngx_http_quotalane_ctx_t *ctx)
 {
     off_t                           len;
-    json_t                         *root;
     ngx_int_t                       rc;
     ngx_str_t                       body;
+    const char                     *dup;
     ngx_chain_t                    *cl;
-    json_error_t                    err;
+    ql_json_span_t                  m[NGX_HTTP_QUOTALANE_M_COUNT];
     ngx_http_quotalane_loc_conf_t  *qlcf;
 
     qlcf = ngx_http_get_module_loc_conf(r, ngx_http_quotalane_module);
@@ -255,7 +336,7 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
                        "Request body is required: send a JSON object.");
         }
 
-        rc = ngx_http_quotalane_body_take_model(r, ctx, NULL);
+        rc = ngx_http_quotalane_body_take_model(r, ctx, NULL, NULL);
 
         return (rc == NGX_OK) ? ngx_http_quotalane_body_route_model(ctx)
                               : rc;
@@ -265,28 +346,60 @@ ngx_http_quotalane_body_model(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    root = json_loadb((const char *) body.data, body.len, 0, &err);
+    switch (ql_json_valid_object(body.data, body.len,
+                                 ngx_http_quotalane_members, m, &dup))
+    {
+    case QL_JSON_OK:
+        break;
 
-    if (root == NULL || !json_is_object(root)) {
-        json_decref(root);
+    case QL_JSON_DUPLICATE:
+        return ngx_http_quotalane_body_reject(ctx,
+                   ngx_http_quotalane_body_duplicate(r, dup));
+
+    case QL_JSON_TOO_DEEP:
+        return ngx_http_quotalane_body_reject(ctx,
+                   "Request body is nested too deeply.");
+
+    default:
         return ngx_http_quotalane_body_reject(ctx,
                    "Request body is not a JSON object.");
     }
 
     ctx->body = body;
 
-    rc = ngx_http_quotalane_body_take_model(r, ctx, root);
+    rc = ngx_http_quotalane_body_take_model(r, ctx, &body,
+                                            &m[NGX_HTTP_QUOTALANE_M_MODEL]);
 
     if (rc == NGX_OK) {
         rc = ngx_http_quotalane_body_route_model(ctx);
     }
 
     if (rc == NGX_OK) {
-        ngx_http_quotalane_body_session(r, ctx, root);
-        ngx_http_quotalane_body_stream_options(ctx, root);
+        ngx_http_quotalane_body_session(r, ctx, &body, m);
+        ngx_http_quotalane_body_stream_options(ctx, &body, m);
     }
 
-    json_decref(root);
-
     return rc;
+}
+
+
+/* the message for a member given twice (or with escapes in its name) */
+static const char *
+ngx_http_quotalane_body_duplicate(ngx_http_request_t *r, const char *name)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("Request body: member \"\" must appear once, its name "
+                 "written without escapes.") + ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return "Request body: a member appears twice.";
+    }
+
+    ngx_snprintf(p, len, "Request body: member \"%s\" must appear once, its "
+                 "name written without escapes.%Z", name);
+
+    return (const char *) p;
 }

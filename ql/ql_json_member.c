@@ -196,6 +196,29 @@ ql_json_member_cut(const unsigned char *p, size_t len, const char *name,
 
 
 int
+ql_json_array_first(const unsigned char *p, size_t len,
+    ql_json_span_t *value)
+{
+    size_t  i;
+
+    i = ql_json_ws(p, len, 0);
+    if (i >= len || p[i] != '[') {
+        return -1;
+    }
+
+    i = ql_json_ws(p, len, i + 1);
+    if (i < len && p[i] == ']') {
+        return 0;
+    }
+
+    value->start = i;
+    value->end = ql_json_value(p, len, i);
+
+    return (value->end > len || value->end == i) ? -1 : 1;
+}
+
+
+int
 ql_json_object_end(const unsigned char *p, size_t len, size_t *close,
     int *empty)
 {

@@ -40,6 +40,13 @@ int ql_json_member_cut(const unsigned char *p, size_t len, const char *name,
     ql_json_span_t *cut);
 
 /*
+ * The span of the first element of a JSON array.  Returns 1 if found, 0
+ * for an empty array, -1 if p is not an array.
+ */
+int ql_json_array_first(const unsigned char *p, size_t len,
+    ql_json_span_t *value);
+
+/*
  * The offset of the object's closing brace and whether it has members:
  * where a member is appended.  Returns 0, or -1 if p is not an object.
  */

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "ql_session.h"
@@ -50,55 +51,108 @@ ql_session_feed(EVP_MD_CTX *md, const json_t *content, int cached_only)
 }
 
 
-static int
-ql_session_text(EVP_MD_CTX *md, const json_t *request)
+/* a member's value decoded alone; NULL when absent */
+static json_t *
+ql_session_member(const ql_session_request_t *req, const ql_json_span_t *v)
 {
-    const char    *id, *s;
-    const json_t  *metadata, *user, *key, *system, *messages, *first;
+    if (v->end == 0) {
+        return NULL;
+    }
 
-    metadata = json_object_get(request, "metadata");
+    return json_loadb((const char *) req->body + v->start, v->end - v->start,
+                      JSON_DECODE_ANY, NULL);
+}
+
+
+/* the first element of an array member, decoded alone */
+static json_t *
+ql_session_first(const ql_session_request_t *req, const ql_json_span_t *v)
+{
+    ql_json_span_t  first;
+
+    if (v->end == 0
+        || ql_json_array_first(req->body + v->start, v->end - v->start,
+                               &first)
+           != 1)
+    {
+        return NULL;
+    }
+
+    first.start += v->start;
+    first.end += v->start;
+
+    return ql_session_member(req, &first);
+}
+
+
+/* the member decoded, fed, freed; returns whether it fed anything */
+static int
+ql_session_step(EVP_MD_CTX *md, json_t *value, const char *field,
+    int cached_only)
+{
+    int  fed;
+
+    fed = ql_session_feed(md, field ? json_object_get(value, field) : value,
+                          cached_only);
+    json_decref(value);
+
+    return fed;
+}
+
+
+/* Only what the rule reaches is decoded, member by member. */
+static int
+ql_session_text(EVP_MD_CTX *md, const ql_session_request_t *req)
+{
+    int            fed;
+    json_t        *metadata, *key, *system;
+    const char    *id, *s;
+    const json_t  *user;
+
+    metadata = ql_session_member(req, &req->metadata);
     user = json_object_get(metadata, "user_id");
+    fed = 0;
 
     if (json_is_string(user)) {
         id = json_string_value(user);
         s = strstr(id, "_session_");
         if (s != NULL && s[9] != '\0') {
             EVP_DigestUpdate(md, s + 9, strlen(s + 9));
-            return 1;
+            fed = 1;
         }
     }
 
+    json_decref(metadata);
+
+    if (fed) {
+        return 1;
+    }
+
     /* OpenAI Responses and chat: Codex sends its session id here */
-    key = json_object_get(request, "prompt_cache_key");
+    key = ql_session_member(req, &req->prompt_cache_key);
 
     if (json_is_string(key) && json_string_length(key) > 0) {
         EVP_DigestUpdate(md, json_string_value(key), json_string_length(key));
+        json_decref(key);
         return 1;
     }
 
-    system = json_object_get(request, "system");
+    json_decref(key);
 
-    if (ql_session_feed(md, system, 1) || ql_session_feed(md, system, 0)) {
-        return 1;
-    }
+    system = ql_session_member(req, &req->system);
+    fed = ql_session_feed(md, system, 1) || ql_session_feed(md, system, 0);
+    json_decref(system);
 
-    messages = json_object_get(request, "messages");
-    first = json_array_get(messages, 0);
-
-    if (ql_session_feed(md, json_object_get(first, "content"), 0)) {
-        return 1;
-    }
-
-    /* Gemini: its system instruction, else the first content's parts */
-    system = json_object_get(json_object_get(request, "systemInstruction"),
-                             "parts");
-    if (ql_session_feed(md, system, 0)) {
-        return 1;
-    }
-
-    first = json_array_get(json_object_get(request, "contents"), 0);
-
-    return ql_session_feed(md, json_object_get(first, "parts"), 0);
+    /* else the first message; Gemini: its system instruction, else the
+       first content's parts */
+    return fed
+           || ql_session_step(md, ql_session_first(req, &req->messages),
+                              "content", 0)
+           || ql_session_step(md, ql_session_member(req,
+                                                    &req->system_instruction),
+                              "parts", 0)
+           || ql_session_step(md, ql_session_first(req, &req->contents),
+                              "parts", 0);
 }
 
 
@@ -126,13 +180,13 @@ ql_session_finish(EVP_MD_CTX *md, char out[QL_SESSION_HEX])
 
 
 int
-ql_session_hash(const json_t *request, const unsigned char *id,
+ql_session_hash(const ql_session_request_t *request, const unsigned char *id,
     size_t id_len, char out[QL_SESSION_HEX])
 {
     int          rc;
     EVP_MD_CTX  *md;
 
-    if (id_len == 0 && !json_is_object(request)) {
+    if (id_len == 0 && request == NULL) {
         return 0;
     }
 

@@ -18,15 +18,35 @@
 #ifndef QL_SESSION_H
 #define QL_SESSION_H
 
-#include <jansson.h>
+#include <stddef.h>
+
+#include "ql_json_member.h"
 
 #define QL_SESSION_HEX  32
+
+
+/*
+ * A JSON request body and where its top-level members are (end 0:
+ * absent; ql_json_valid_object() finds them in its one pass).  Only the
+ * members the rule reaches are decoded, and of messages and contents
+ * only the first element.
+ */
+typedef struct {
+    const unsigned char  *body;
+    ql_json_span_t        metadata;
+    ql_json_span_t        prompt_cache_key;
+    ql_json_span_t        system;
+    ql_json_span_t        messages;
+    ql_json_span_t        system_instruction;
+    ql_json_span_t        contents;
+} ql_session_request_t;
+
 
 /*
  * 1 and out filled if the request has a session, 0 if not.  request may
  * be NULL when id_len is not 0.
  */
-int ql_session_hash(const json_t *request, const unsigned char *id,
-    size_t id_len, char out[QL_SESSION_HEX]);
+int ql_session_hash(const ql_session_request_t *request,
+    const unsigned char *id, size_t id_len, char out[QL_SESSION_HEX]);
 
 #endif /* QL_SESSION_H */

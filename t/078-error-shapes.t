@@ -119,6 +119,21 @@ $res = raw($g, $post . "content-length: " . length($good)
            . "\r\nConnection: close\r\n\r\n$good");
 is($res->{status}, 200, 'a good request still goes through');
 
+# ---- a body the gateway would read one way and the vendor another ----
+
+for my $body ('{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[],'
+              . '"model":"claude-opus-4-1"}',
+              '{"mod\\u0065l":"claude-opus-4-1","max_tokens":8,'
+              . '"messages":[]}') {
+    my $r = $stack->gateway('POST', '/v1/messages',
+                            { 'x-api-key' => $key->{key} }, $body);
+    is($r->{status}, 400, 'a "model" given twice or escaped: 400');
+    is_deeply([ @{ $r->{json}{error} || {} }{qw(type message)} ],
+              [ 'invalid_request_error', 'Request body: member "model" '
+                . 'must appear once, its name written without escapes.' ],
+              'saying which member');
+}
+
 # ---- the vendor's own errors reach the client as it sent them ----
 
 for my $case ([ 400, 'invalid_request_error',

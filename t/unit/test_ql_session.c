@@ -9,22 +9,45 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ql_json_valid.h"
 #include "ql_session.h"
 
 
+/* the members located as the gateway locates them (ql_json_valid) */
 static int
 hash_of(const char *json, const char *id, char out[QL_SESSION_HEX])
 {
-    int            rc;
-    json_t        *root;
-    json_error_t   err;
+    const char            *dup;
+    ql_json_span_t         m[6];
+    ql_session_request_t   req;
+    static const char     *names[] = {
+        "metadata", "prompt_cache_key", "system", "messages",
+        "systemInstruction", "contents", NULL
+    };
 
-    root = json ? json_loads(json, 0, &err) : NULL;
-    rc = ql_session_hash(root, (const unsigned char *) id,
-                         id ? strlen(id) : 0, out);
-    json_decref(root);
+    if (json == NULL) {
+        return ql_session_hash(NULL, (const unsigned char *) id,
+                               id ? strlen(id) : 0, out);
+    }
 
-    return rc;
+    /* the gateway refuses what is not an object before any session */
+    if (ql_json_valid_object((const unsigned char *) json, strlen(json),
+                             names, m, &dup)
+        != QL_JSON_OK)
+    {
+        return 0;
+    }
+
+    req.body = (const unsigned char *) json;
+    req.metadata = m[0];
+    req.prompt_cache_key = m[1];
+    req.system = m[2];
+    req.messages = m[3];
+    req.system_instruction = m[4];
+    req.contents = m[5];
+
+    return ql_session_hash(&req, (const unsigned char *) id,
+                           id ? strlen(id) : 0, out);
 }
 
 
