@@ -197,10 +197,10 @@ ql_sigv4_once_next(ql_sigv4_once_t *it)
         && (hi = ql_hex_value((unsigned char) it->p[it->i])) >= 0
         && (lo = ql_hex_value((unsigned char) it->p[it->i + 1])) >= 0)
     {
-        /* a decoded "/" stays encoded */
         c = (unsigned char) (hi << 4 | lo);
         it->i += 2;
 
+        /* decoded, only the unreserved are left as is: %2F stays */
         if (ql_sigv4_unreserved(c)) {
             return c;
         }
@@ -294,7 +294,10 @@ ql_sigv4_put_path(ql_sigv4_sink_t *s, const ql_sigv4_request_t *req)
         }
 
         if (i - start == 2 && path[start] == '.' && path[start + 1] == '.') {
-            n -= n ? 1 : 0;
+            if (n) {
+                n--;
+            }
+
             continue;
         }
 
