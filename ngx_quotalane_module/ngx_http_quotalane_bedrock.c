@@ -143,7 +143,12 @@ ngx_http_quotalane_bedrock_sign(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ql_sigv4_amz_date(ngx_time(), (char *) ctx->upstream_amz_date.data);
+    if (ql_sigv4_amz_date(ngx_time(), (char *) ctx->upstream_amz_date.data)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
+
     ctx->upstream_amz_date.len = QL_SIGV4_AMZ_DATE_LEN;
 
     h[0].name = "host";
