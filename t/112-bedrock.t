@@ -200,6 +200,13 @@ subtest "AWS's Bedrock SDK against the mock" => sub {
               'a wrong secret is refused as Bedrock refuses it');
 };
 
+subtest "the mock's SigV4 verifier: AWS's suite and the C signer" => sub {
+    my $out = `python3 $FindBin::Bin/mock/test_sigv4.py 2>&1`;
+    is($?, 0, 'python3 t/mock/test_sigv4.py passes') or diag($out);
+    unlike($out, qr/skipped/, 'nothing skipped (build/tools/sigv4_sign '
+           . 'cross-checks the C signer)') or diag($out);
+};
+
 # ---- Claude requests through the gateway ----
 
 my $acct = bedrock(name => 'br-main');
