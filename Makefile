@@ -126,6 +126,7 @@ clean:
 # Fuzzing (clang + libFuzzer, ASan, UBSan) for a bounded time:
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20] [FUZZ_TIME_ROUTE=20]
 #             [FUZZ_TIME_XFORM=20] [FUZZ_TIME_BEDROCK=20] [FUZZ_TIME_JSON=20]
+#             [FUZZ_TIME_ES=20]
 # Seeds in t/fuzz/corpus/ are read only; new inputs go to build/fuzz/.
 FUZZ_CC           ?= clang
 FUZZ_TIME         ?= 60
@@ -134,6 +135,7 @@ FUZZ_TIME_ROUTE   ?= 20
 FUZZ_TIME_XFORM   ?= 20
 FUZZ_TIME_BEDROCK ?= 20
 FUZZ_TIME_JSON    ?= 20
+FUZZ_TIME_ES      ?= 20
 FUZZ_CFLAGS       := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iql \
                      -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined
@@ -144,7 +146,8 @@ FUZZ_OPTS         := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 
 fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing \
             $(BUILD)/fuzz/fuzz_route $(BUILD)/fuzz/fuzz_transform \
-            $(BUILD)/fuzz/fuzz_bedrock_stream $(BUILD)/fuzz/fuzz_json_valid
+            $(BUILD)/fuzz/fuzz_bedrock_stream $(BUILD)/fuzz/fuzz_json_valid \
+            $(BUILD)/fuzz/fuzz_eventstream
 
 $(BUILD)/fuzz/fuzz_usage: t/fuzz/fuzz_usage.c ql/ql_usage.c ql/ql_usage.h \
                           ql/ql_sse.c ql/ql_sse.h
@@ -182,6 +185,12 @@ $(BUILD)/fuzz/fuzz_bedrock_stream: t/fuzz/fuzz_bedrock_stream.c \
 	    ql/ql_bedrock_stream.c ql/ql_eventstream.c ql/ql_json_member.c \
 	    -o $@ -ljansson -lcrypto -lz
 
+$(BUILD)/fuzz/fuzz_eventstream: t/fuzz/fuzz_eventstream.c ql/ql_eventstream.c \
+                               ql/ql_eventstream.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_eventstream.c ql/ql_eventstream.c \
+	    -o $@ -lz
+
 $(BUILD)/fuzz/fuzz_json_valid: t/fuzz/fuzz_json_valid.c ql/ql_json_valid.c \
                                ql/ql_json_valid.h ql/ql_utf8.c ql/ql_utf8.h
 	@mkdir -p $(BUILD)/fuzz
@@ -191,7 +200,8 @@ $(BUILD)/fuzz/fuzz_json_valid: t/fuzz/fuzz_json_valid.c ql/ql_json_valid.c \
 fuzz: fuzz-build
 	@mkdir -p $(BUILD)/fuzz/corpus-usage $(BUILD)/fuzz/corpus-pricing \
 	    $(BUILD)/fuzz/corpus-route $(BUILD)/fuzz/corpus-transform \
-	    $(BUILD)/fuzz/corpus-bedrock $(BUILD)/fuzz/corpus-json
+	    $(BUILD)/fuzz/corpus-bedrock $(BUILD)/fuzz/corpus-json \
+	    $(BUILD)/fuzz/corpus-eventstream
 	$(BUILD)/fuzz/fuzz_usage $(FUZZ_OPTS) -max_len=65536 \
 	    -max_total_time=$(FUZZ_TIME) \
 	    $(BUILD)/fuzz/corpus-usage t/fuzz/corpus/usage
@@ -210,6 +220,9 @@ fuzz: fuzz-build
 	$(BUILD)/fuzz/fuzz_json_valid $(FUZZ_OPTS) -max_len=16384 \
 	    -max_total_time=$(FUZZ_TIME_JSON) \
 	    $(BUILD)/fuzz/corpus-json t/fuzz/corpus/json
+	$(BUILD)/fuzz/fuzz_eventstream $(FUZZ_OPTS) -max_len=16384 \
+	    -max_total_time=$(FUZZ_TIME_ES) \
+	    $(BUILD)/fuzz/corpus-eventstream t/fuzz/corpus/eventstream
 
 # Benchmark (issue 4): A mock / B plain nginx proxy / C gateway, one table,
 # raw numbers in bench-results/.  make bench [BENCH_ARGS=--quick]

@@ -18,6 +18,13 @@
 #define ql_min_size(a, b)  ((a) < (b) ? (a) : (b))
 
 
+/*
+ * Anthropic says overloaded_error (529) when it has no capacity: so do
+ * a model not ready and a service unavailable.  A model that timed out
+ * (Bedrock's 408) failed on the server's side, not the client's: it is
+ * api_error, as all of Anthropic's server errors, with 504, a 5xx that
+ * the scheduler holds against the account and failover retries.
+ */
 static const struct {
     const char          *name;       /* lowercase */
     ql_bedrock_error_t   error;
@@ -82,33 +89,46 @@ ql_bedrock_error(const unsigned char *name, size_t len, unsigned http_status)
 }
 
 
+/* j dumped into out and released; 0 if j is NULL or does not fit */
+static size_t
+ql_bedrock_dump(json_t *j, unsigned char *out, size_t size)
+{
+    size_t  n;
+
+    if (j == NULL) {
+        return 0;
+    }
+
+    n = json_dumpb(j, (char *) out, size, JSON_COMPACT);
+    json_decref(j);
+
+    return n <= size ? n : 0;
+}
+
+
 /* Anthropic's error JSON; text need not be NUL-terminated */
 static size_t
 ql_bedrock_error_json(const char *type, const char *text, size_t text_len,
     unsigned char *out, size_t size)
 {
-    size_t   n;
-    json_t  *err;
+    size_t  n;
 
-    err = text ? json_pack("{s:s, s:{s:s, s:s%}}", "type", "error", "error",
-                           "type", type, "message", text, text_len)
-               : NULL;
+    n = text ? ql_bedrock_dump(json_pack("{s:s, s:{s:s, s:s%}}", "type",
+                                         "error", "error", "type", type,
+                                         "message", text, text_len),
+                               out, size)
+             : 0;
 
-    /* a message that is not UTF-8 is not passed on */
-    if (err == NULL) {
-        err = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error",
-                        "type", type, "message",
-                        "The upstream Bedrock account answered with an "
-                        "error.");
-        if (err == NULL) {
-            return 0;
-        }
+    /* a message that is not UTF-8 or does not fit is not passed on */
+    if (n == 0) {
+        n = ql_bedrock_dump(json_pack("{s:s, s:{s:s, s:s}}", "type", "error",
+                                      "error", "type", type, "message",
+                                      "The upstream Bedrock account "
+                                      "answered with an error."),
+                            out, size);
     }
 
-    n = json_dumpb(err, (char *) out, size, JSON_COMPACT);
-    json_decref(err);
-
-    return n <= size ? n : 0;
+    return n;
 }
 
 
@@ -253,12 +273,60 @@ ql_bedrock_event_name(const unsigned char *json, size_t len,
 }
 
 
+/*
+ * A chunk's base64 made plain in place: "\/" unescaped (JSON may escape
+ * '/'), then nothing but the alphabet, padded to a multiple of 4, '='
+ * only at the end; OpenSSL's decoder alone takes '=' anywhere.  Returns
+ * its length (0 if bad: a chunk carries an event) and the padding.
+ */
+static size_t
+ql_bedrock_base64(unsigned char *p, size_t len, size_t *pad)
+{
+    size_t         i, k, n;
+    unsigned char  c;
+
+    for (i = 0, k = 0; i < len; i++) {
+        if (p[i] == '\\') {
+            if (i + 1 == len || p[i + 1] != '/') {
+                return 0;
+            }
+
+            i++;
+        }
+
+        p[k++] = p[i];
+    }
+
+    if (k % 4 != 0) {
+        return 0;
+    }
+
+    for (n = 0; n < 2 && n < k && p[k - 1 - n] == '='; n++) {
+        /* void */
+    }
+
+    for (i = 0; i < k - n; i++) {
+        c = p[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '+' || c == '/'))
+        {
+            return 0;
+        }
+    }
+
+    *pad = n;
+
+    return k;
+}
+
+
 /* a chunk: {"bytes": "<base64 of the event's JSON>", ...} */
 static int
 ql_bedrock_chunk(ql_bedrock_stream_t *s, const ql_es_span_t *payload)
 {
     int                   n;
-    size_t                i, k, len, pad;
+    size_t                len, pad;
     unsigned char        *b64;
     const unsigned char  *name;
     ql_json_span_t        v;
@@ -270,19 +338,11 @@ ql_bedrock_chunk(ql_bedrock_stream_t *s, const ql_es_span_t *payload)
         return -1;
     }
 
-    /* the frame's own buffer: "\/" unescaped in place */
+    /* the frame's own buffer */
     b64 = (unsigned char *) payload->p + v.start + 1;
-    len = v.end - v.start - 2;
+    len = ql_bedrock_base64(b64, v.end - v.start - 2, &pad);
 
-    for (i = 0, k = 0; i < len; i++) {
-        if (b64[i] != '\\') {
-            b64[k++] = b64[i];
-        }
-    }
-
-    len = k;
-
-    if (len % 4 != 0 || len / 4 * 3 > s->decoded_cap) {
+    if (len == 0 || len / 4 * 3 > s->decoded_cap) {
         s->es.reason = "Bedrock chunk with bad base64";
         return -1;
     }
@@ -291,10 +351,6 @@ ql_bedrock_chunk(ql_bedrock_stream_t *s, const ql_es_span_t *payload)
     if (n < 0) {
         s->es.reason = "Bedrock chunk with bad base64";
         return -1;
-    }
-
-    for (pad = 0; pad < 2 && len > pad && b64[len - 1 - pad] == '='; pad++) {
-        /* void */
     }
 
     len = (size_t) n - pad;

@@ -9,6 +9,8 @@
  * Anthropic's `event: error` with the mapped error type, and is kept in
  * the struct for the scheduler's feedback.
  *
+ * A chunk whose "bytes" is not strict, padded base64 breaks the stream.
+ *
  * Errors Bedrock answers with an HTTP status ({"message": ...} and
  * x-amzn-ErrorType: ThrottlingException:...) are mapped by
  * ql_bedrock_error(); ql_bedrock_error_body() writes Anthropic's error
@@ -76,8 +78,9 @@ ql_bedrock_error_t ql_bedrock_error(const unsigned char *name, size_t len,
 
 /*
  * {"type":"error","error":{"type":..., "message":...}} with the message
- * of Bedrock's error body ({"message": ...}, else a generic one) into
- * out; returns its length, or 0 if it does not fit.
+ * of Bedrock's error body ({"message": ...}; a generic one if there is
+ * none, it is not UTF-8 or it does not fit) into out; returns its
+ * length, or 0 if not even that fits.
  */
 size_t ql_bedrock_error_body(const char *type, const unsigned char *body,
     size_t len, unsigned char *out, size_t size);

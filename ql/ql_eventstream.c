@@ -166,7 +166,16 @@ ql_es_message(ql_es_t *d, ql_es_message_pt on_message, void *data)
     d->have = 0;
     d->total = 0;
 
-    return on_message(data, &m);
+    /* the rest of the caller's piece is dropped: no resuming after this */
+    if (on_message(data, &m) != 0) {
+        if (d->reason == NULL) {
+            d->reason = "event-stream reader stopped";
+        }
+
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -12,9 +12,9 @@
  * Bytes are fed in pieces of any size; one message is held in the
  * caller's buffer until it is whole and both CRCs check, then handed to
  * on_message with the string headers a reader of Bedrock needs, as
- * spans of that buffer.  A message longer than the buffer, a bad CRC or
- * a malformed header stops the decoder for good (reason says why).
- * nginx-free.
+ * spans of that buffer.  A message longer than the buffer, a bad CRC, a
+ * malformed header or on_message returning -1 stops the decoder for good
+ * (reason says why).  nginx-free.
  */
 
 #ifndef QL_EVENTSTREAM_H
@@ -45,7 +45,10 @@ typedef struct {
 } ql_es_message_t;
 
 
-/* returns 0, or -1 to stop */
+/*
+ * Returns 0, or -1 to stop; it may set the decoder's reason first, else
+ * the reason is "event-stream reader stopped".
+ */
 typedef int (*ql_es_message_pt)(void *data, const ql_es_message_t *m);
 
 
@@ -61,7 +64,7 @@ typedef struct {
 
 void ql_es_init(ql_es_t *d, unsigned char *buf, size_t cap);
 
-/* returns 0, or -1 (reason set, or on_message stopped it) */
+/* returns 0, or -1 (reason set); once stopped it returns -1 */
 int ql_es_feed(ql_es_t *d, const unsigned char *p, size_t len,
     ql_es_message_pt on_message, void *data);
 

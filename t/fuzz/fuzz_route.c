@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                i, n, m;
+    size_t                i, n, k;
     unsigned char        *out, *again;
     const ql_route_t     *r;
     ql_route_match_t      m;
@@ -49,8 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
-        m = ql_route_query(p, out, n, again);
-        if (m != n || memcmp(out, again, n) != 0) {
+        k = ql_route_query(p, out, n, again);
+        if (k != n || memcmp(out, again, n) != 0) {
             abort();
         }
 

@@ -430,6 +430,105 @@ test_exceptions(void **state)
 }
 
 
+/* a message longer than the room for the event gives way */
+static void
+test_long_exception(void **state)
+{
+    const char          *exc[] = { ":exception-type", "modelTimeoutException",
+                                   ":message-type", "exception", NULL };
+    static char          body[QL_BEDROCK_STREAM_FRAME_MAX - 200];
+    size_t               n;
+    ql_bedrock_stream_t  s;
+
+    (void) state;
+
+    n = sizeof(body) - 1;
+    memcpy(body, "{\"message\":\"", 12);
+    memset(body + 12, 'a', n - 12);
+    memcpy(body + n - 2, "\"}", 2);
+    body[n] = '\0';
+
+    in.len = 0;
+    frame(&in, exc, NULL, 0, body, n);
+    assert_int_equal(convert(&s, &in, 0, 4096, &out), 0);
+    assert_null(s.es.reason);
+    assert_string_equal(out.p, "event: error\ndata: {\"type\":\"error\","
+                        "\"error\":{\"type\":\"api_error\",\"message\":"
+                        "\"The upstream Bedrock account answered with an "
+                        "error.\"}}\n\n");
+    assert_string_equal(s.exception, "modelTimeoutException");
+    assert_int_equal(s.error.status, 504);
+}
+
+
+/* t/mock/bedrock_eventstream.py's sample stream, behind the fuzz bytes */
+static void
+test_python(void **state)
+{
+    FILE                 *f;
+    ql_bedrock_stream_t   s;
+
+    (void) state;
+
+    f = fopen("t/fuzz/corpus/eventstream/stream", "rb");
+    assert_non_null(f);
+    in.len = fread(in.p, 1, sizeof(in.p), f);
+    fclose(f);
+
+    assert_true(in.len > 2 && in.len < sizeof(in.p));
+    memmove(in.p, in.p + 2, in.len - 2);
+    in.len -= 2;
+
+    assert_int_equal(convert(&s, &in, 0, 5, &out), 0);
+    assert_null(s.es.reason);
+    assert_string_equal(out.p,
+        "event: message_start\ndata: {\"type\":\"message_start\","
+        "\"message\":{\"id\":\"msg_bdrk_01\",\"type\":\"message\","
+        "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\","
+        "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+        "\"usage\":{\"input_tokens\":21,\"output_tokens\":1}}}\n\n"
+        "event: content_block_start\ndata: {\"type\":"
+        "\"content_block_start\",\"index\":0,\"content_block\":"
+        "{\"type\":\"text\",\"text\":\"\"}}\n\n"
+        "event: content_block_delta\ndata: {\"type\":"
+        "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+        "\"text_delta\",\"text\":\"Hello \\\"there\\\"\\n\"}}\n\n"
+        "event: content_block_delta\ndata: {\"type\":"
+        "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+        "\"text_delta\",\"text\":\"caf\\u00e9 \\u2615\"}}\n\n"
+        "event: content_block_stop\ndata: {\"type\":"
+        "\"content_block_stop\",\"index\":0}\n\n"
+        "event: message_delta\ndata: {\"type\":\"message_delta\","
+        "\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":"
+        "null},\"usage\":{\"output_tokens\":7}}\n\n"
+        "event: message_stop\ndata: {\"type\":\"message_stop\","
+        "\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":21,"
+        "\"outputTokenCount\":7,\"invocationLatency\":412,"
+        "\"firstByteLatency\":198}}\n\n");
+    assert_int_equal(s.events, 7);
+}
+
+
+/* a chunk whose "bytes" is json: refused, and the stream with it */
+static void
+bad_base64(const char *json)
+{
+    char                 payload[64];
+    int                  n;
+    ql_bedrock_stream_t  s;
+
+    n = snprintf(payload, sizeof(payload), "{\"bytes\":%s}", json);
+    in.len = 0;
+    frame(&in, chunk_headers, NULL, 0, payload, (size_t) n);
+    chunk(&in, events[0]);
+    assert_int_equal(convert(&s, &in, 0, 9, &out), 0);
+    assert_string_equal(s.es.reason, "Bedrock chunk with bad base64");
+    assert_string_equal(out.p, "event: error\ndata: {\"type\":\"error\","
+                        "\"error\":{\"type\":\"api_error\",\"message\":"
+                        "\"Bedrock chunk with bad base64\"}}\n\n");
+}
+
+
 static void
 test_bad_chunks(void **state)
 {
@@ -456,6 +555,17 @@ test_bad_chunks(void **state)
     assert_null(s.es.reason);
     assert_string_equal(out.p, "data: ?\xff\n\ndata: {}\n\n"
                         "data: []\ndata: \n\n");
+
+    /* base64 OpenSSL alone would take */
+    bad_base64("\"e3=9\"");
+    bad_base64("\"====\"");
+    bad_base64("\"e===\"");
+    bad_base64("\"e30=e30=\"");
+    bad_base64("\"e30 \"");
+    bad_base64("\" e30=\"");
+    bad_base64("\"e3\\n=\"");
+    bad_base64("\"e3\\u0030\"");
+    bad_base64("\"\"");
 
     /* an emit that fails stops the stream */
     stream(&in);
@@ -544,6 +654,8 @@ main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_headers_and_events),
         cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_long_exception),
+        cmocka_unit_test(test_python),
         cmocka_unit_test(test_bad_chunks),
         cmocka_unit_test(test_error_map),
     };
