@@ -326,6 +326,10 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "metrics_token_file", admind_conf_set_str,
       admind_conf_off(metrics_token_file), 0, 0, "", 1 },
 
+    /* the web console's files (console/ in the source tree) */
+    { "console_dir", admind_conf_set_str,
+      admind_conf_off(console_dir), 0, 0, "", 1 },
+
     { "outbound_allow", admind_conf_set_outbound,
       admind_conf_off(outbound_allow), 0, 0, "", 1 },
 

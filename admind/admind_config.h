@@ -94,6 +94,7 @@ struct admind_conf_s {
     unsigned             oauth_refresh_max_failures;
     char                *outbound_allow;
     char                *metrics_token_file;
+    char                *console_dir;       /* "": no web console */
     unsigned             webhook_check_ms;
     unsigned             webhook_max_attempts;
     unsigned             webhook_backoff_seconds;

@@ -207,6 +207,7 @@ typedef struct {
     ql_bedrock_error_t           error;     /* error mode: status != 0 */
     size_t                       held;
     u_char                      *hold;
+    unsigned                     logged:1;      /* a broken stream */
     unsigned                     feedback:1;    /* exception reported */
 } ngx_http_quotalane_bedrock_xform_t;
 
@@ -232,8 +233,8 @@ ngx_http_quotalane_bedrock_feed(void *state, const unsigned char *p,
 
     ctx = bx->ctx;
 
-    if (bx->stream.es.reason && !bx->feedback) {
-        bx->feedback = 1;
+    if (bx->stream.es.reason && !bx->logged) {
+        bx->logged = 1;
         ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
                       "quotalane: Bedrock account \"%V\": %s",
                       &ctx->account.id, bx->stream.es.reason);

@@ -24,6 +24,8 @@ packages=(
     # scripts, tests and the bench
     perl python3 nodejs openssl curl procps util-linux coreutils git
     wrk nghttp2-client valgrind linux-perf
+    # the web console's test drives a real browser, headless
+    chromium
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -140,6 +140,7 @@ redis = 127.0.0.1:$redis_port
 redis_user = quotalane-admind
 redis_password_file = $run/redis-admind.password
 migrations_dir = $repo/admind/migrations
+console_dir = $repo/console
 master_key_file = $run/master.key
 jwt_secret_file = $run/jwt.secret
 bootstrap_admin_user = admin

@@ -24,6 +24,8 @@ const admind_route_t *const  admind_route_tables[] = {
     admind_audit_log_routes,
     admind_introspect_routes,
     admind_usage_routes,
+    admind_key_self_routes,
+    admind_console_routes,
     admind_plans_routes,
     admind_subscriptions_routes,
     admind_bills_routes,

@@ -23,6 +23,8 @@ extern const admind_route_t  admind_account_groups_routes[];
 extern const admind_route_t  admind_audit_log_routes[];
 extern const admind_route_t  admind_introspect_routes[];
 extern const admind_route_t  admind_usage_routes[];
+extern const admind_route_t  admind_key_self_routes[];
+extern const admind_route_t  admind_console_routes[];
 extern const admind_route_t  admind_plans_routes[];
 extern const admind_route_t  admind_subscriptions_routes[];
 extern const admind_route_t  admind_bills_routes[];

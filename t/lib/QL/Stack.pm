@@ -506,6 +506,7 @@ redis = 127.0.0.1:$self->{redis_port}
 redis_user = @{[ $self->redis_user('admind') ]}
 redis_password_file = $self->{redis_password_file}{admind}
 migrations_dir = $REPO/admind/migrations
+console_dir = $REPO/console
 master_key_file = $dir/run/master.key
 jwt_secret_file = $dir/run/jwt.secret
 bootstrap_admin_user = $self->{admin_user}

@@ -1,0 +1,65 @@
+// The console's words in English and Simplified Chinese.  An element with
+// data-i18n="name" shows strings[lang][name]; t(name) is for scripts.
+
+export const strings = {
+  en: {
+    title: 'API key usage', language: 'Language',
+    keyLabel: 'Your API key', show: 'Show usage',
+    hint: 'The key is sent only to this server, to read its own usage. ' +
+          'Nothing about other keys is shown.',
+    status: 'Status', expires: 'Expires', never: 'never',
+    permissions: 'Platforms', spending: 'Spending',
+    requests: 'Requests', tokens: 'Tokens', cost: 'Cost',
+    limit: 'Limit', remaining: 'Remaining', none: 'none',
+    today: 'Today (UTC)', week: 'This week', total: 'In all',
+    recent: 'Recent requests', time: 'Time', model: 'Model',
+    input: 'Input', output: 'Output', noRequests: 'No requests yet.',
+    active: 'active', disabled: 'disabled', expired: 'expired',
+    badKey: 'That is not an API key: it starts with cr_ and has 64 ' +
+            'more characters.',
+    unknownKey: 'This key is not known here.',
+    tooMany: 'Too many unknown keys from your address; try again later.',
+    failed: 'The server could not answer; try again later.',
+  },
+  zh: {
+    title: 'API 密钥用量', language: '语言',
+    keyLabel: '您的 API 密钥', show: '查看用量',
+    hint: '密钥只发送到本服务器，仅用于读取该密钥自己的用量，不会显示其他密钥的任何信息。',
+    status: '状态', expires: '过期时间', never: '永不过期',
+    permissions: '可用平台', spending: '花费',
+    requests: '请求数', tokens: 'Token 数', cost: '费用',
+    limit: '限额', remaining: '剩余', none: '无',
+    today: '今天 (UTC)', week: '本周', total: '累计',
+    recent: '最近的请求', time: '时间', model: '模型',
+    input: '输入', output: '输出', noRequests: '还没有请求。',
+    active: '启用', disabled: '已停用', expired: '已过期',
+    badKey: '这不是 API 密钥：应以 cr_ 开头，后跟 64 个字符。',
+    unknownKey: '本服务器不认识这个密钥。',
+    tooMany: '来自您地址的未知密钥太多，请稍后再试。',
+    failed: '服务器暂时无法回答，请稍后再试。',
+  },
+};
+
+let lang = 'en';
+
+export function setLang(l) {
+  lang = strings[l] ? l : 'en';
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    el.textContent = strings[lang][el.dataset.i18n];
+  }
+  try { localStorage.setItem('ql-lang', lang); } catch (e) { /* private */ }
+}
+
+export function savedLang() {
+  try {
+    return localStorage.getItem('ql-lang') ||
+      (navigator.language.startsWith('zh') ? 'zh' : 'en');
+  } catch (e) {
+    return 'en';
+  }
+}
+
+export function t(name) {
+  return strings[lang][name];
+}

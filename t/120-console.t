@@ -1,0 +1,149 @@
+#!/usr/bin/perl
+# The web console's key self-service page (issue 18): admind serves the
+# console's files (content types, a strict CSP, no way out of the
+# directory), GET /api/v1/key-self answers a key about itself only and
+# limits guesses per address, and Debian's chromium, headless, drives the
+# page through real traffic: a wrong key, the key's numbers as MySQL has
+# them, Chinese, a phone's width, the keyboard, no console errors.
+# Screenshots go to build/console-shots/.
+use strict;
+use warnings;
+use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Path qw(make_path);
+use Test::More;
+use JSON::PP;
+use QL::Stack;
+
+my $stack = QL::Stack->new(admind_conf => "login_max_failures = 3\n"
+                                          . "login_max_failures_per_addr = 4");
+my $admin = $stack->admin_url;
+
+sub get {
+    my ($path, $headers) = @_;
+    return $stack->request('GET', "$admin$path", $headers || {});
+}
+
+# ---- the console's files ----
+
+my $r = get('/');
+my $hop = ($r->{redirects} || [])->[0] || {};
+is($hop->{status}, 302, '/ redirects');
+is($hop->{headers}{location}, '/console/key.html', 'to the key page');
+
+$r = get('/console/key.html');
+is($r->{status}, 200, 'the key page');
+like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'HTML');
+like($r->{headers}{'content-security-policy'},
+     qr/default-src 'none'; script-src 'self'; style-src 'self';.*frame-ancestors 'none'/,
+     'a strict CSP: no inline script, no framing');
+is($r->{headers}{'x-frame-options'}, 'DENY', 'X-Frame-Options');
+is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
+unlike($r->{content}, qr/<script>|\sstyle=|\son\w+=/,
+       'no inline script, style or handler in the page');
+like(get('/console/key.js')->{headers}{'content-type'},
+     qr{^text/javascript}, 'scripts as JavaScript');
+like(get('/console/console.css')->{headers}{'content-type'},
+     qr{^text/css}, 'styles as CSS');
+
+for my $path ('/console/..%2Fadmind.conf', '/console/%2e%2e',
+              '/console/.hidden.css', '/console/key.html.bak',
+              '/console/nope.exe', '/console/missing.js',
+              '/console/a..js', '/console/' . ('a' x 70) . '.js') {
+    is(get($path)->{status}, 404, "$path: 404");
+}
+
+# ---- the key, some traffic, another key ----
+
+my $acct = $stack->make_account;
+my $key = $stack->make_key(name => 'my laptop',
+                           dailyCostLimitMicros => '5000000');
+my $other = $stack->make_key(name => 'someone else');
+my $xmock = 'input_tokens=100;output_tokens=20';
+for my $k ($key, $key, $other) {
+    is($stack->message($k, headers => { 'x-mock' => $xmock })->{status},
+       200, 'a request through the gateway');
+}
+my @rows = $stack->usage_rows($key->{id}, 2, qw(cost_micros));
+$stack->usage_rows($other->{id}, 1);
+my $spent = 0;
+$spent += $_->{cost_micros} for @rows;
+
+# ---- GET /api/v1/key-self ----
+
+$r = get('/api/v1/key-self', { 'x-api-key' => $key->{key} });
+is($r->{status}, 200, 'the key asks about itself') or diag($r->{content});
+my $k = $r->{json};
+is($k->{name}, 'my laptop', 'its name');
+is($k->{status}, 'active', 'status');
+is_deeply([ @{ $k->{today} }{qw(requests tokens costMicros)} ],
+          [ 2, 2 * (12 + 20 + 100 - 12), "$spent" ],
+          'today: requests, tokens and cost as MySQL has them')
+    or diag(explain($k->{today}));
+is($k->{total}{costMicros}, "$spent", 'in all');
+is($k->{limits}{dailyCostMicros}, '5000000', 'the daily limit');
+is($k->{remaining}{dailyCostMicros}, 5000000 - $spent, 'what is left of it');
+is($k->{remaining}{totalCostMicros}, undef, 'no total limit: nothing left');
+is(scalar @{ $k->{recent} }, 2, 'its two requests, not the other key\'s');
+is($k->{recent}[0]{model}, 'claude-sonnet-4-5', 'with the model');
+unlike($r->{content}, qr/someone else|\Q$other->{key}\E|userId|key_hash/,
+       'nothing about other keys, its owner or its hash');
+
+is(get('/api/v1/key-self', { authorization => "Bearer $key->{key}" })
+       ->{status}, 200, 'also as a bearer token');
+is(get('/api/v1/key-self')->{status}, 401, 'no key: 401');
+is(get('/api/v1/key-self', { 'x-api-key' => 'cr_short' })->{json}{error}
+       {code}, 'unauthenticated', 'a malformed key: 401');
+
+# ---- the page, in a real browser ----
+
+my $shots = "$QL::Stack::REPO/build/console-shots";
+make_path($shots);
+unlink glob "$shots/*.png";
+{
+    local $ENV{CONSOLE_URL} = $admin;
+    local $ENV{API_KEY} = $key->{key};
+    local $ENV{SHOTS} = $shots;
+    my $err = $stack->dir . '/browser.err';
+    my $out = `node $FindBin::Bin/sdk/console_browser.js 2>$err`;
+    is($?, 0, 'chromium drove the page') or diag(`cat $err`);
+    my $b = eval { decode_json($out) } || {};
+
+    is_deeply($b->{landed}, { status => 200,
+                              url => "$admin/console/key.html" },
+              '/ lands on the key page');
+    is($b->{title}, 'API key usage', 'English');
+    is_deeply($b->{tabOrder}, [ 'lang', 'key', 'button' ],
+              'the keyboard reaches the language, the key, the button');
+    like($b->{badKey}, qr/starts with cr_/, 'a malformed key is explained');
+    is($b->{name}, 'my laptop', 'the key\'s name shown');
+    is($b->{status}, 'active', 'its status');
+    my ($today) = grep { $_->[0] =~ /Today/ } @{ $b->{spending} || [] };
+    is_deeply([ @{ $today || [] }[1, 3, 4, 5] ],
+              [ 2, sprintf('$%.4f', $spent / 1e6), '$5.0000',
+                sprintf('$%.4f', (5000000 - $spent) / 1e6) ],
+              'today: requests, cost, limit and what is left, as MySQL')
+        or diag(explain($b->{spending}));
+    is(scalar @{ $b->{recent} || [] }, 2, 'the two recent requests');
+    is($b->{titleZh}, 'API 密钥用量', 'switched to Simplified Chinese');
+    is_deeply($b->{spendingZh}, [ '今天 (UTC)', '本周', '累计' ],
+              'the numbers\' labels too');
+    ok(!$b->{phoneOverflow}, 'no sideways scroll at a phone\'s width');
+    is_deeply($b->{errors}, [], 'no console errors');
+    ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
+    is(scalar @{ $b->{shots} || [] }, 5, 'five screenshots');
+}
+
+# ---- guesses are limited per address ----
+
+my $unknown = 'cr_' . ('0' x 64);
+my @st = map { get('/api/v1/key-self', { 'x-api-key' => $unknown })
+                   ->{status} } 1 .. 5;
+is_deeply(\@st, [ 401, 401, 401, 429, 429 ],
+          'unknown keys: 401, then 429 for this address');
+$r = get('/api/v1/key-self', { 'x-api-key' => $key->{key} });
+is($r->{status}, 429, 'even a good key waits: no guessing in between');
+like($r->{headers}{'retry-after'}, qr/^\d+$/, 'with Retry-After');
+
+$stack->finish;
