@@ -250,13 +250,25 @@ for my $r (grep { $_->{method} eq 'GET' } @declared) {
         $path =~ s/\{id\}/$ids{$kind}/;
     }
     $path .= $query{$r->{path}} // '';
-    my $res = api('GET', $path);
+    $path =~ s/\{file\}/key.html/;
+
+    # the key self-service endpoint takes the API key, not a login
+    my $res = $r->{path} eq '/api/v1/key-self'
+        ? $stack->request('GET', $stack->admin_url . $path,
+                          { 'x-api-key' => $key->{key} })
+        : api('GET', $path);
     is($res->{status}, 200, "GET $path") or diag($res->{content});
 
-    # the one answer in another format than JSON (meta.proto)
+    # the answers in another format than JSON (meta.proto, console.proto)
     if ($r->{response} eq 'quotalane.v1.MetricsText') {
         like($res->{headers}{'content-type'}, qr{^text/plain; version=0\.0\.4},
              "GET $path is Prometheus text");
+        next;
+    }
+
+    if ($r->{response} eq 'quotalane.v1.ConsoleFile') {
+        like($res->{headers}{'content-type'}, qr{^text/html},
+             "GET $path is the console's page");
         next;
     }
 

@@ -75,10 +75,11 @@ admind_key_self_spent(MYSQL *mysql, long long key, time_t since)
     params[0] = admind_db_int(key);
     params[1] = admind_db_str(at);
 
-    if (admind_db_select(mysql, "SELECT COUNT(*) AS requests, "
+    /* 64-bit numbers as decimal strings (proto3 JSON) */
+    if (admind_db_select(mysql, "SELECT CAST(COUNT(*) AS CHAR) AS requests, "
                          "CAST(IFNULL(SUM(input_tokens + output_tokens + "
                          "cache_creation_input_tokens + "
-                         "cache_read_input_tokens), 0) AS SIGNED) AS tokens, "
+                         "cache_read_input_tokens), 0) AS CHAR) AS tokens, "
                          "CAST(IFNULL(SUM(cost_micros), 0) AS CHAR) "
                          "AS costMicros FROM usage_records "
                          "WHERE api_key_id = ? AND ts >= ?", params, 2,
@@ -158,9 +159,10 @@ admind_key_self_recent(MYSQL *mysql, long long key)
 
     if (admind_db_select(mysql, "SELECT "
                          ADMIND_SQL_TIME_READ("ts") " AS ts, model, "
-                         "input_tokens AS inputTokens, "
-                         "output_tokens AS outputTokens, "
-                         "cache_read_input_tokens AS cacheReadTokens, "
+                         "CAST(input_tokens AS CHAR) AS inputTokens, "
+                         "CAST(output_tokens AS CHAR) AS outputTokens, "
+                         "CAST(cache_read_input_tokens AS CHAR) "
+                         "AS cacheReadTokens, "
                          "CAST(cost_micros AS CHAR) AS costMicros, "
                          "upstream_status AS status FROM usage_records "
                          "WHERE api_key_id = ? ORDER BY id DESC LIMIT 20",
@@ -290,8 +292,9 @@ admind_key_self(admind_req_t *r)
                          " AS expires_at, k.permissions, "
                          "k.concurrency_limit AS concurrency, "
                          "k.rate_window_seconds AS rate_window, "
-                         "k.rate_limit_requests AS rate_requests, "
-                         "k.rate_limit_tokens AS rate_tokens, "
+                         "CAST(k.rate_limit_requests AS CHAR) "
+                         "AS rate_requests, "
+                         "CAST(k.rate_limit_tokens AS CHAR) AS rate_tokens, "
                          "CAST(k.daily_cost_limit_micros AS CHAR) AS daily, "
                          "CAST(k.weekly_cost_limit_micros AS CHAR) AS weekly, "
                          "CAST(k.total_cost_limit_micros AS CHAR) AS total, "
