@@ -106,6 +106,19 @@ for my $r (@routes) {
     my $path = QL::Contract::fill($r->{path}, 999999);
     my $body = $r->{body} ? {} : undef;
 
+    # the key self-service route takes an API key: no login token opens it
+    if ($r->{path} eq '/api/v1/key-self') {
+        for my $who (sort keys %callers) {
+            my $res = api($r->{method}, $path, $body, $callers{$who} // '');
+            is($res->{status}, 401, "$name: $who is no API key (401)");
+        }
+        for my $token ($bob_token, $admin) {
+            is(api($r->{method}, $path, $body, $token)->{status}, 401,
+               "$name: a login token is no API key (401)");
+        }
+        next;
+    }
+
     for my $who (sort keys %callers) {
         my $res = api($r->{method}, $path, $body, $callers{$who} // '');
         if ($r->{access} eq 'public') {
