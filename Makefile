@@ -176,6 +176,7 @@ $(BUILD)/fuzz/fuzz_transform: t/fuzz/fuzz_transform.c ql/ql_unwrap.c \
 	    ql/ql_usage_strip.c ql/ql_json_member.c -o $@ -ljansson
 
 $(BUILD)/fuzz/fuzz_bedrock_stream: t/fuzz/fuzz_bedrock_stream.c \
+                                   t/fuzz/fuzz_es_frame.h \
                                    ql/ql_bedrock_stream.c \
                                    ql/ql_bedrock_stream.h \
                                    ql/ql_eventstream.c ql/ql_eventstream.h \
@@ -186,7 +187,7 @@ $(BUILD)/fuzz/fuzz_bedrock_stream: t/fuzz/fuzz_bedrock_stream.c \
 	    -o $@ -ljansson -lcrypto -lz
 
 $(BUILD)/fuzz/fuzz_eventstream: t/fuzz/fuzz_eventstream.c ql/ql_eventstream.c \
-                               ql/ql_eventstream.h
+                               ql/ql_eventstream.h t/fuzz/fuzz_es_frame.h
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_eventstream.c ql/ql_eventstream.c \
 	    -o $@ -lz

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "ql_bedrock_stream.h"
+#include "fuzz_es_frame.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,49 +48,8 @@ collect(void *data, const unsigned char *p, size_t len)
 }
 
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
 
 
-/* the odd mode: the input's messages framed */
-static size_t
-frame_all(const uint8_t *in, size_t size, unsigned char *out)
-{
-    size_t          i, n, hlen, plen, total;
-    unsigned char  *m;
-
-    n = 0;
-
-    for (i = 0; i < size; i += 1 + hlen + 2 + plen) {
-        hlen = in[i];
-        if (size - i < 1 + hlen + 2) {
-            break;
-        }
-
-        plen = (size_t) in[i + 1 + hlen] << 8 | in[i + 2 + hlen];
-        if (size - i - 3 - hlen < plen) {
-            plen = size - i - 3 - hlen;
-        }
-
-        m = out + n;
-        total = 12 + hlen + plen + 4;
-        put32(m, (uint32_t) total);
-        put32(m + 4, (uint32_t) hlen);
-        put32(m + 8, (uint32_t) crc32(0, m, 8));
-        memcpy(m + 12, in + i + 1, hlen);
-        memcpy(m + 12 + hlen, in + i + 3 + hlen, plen);
-        put32(m + total - 4, (uint32_t) crc32(0, m, total - 4));
-        n += total;
-    }
-
-    return n;
-}
 
 
 static unsigned char  mem[QL_BEDROCK_STREAM_MEMORY];
