@@ -30,7 +30,7 @@ sub get {
 my $r = get('/');
 my $hop = ($r->{redirects} || [])->[0] || {};
 is($hop->{status}, 302, '/ redirects');
-is($hop->{headers}{location}, '/console/key.html', 'to the key page');
+is($hop->{headers}{location}, '/console/index.html', 'to the console');
 
 $r = get('/console/key.html');
 is($r->{status}, 200, 'the key page');
@@ -110,9 +110,7 @@ unlink glob "$shots/*.png";
     is($?, 0, 'chromium drove the page') or diag(`cat $err`);
     my $b = eval { decode_json($out) } || {};
 
-    is_deeply($b->{landed}, { status => 200,
-                              url => "$admin/console/key.html" },
-              '/ lands on the key page');
+    is($b->{landed}{status}, 200, 'the key page');
     is($b->{title}, 'API key usage', 'English');
     is_deeply($b->{tabOrder}, [ 'lang', 'key', 'button' ],
               'the keyboard reaches the language, the key, the button');
@@ -133,6 +131,65 @@ unlink glob "$shots/*.png";
     is_deeply($b->{errors}, [], 'no console errors');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
     is(scalar @{ $b->{shots} || [] }, 5, 'five screenshots');
+}
+
+# ---- the admin console, in a real browser ----
+
+{
+    my $pw = 'user-password-1';
+    my $bob = $stack->make_user(username => 'bob', password => $pw);
+    my $bobs = $stack->make_key(userId => $bob->{id}, name => 'bob key');
+    local $ENV{CONSOLE_URL} = $admin;
+    local $ENV{GATEWAY_URL} = $stack->gateway_url;
+    local $ENV{ADMIN_USER} = $stack->{admin_user};
+    local $ENV{ADMIN_PASSWORD} = $stack->{admin_password};
+    local $ENV{USER_NAME} = 'bob';
+    local $ENV{USER_PASSWORD} = $pw;
+    local $ENV{SHOTS} = $shots;
+    my $err = $stack->dir . '/admin-browser.err';
+    my $out = `node $FindBin::Bin/sdk/console_admin.js 2>$err`;
+    is($?, 0, 'chromium drove the admin console') or diag(`cat $err`);
+    my $b = eval { decode_json($out) } || {};
+
+    like($b->{landed}, qr{/console/index\.html}, '/ lands on the console');
+    like($b->{badLogin}, qr/Wrong user name or password/,
+         'a wrong password is refused');
+    like($b->{who}, qr/\(admin\)$/, 'signed in as an admin');
+    is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
+    is($b->{states}{active}, 1, 'accounts by state: the one account');
+    is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys', '' ],
+              'an admin sees every page');
+    is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
+              'active', 100, 'closed' ], 'the account with its live state')
+        or diag(explain($b->{accounts}));
+    like($b->{testResult}, qr/answered \(200,/, 'its test button');
+    like($b->{newKey}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a created key, shown');
+    like($b->{copied}, qr/^(Copied\.|Select the key and copy it\.)$/,
+         'the copy button copies it (or selects it where the browser '
+         . 'keeps no clipboard)');
+    ok(!length($b->{clipboard} // '') || $b->{clipboard} eq $b->{newKey},
+       'and the clipboard, where headless chromium keeps one, has it');
+    is_deeply($b->{gateway}, [ 200, 200 ], 'the new key works');
+    is($b->{totalsAfter}{Requests}, 5, 'and its requests are on the board');
+    my ($row) = grep { $_->[0] eq 'made in the browser' }
+                @{ $b->{topKeys} || [] };
+    is($row && $row->[1], 2, 'the new key among the top keys, by name')
+        or diag(explain($b->{topKeys}));
+    is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '密钥用量页' ],
+              'in Simplified Chinese');
+    like($b->{userWho}, qr/^bob \(user\)$/, 'then a plain user');
+    ok(!grep({ $_ eq '#accounts' } @{ $b->{userNav} || [] }),
+       'who sees no accounts link');
+    ok(!$b->{userStatesShown}, 'nor the accounts on the dashboard');
+    like($b->{userAccounts}, qr/Only admins/, 'nor the accounts page');
+    is($b->{staleRows}, 0, 'nothing of the admin\'s stays in the page');
+    is_deeply($b->{userKeys}, [ 'bob key' ], 'only their own keys');
+    ok(!$b->{phoneOverflow}, 'no sideways scroll at a phone\'s width');
+    my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
+                 @{ $b->{errors} || [] };
+    is_deeply(\@errors, [], 'no console errors (but the refused login)');
+    is(scalar @{ $b->{shots} || [] }, 7, 'seven screenshots');
+    ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 
 # ---- guesses are limited per address ----

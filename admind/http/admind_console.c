@@ -104,7 +104,7 @@ admind_console_root(admind_req_t *r)
                                  "(console_dir is not set)");
     }
 
-    admind_resp_header(r, "Location", "/console/key.html");
+    admind_resp_header(r, "Location", "/console/index.html");
 
     return admind_resp_empty(r, 302);
 }

@@ -32,8 +32,9 @@ async function main() {
         const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
 
         await page.setViewport({ width: 1280, height: 800 });
-        const res = await page.goto(`${process.env.CONSOLE_URL}/`,
-                                    { waitUntil: 'networkidle0' });
+        const res = await page.goto(
+            `${process.env.CONSOLE_URL}/console/key.html`,
+            { waitUntil: 'networkidle0' });
         out.landed = { status: res.status(), url: page.url() };
         await page.select('#lang', 'en');
         out.title = await text('h1');

@@ -1,0 +1,339 @@
+// The admin console: a page per #hash, each from the documented REST API
+// only, with the bearer token of POST /api/v1/auth/login (kept for the
+// browser tab; dropped when it expires or the API says 401).  Admins see
+// every page; a user sees the dashboard and keys of their own.
+
+import { setLang, savedLang, t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const pages = ['login', 'dashboard', 'accounts', 'keys'];
+let session = null;
+let expiry = null;
+
+function claims(token) {
+  const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(atob(part));
+}
+
+function notice(what) {
+  $('notice').textContent = what ? t(what) : '';
+  $('notice').hidden = !what;
+}
+
+function signOut(why) {
+  session = null;
+  sessionStorage.removeItem('ql-token');
+  clearTimeout(expiry);
+  // nothing of the last user's stays in the page
+  for (const el of document.querySelectorAll('tbody, .cards')) {
+    el.replaceChildren();
+  }
+  $('new-key').hidden = true;
+  $('new-key-value').textContent = '';
+  $('account-result').textContent = '';
+  notice(why);
+  location.hash = '#login';
+  route();
+}
+
+function signIn(token) {
+  const c = claims(token);
+  session = { token, id: c.sub, name: c.name, role: c.role };
+  sessionStorage.setItem('ql-token', token);
+  clearTimeout(expiry);
+  expiry = setTimeout(() => signOut('expiredSession'),
+                      Math.max(0, c.exp * 1000 - Date.now()));
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: Object.assign({ authorization: 'Bearer ' + session.token },
+                           body ? { 'content-type': 'application/json' }
+                                : {}),
+    body: body ? JSON.stringify(body) : undefined,
+    cache: 'no-store',
+  });
+  if (res.status === 401) {
+    signOut('expiredSession');
+    throw new Error('signed out');
+  }
+  const json = res.status === 204 ? null : await res.json();
+  if (!res.ok) {
+    throw new Error(json && json.error ? json.error.message : res.status);
+  }
+  return json;
+}
+
+const money = (m) => '$' + (Number(m || 0) / 1e6).toFixed(4);
+const when = (ts) => ts ? new Date(ts).toLocaleString() : '—';
+
+function cells(row, values) {
+  for (const v of values) {
+    const td = document.createElement('td');
+    if (v instanceof Node) {
+      td.appendChild(v);
+    } else {
+      td.textContent = v;
+    }
+    row.appendChild(td);
+  }
+}
+
+function button(label, action) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = t(label);
+  b.addEventListener('click', action);
+  return b;
+}
+
+function actions(...buttons) {
+  const span = document.createElement('span');
+  span.className = 'row';
+  buttons.forEach((b) => span.appendChild(b));
+  return span;
+}
+
+function cards(dl, entries) {
+  dl.replaceChildren();
+  for (const [label, value] of entries) {
+    const div = document.createElement('div');
+    const dt = document.createElement('dt');
+    const dd = document.createElement('dd');
+    dt.textContent = label;
+    dd.textContent = value;
+    dd.dataset.name = label;
+    div.append(dt, dd);
+    dl.appendChild(div);
+  }
+}
+
+// bars of cost per day, drawn as SVG (no inline styles: attributes only)
+function chart(groups) {
+  const svg = $('chart');
+  const ns = 'http://www.w3.org/2000/svg';
+  const title = svg.querySelector('title');
+  svg.replaceChildren(title);
+  const w = 720, h = 160, days = groups.slice().reverse();
+  const max = Math.max(1, ...days.map((g) => Number(g.costMicros)));
+  svg.setAttribute('viewBox', `0 0 ${w} ${h + 20}`);
+  days.forEach((g, i) => {
+    const bw = w / Math.max(days.length, 1);
+    const bh = Math.max(1, Number(g.costMicros) / max * h);
+    const rect = document.createElementNS(ns, 'rect');
+    rect.setAttribute('x', i * bw + 2);
+    rect.setAttribute('y', h - bh);
+    rect.setAttribute('width', Math.max(1, bw - 4));
+    rect.setAttribute('height', bh);
+    rect.setAttribute('class', 'bar');
+    const tip = document.createElementNS(ns, 'title');
+    tip.textContent = `${g.group}: ${money(g.costMicros)}`;
+    rect.appendChild(tip);
+    svg.appendChild(rect);
+    const label = document.createElementNS(ns, 'text');
+    label.setAttribute('x', i * bw + bw / 2);
+    label.setAttribute('y', h + 15);
+    label.setAttribute('text-anchor', 'middle');
+    label.setAttribute('class', 'axis');
+    label.textContent = g.group.slice(5);
+    svg.appendChild(label);
+  });
+}
+
+function top(table, groups) {
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const g of groups) {
+    const row = document.createElement('tr');
+    cells(row, [g.group, g.requests, money(g.costMicros)]);
+    body.appendChild(row);
+  }
+}
+
+async function dashboard() {
+  const sum = await api('GET', '/api/v1/usage/summary');
+  const tot = sum.total || {};
+  cards($('totals'), [
+    [t('requests'), tot.requests || '0'],
+    [t('tokens'), String(Number(tot.inputTokens || 0) +
+                         Number(tot.outputTokens || 0))],
+    [t('cost'), money(tot.costMicros)],
+  ]);
+  chart((await api('GET', '/api/v1/usage/summary?groupBy=day&pageSize=30'))
+        .groups || []);
+  const byCost = (a, b) => Number(b.costMicros) - Number(a.costMicros);
+  top($('top-models'), ((await api('GET',
+      '/api/v1/usage/summary?groupBy=model&pageSize=500')).groups || [])
+      .sort(byCost).slice(0, 5));
+  // keys by name, where the caller may see them
+  const names = new Map(((await api('GET', '/api/v1/api-keys?pageSize=500'))
+                         .apiKeys || []).map((k) => [k.id, k.name]));
+  top($('top-keys'), ((await api('GET',
+      '/api/v1/usage/summary?groupBy=key&pageSize=500')).groups || [])
+      .sort(byCost).slice(0, 5)
+      .map((g) => Object.assign({}, g, { group: names.get(g.group)
+                                                || `#${g.group}` })));
+  if (session.role === 'admin') {
+    const list = (await api('GET', '/api/v1/accounts?pageSize=500')).accounts;
+    const now = Date.now();
+    const count = (f) => String(list.filter(f).length);
+    const cooling = (a) => a.cooldownUntil && Date.parse(a.cooldownUntil) > now;
+    cards($('states'), [
+      [t('active'), count((a) => a.status === 'active' && !cooling(a) &&
+                                 a.circuit !== 'open')],
+      [t('coolingDown'), count(cooling)],
+      [t('circuitOpen'), count((a) => a.circuit === 'open')],
+      [t('error'), count((a) => a.status === 'error')],
+      [t('disabled'), count((a) => a.status === 'disabled')],
+    ]);
+  }
+}
+
+async function accounts() {
+  const list = (await api('GET', '/api/v1/accounts?pageSize=500')).accounts;
+  const body = $('account-list').tBodies[0];
+  body.replaceChildren();
+  for (const a of list) {
+    const row = document.createElement('tr');
+    row.dataset.id = a.id;
+    cells(row, [a.name, a.type, a.status, a.health, a.circuit,
+                when(a.cooldownUntil), actions(
+      button('test', async () => {
+        const r = await api('POST', `/api/v1/accounts/${a.id}/test`, {});
+        $('account-result').textContent =
+          `${a.name}: ${r.ok ? t('testOk') : t('testFail')} (${r.status}, ` +
+          `${r.latencyMs || 0} ms)`;
+      }),
+      button('reset', async () => {
+        await api('POST', `/api/v1/accounts/${a.id}/reset`, {});
+        accounts();
+      }))]);
+    body.appendChild(row);
+  }
+}
+
+async function keys() {
+  const list = (await api('GET', '/api/v1/api-keys?pageSize=500')).apiKeys;
+  const body = $('key-list').tBodies[0];
+  body.replaceChildren();
+  for (const k of list) {
+    const row = document.createElement('tr');
+    row.dataset.id = k.id;
+    const flip = k.status === 'active' ? 'disable' : 'enable';
+    cells(row, [k.name, k.keyPrefix, t(k.status), when(k.expiresAt), actions(
+      button(flip, async () => {
+        await api('PATCH', `/api/v1/api-keys/${k.id}`,
+                  { status: flip === 'disable' ? 'disabled' : 'active' });
+        keys();
+      }),
+      button('delete', async () => {
+        if (confirm(t('confirmDelete'))) {
+          await api('DELETE', `/api/v1/api-keys/${k.id}`);
+          keys();
+        }
+      }))]);
+    body.appendChild(row);
+  }
+}
+
+async function createKey(event) {
+  event.preventDefault();
+  const made = await api('POST', '/api/v1/api-keys',
+                         { name: $('key-name').value, userId: session.id });
+  $('new-key-value').textContent = made.key;
+  $('new-key').hidden = false;
+  $('copied').textContent = '';
+  $('key-name').value = '';
+  keys();
+}
+
+async function copyKey() {
+  try {
+    await navigator.clipboard.writeText($('new-key-value').textContent);
+    $('copied').textContent = t('copied');
+  } catch (e) {
+    getSelection().selectAllChildren($('new-key-value'));
+    $('copied').textContent = t('copyBySelect');
+  }
+}
+
+const loaders = { dashboard, accounts, keys };
+
+async function route() {
+  let page = location.hash.slice(1) || 'dashboard';
+  if (!session) {
+    page = 'login';
+  } else if (!pages.includes(page) || page === 'login') {
+    page = 'dashboard';
+  }
+  const admin = session && session.role === 'admin';
+  for (const el of document.querySelectorAll('[data-admin]')) {
+    el.hidden = !admin;
+  }
+  $('nav').hidden = !session;
+  $('logout').hidden = !session;
+  $('who').textContent = session ? `${session.name} (${session.role})` : '';
+  for (const p of pages) {
+    $(p).hidden = p !== page;
+  }
+  if (page === 'accounts' && !admin) {
+    $('accounts').hidden = true;
+    notice('adminsOnly');
+    return;
+  }
+  if (loaders[page]) {
+    try {
+      await loaders[page]();
+    } catch (e) {
+      if (session) {
+        $('notice').textContent = String(e.message);
+        $('notice').hidden = false;
+      }
+    }
+  }
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const res = await fetch('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: $('username').value,
+                           password: $('password').value }),
+  });
+  $('password').value = '';
+  if (!res.ok) {
+    notice(res.status === 429 ? 'tooMany' : 'badLogin');
+    return;
+  }
+  notice(null);
+  signIn((await res.json()).token);
+  location.hash = '#dashboard';
+  route();
+});
+
+$('logout').addEventListener('click', () => signOut(null));
+$('key-form').addEventListener('submit', createKey);
+$('copy').addEventListener('click', copyKey);
+window.addEventListener('hashchange', () => { notice(null); route(); });
+$('lang').addEventListener('change', (e) => {
+  setLang(e.target.value);
+  route();
+});
+
+const lang = savedLang();
+$('lang').value = lang;
+setLang(lang);
+
+const saved = sessionStorage.getItem('ql-token');
+if (saved) {
+  try {
+    if (claims(saved).exp * 1000 > Date.now()) {
+      signIn(saved);
+    }
+  } catch (e) {
+    sessionStorage.removeItem('ql-token');
+  }
+}
+route();

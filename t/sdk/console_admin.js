@@ -1,0 +1,171 @@
+// Drives Debian's chromium, headless, through the admin console as an
+// operator and then a plain user would: a wrong password, the admin's
+// dashboard, accounts with a test, a key created and copied, traffic with
+// that key through the gateway seen on the dashboard, Chinese; the user
+// sees no admin page.  Env: CONSOLE_URL (admind), GATEWAY_URL, ADMIN_USER,
+// ADMIN_PASSWORD, USER_NAME, USER_PASSWORD, SHOTS, CHROMIUM.  Prints one
+// JSON object for the .t test to check.
+'use strict';
+
+const puppeteer = require('puppeteer-core');
+
+const env = process.env;
+
+async function main() {
+    const out = { errors: [], shots: [] };
+    const browser = await puppeteer.launch({
+        executablePath: env.CHROMIUM || '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+
+    try {
+        const context = browser.defaultBrowserContext();
+        await context.overridePermissions(env.CONSOLE_URL,
+                                          ['clipboard-read',
+                                           'clipboard-write']);
+        const page = await browser.newPage();
+        page.on('console', (m) => {
+            if (m.type() === 'error') {
+                out.errors.push(`${m.text()} ${m.location().url || ''}`);
+            }
+        });
+        page.on('pageerror', (e) => out.errors.push(String(e)));
+        page.on('dialog', (d) => d.accept());
+
+        const shot = async (name) => {
+            const path = `${env.SHOTS}/${name}.png`;
+            await page.screenshot({ path, fullPage: true });
+            out.shots.push(path);
+        };
+        const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
+        const visible = (sel) => page.waitForSelector(sel, { visible: true });
+        const card = async (dl) => page.$$eval(`#${dl} dd`, (dds) =>
+            Object.fromEntries(dds.map((d) => [d.dataset.name,
+                                               d.textContent])));
+        const login = async (user, password) => {
+            await page.$eval('#username', (e) => { e.value = ''; });
+            await page.type('#username', user);
+            await page.type('#password', password);
+            await page.click('#login-form button[type=submit]');
+        };
+
+        await page.setViewport({ width: 1280, height: 900 });
+        await page.goto(`${env.CONSOLE_URL}/`, { waitUntil: 'networkidle0' });
+        out.landed = page.url();
+        await page.select('#lang', 'en');
+        await visible('#login');
+        await shot('console-login');
+
+        await login(env.ADMIN_USER, 'not-the-password');
+        await visible('#notice');
+        out.badLogin = await text('#notice');
+
+        await login(env.ADMIN_USER, env.ADMIN_PASSWORD);
+        await visible('#dashboard');
+        await page.waitForSelector('#states dd');
+        out.who = await text('#who');
+        out.totals = await card('totals');
+        out.states = await card('states');
+        out.navAdmin = await page.$$eval('#nav a:not([hidden])',
+                                         (a) => a.map((e) => e.hash));
+        await shot('console-dashboard');
+
+        await page.click('a[href="#accounts"]');
+        await page.waitForSelector('#account-list tbody tr');
+        out.accounts = await page.$$eval('#account-list tbody tr', (rows) =>
+            rows.map((r) => [...r.children].slice(0, 5)
+                .map((c) => c.textContent)));
+        await page.click('#account-list tbody tr button');
+        await page.waitForFunction(() =>
+            document.getElementById('account-result').textContent !== '');
+        out.testResult = await text('#account-result');
+        await shot('console-accounts');
+
+        await page.click('a[href="#keys"]');
+        await visible('#key-form');
+        await page.type('#key-name', 'made in the browser');
+        await page.click('#key-form button[type=submit]');
+        await visible('#new-key');
+        out.newKey = await text('#new-key-value');
+        await page.click('#copy');
+        await page.waitForFunction(() =>
+            document.getElementById('copied').textContent !== '');
+        out.copied = await text('#copied');
+        out.clipboard = await page.evaluate(() =>
+            navigator.clipboard.readText().catch(() => null));
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#key-list tbody tr td:first-child')].some((td) =>
+            td.textContent === 'made in the browser'));
+        await shot('console-keys');
+
+        // traffic with the new key, through the gateway, then on the board
+        const before = Number(out.totals.Requests);
+        for (let i = 0; i < 2; i++) {
+            const r = await fetch(`${env.GATEWAY_URL}/v1/messages`, {
+                method: 'POST',
+                headers: { 'x-api-key': out.newKey,
+                           'content-type': 'application/json',
+                           'x-mock': 'input_tokens=100;output_tokens=20' },
+                body: JSON.stringify({
+                    model: 'claude-sonnet-4-5', max_tokens: 8,
+                    messages: [{ role: 'user', content: `hi ${i}` }] }),
+            });
+            out.gateway = (out.gateway || []).concat(r.status);
+        }
+        for (let i = 0; i < 50; i++) {
+            await page.click('a[href="#dashboard"]');
+            await page.waitForSelector('#totals dd');
+            out.totalsAfter = await card('totals');
+            if (Number(out.totalsAfter.Requests) >= before + 2) {
+                break;
+            }
+            await page.click('a[href="#keys"]');
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        out.topKeys = await page.$$eval('#top-keys tbody tr', (rows) =>
+            rows.map((r) => [...r.children].map((c) => c.textContent)));
+        await page.select('#lang', 'zh');
+        out.navZh = await page.$$eval('#nav a:not([hidden])',
+                                      (a) => a.map((e) => e.textContent));
+        await shot('console-dashboard-zh');
+        await page.select('#lang', 'en');
+
+        await page.click('#logout');
+        await visible('#login');
+        await login(env.USER_NAME, env.USER_PASSWORD);
+        await visible('#dashboard');
+        await page.waitForSelector('#totals dd');
+        out.userWho = await text('#who');
+        out.userNav = await page.$$eval('#nav a',
+            (a) => a.filter((e) => !e.hidden && e.offsetParent !== null)
+                    .map((e) => e.hash));
+        out.userStatesShown = await page.$eval('#states',
+            (e) => e.offsetParent !== null);
+        await page.goto(`${env.CONSOLE_URL}/console/index.html#accounts`);
+        await visible('#notice');
+        out.userAccounts = await text('#notice');
+        out.staleRows = await page.$$eval('#key-list tbody tr',
+                                          (rows) => rows.length);
+        await page.click('a[href="#keys"]');
+        await page.waitForSelector('#key-list tbody tr');
+        out.userKeys = await page.$$eval('#key-list tbody tr td:first-child',
+                                         (tds) => tds.map((e) =>
+                                             e.textContent));
+        await shot('console-user');
+
+        await page.setViewport({ width: 390, height: 844 });
+        out.phoneOverflow = await page.evaluate(() =>
+            document.body.scrollWidth > window.innerWidth + 1);
+        await shot('console-phone');
+    } finally {
+        await browser.close();
+    }
+
+    process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().catch((err) => {
+    process.stderr.write(String(err && err.stack || err) + '\n');
+    process.exit(1);
+});
