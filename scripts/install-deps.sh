@@ -24,8 +24,9 @@ packages=(
     # scripts, tests and the bench
     perl python3 nodejs openssl curl procps util-linux coreutils git
     wrk nghttp2-client valgrind linux-perf
-    # the web console's test drives a real browser, headless
-    chromium
+    # the web console's test drives a real browser, headless (and its
+    # screenshots show the Chinese pages with a CJK font)
+    chromium fonts-wqy-zenhei
 )
 
 if [ "${1:-}" = "--list" ]; then
