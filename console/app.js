@@ -6,7 +6,8 @@
 import { setLang, savedLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const pages = ['login', 'dashboard', 'accounts', 'keys'];
+const pages = ['login', 'dashboard', 'accounts', 'keys', 'usage', 'audit'];
+const adminPages = ['accounts', 'audit'];
 let session = null;
 let expiry = null;
 
@@ -258,7 +259,94 @@ async function copyKey() {
   }
 }
 
-const loaders = { dashboard, accounts, keys };
+// the usage filter as query parameters (dates as whole UTC days)
+function usageQuery() {
+  const q = new URLSearchParams();
+  const model = $('usage-model').value.trim();
+  if (model) {
+    q.set('model', model);
+  }
+  if ($('usage-from').value) {
+    q.set('from', $('usage-from').value + 'T00:00:00Z');
+  }
+  if ($('usage-to').value) {
+    const to = new Date($('usage-to').value + 'T00:00:00Z');
+    to.setUTCDate(to.getUTCDate() + 1);
+    q.set('to', to.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  }
+  return q;
+}
+
+// every matching record, page by page (at most 100 pages)
+async function usageAll() {
+  const q = usageQuery();
+  q.set('pageSize', '500');
+  let records = [];
+  for (let page = 0; page < 100; page++) {
+    const r = await api('GET', '/api/v1/usage/records?' + q);
+    records = records.concat(r.records || []);
+    if (!r.nextPageToken) {
+      break;
+    }
+    q.set('pageToken', r.nextPageToken);
+  }
+  return records;
+}
+
+async function usage() {
+  const q = usageQuery();
+  q.set('pageSize', '100');
+  const r = await api('GET', '/api/v1/usage/records?' + q);
+  const body = $('usage-list').tBodies[0];
+  body.replaceChildren();
+  for (const u of (r.records || []).slice().reverse()) {
+    const row = document.createElement('tr');
+    cells(row, [when(u.ts), u.keyId, u.model, u.inputTokens,
+                u.outputTokens, money(u.costMicros), u.status]);
+    body.appendChild(row);
+  }
+  $('usage-count').textContent = `${r.totalSize || 0} ${t('records')}`;
+}
+
+const csvFields = ['ts', 'requestId', 'keyId', 'userId', 'accountId',
+                   'platform', 'model', 'inputTokens', 'outputTokens',
+                   'cacheCreationTokens', 'cacheReadTokens', 'costMicros',
+                   'status', 'latencyMs', 'streamed'];
+
+function csvCell(v) {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+async function exportCsv() {
+  const lines = [csvFields.join(',')];
+  for (const u of await usageAll()) {
+    lines.push(csvFields.map((f) => csvCell(u[f])).join(','));
+  }
+  const url = URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'],
+                                           { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'quotalane-usage.csv';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+async function audit() {
+  const r = await api('GET', '/api/v1/audit-log?pageSize=100');
+  const body = $('audit-list').tBodies[0];
+  body.replaceChildren();
+  for (const e of r.entries || []) {
+    const row = document.createElement('tr');
+    cells(row, [when(e.ts), e.actorName || '—', e.action,
+                `${e.resource} ${e.resourceId}`, e.remoteAddr || '']);
+    body.appendChild(row);
+  }
+}
+
+const loaders = { dashboard, accounts, keys, usage, audit };
 
 async function route() {
   let page = location.hash.slice(1) || 'dashboard';
@@ -277,8 +365,8 @@ async function route() {
   for (const p of pages) {
     $(p).hidden = p !== page;
   }
-  if (page === 'accounts' && !admin) {
-    $('accounts').hidden = true;
+  if (adminPages.includes(page) && !admin) {
+    $(page).hidden = true;
     notice('adminsOnly');
     return;
   }
@@ -316,6 +404,11 @@ $('login-form').addEventListener('submit', async (event) => {
 $('logout').addEventListener('click', () => signOut(null));
 $('key-form').addEventListener('submit', createKey);
 $('copy').addEventListener('click', copyKey);
+$('usage-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  usage();
+});
+$('csv').addEventListener('click', exportCsv);
 window.addEventListener('hashchange', () => { notice(null); route(); });
 $('lang').addEventListener('change', (e) => {
   setLang(e.target.value);

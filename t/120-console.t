@@ -100,7 +100,7 @@ is(get('/api/v1/key-self', { 'x-api-key' => 'cr_short' })->{json}{error}
 
 my $shots = "$QL::Stack::REPO/build/console-shots";
 make_path($shots);
-unlink glob "$shots/*.png";
+unlink glob("$shots/*.png"), glob("$shots/*.csv");
 {
     local $ENV{CONSOLE_URL} = $admin;
     local $ENV{API_KEY} = $key->{key};
@@ -157,7 +157,8 @@ unlink glob "$shots/*.png";
     like($b->{who}, qr/\(admin\)$/, 'signed in as an admin');
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
     is($b->{states}{active}, 1, 'accounts by state: the one account');
-    is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys', '' ],
+    is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
+                                '#usage', '#audit', '' ],
               'an admin sees every page');
     is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
               'active', 100, 'closed' ], 'the account with its live state')
@@ -175,8 +176,23 @@ unlink glob "$shots/*.png";
                 @{ $b->{topKeys} || [] };
     is($row && $row->[1], 2, 'the new key among the top keys, by name')
         or diag(explain($b->{topKeys}));
-    is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '密钥用量页' ],
+    is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
+                             '审计日志', '密钥用量页' ],
               'in Simplified Chinese');
+    is($b->{usageCount}, '5 records', 'usage: every record');
+    is($b->{usageRows}, 5, 'listed');
+    is($b->{usageFiltered}, '0 records', 'a model filter');
+    my $csv = "$shots/quotalane-usage.csv";
+    ok(-s $csv, 'the CSV export downloaded');
+    my @lines = -s $csv ? do { open my $fh, '<', $csv; <$fh> } : ();
+    like($lines[0] // '', qr/^ts,requestId,keyId,userId,accountId,/,
+         'with its header');
+    is(scalar @lines, 6, 'and a line per record');
+    ok(grep({ $_->[2] eq 'create' && $_->[3] =~ /^api_key / }
+            @{ $b->{audit} || [] }), 'the audit log shows the key created')
+        or diag(explain($b->{audit}));
+    like($b->{userAudit}, qr/Only admins/, 'a user sees no audit log');
+    is($b->{userUsageCount}, '0 records', 'and only their own usage');
     like($b->{userWho}, qr/^bob \(user\)$/, 'then a plain user');
     ok(!grep({ $_ eq '#accounts' } @{ $b->{userNav} || [] }),
        'who sees no accounts link');
@@ -188,7 +204,7 @@ unlink glob "$shots/*.png";
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
                  @{ $b->{errors} || [] };
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
-    is(scalar @{ $b->{shots} || [] }, 7, 'seven screenshots');
+    is(scalar @{ $b->{shots} || [] }, 9, 'nine screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 

@@ -125,6 +125,30 @@ async function main() {
         }
         out.topKeys = await page.$$eval('#top-keys tbody tr', (rows) =>
             rows.map((r) => [...r.children].map((c) => c.textContent)));
+        // usage records, their CSV, the audit log
+        const cdp = await page.createCDPSession();
+        await cdp.send('Browser.setDownloadBehavior',
+                       { behavior: 'allow', downloadPath: env.SHOTS });
+        await page.click('a[href="#usage"]');
+        await page.waitForFunction(() =>
+            document.getElementById('usage-count').textContent !== '');
+        out.usageCount = await text('#usage-count');
+        out.usageRows = await page.$$eval('#usage-list tbody tr',
+                                          (r) => r.length);
+        await page.type('#usage-model', 'no-such-model');
+        await page.click('#usage-form button[type=submit]');
+        await page.waitForFunction(() => document.getElementById(
+            'usage-count').textContent.startsWith('0 '));
+        out.usageFiltered = await text('#usage-count');
+        await page.$eval('#usage-model', (e) => { e.value = ''; });
+        await page.click('#csv');
+        await shot('console-usage');
+        await page.click('a[href="#audit"]');
+        await page.waitForSelector('#audit-list tbody tr');
+        out.audit = await page.$$eval('#audit-list tbody tr', (rows) =>
+            rows.map((r) => [...r.children].map((c) => c.textContent)));
+        await shot('console-audit');
+
         await page.select('#lang', 'zh');
         out.navZh = await page.$$eval('#nav a:not([hidden])',
                                       (a) => a.map((e) => e.textContent));
@@ -145,6 +169,13 @@ async function main() {
         await page.goto(`${env.CONSOLE_URL}/console/index.html#accounts`);
         await visible('#notice');
         out.userAccounts = await text('#notice');
+        await page.goto(`${env.CONSOLE_URL}/console/index.html#audit`);
+        await visible('#notice');
+        out.userAudit = await text('#notice');
+        await page.click('a[href="#usage"]');
+        await page.waitForFunction(() =>
+            document.getElementById('usage-count').textContent !== '');
+        out.userUsageCount = await text('#usage-count');
         out.staleRows = await page.$$eval('#key-list tbody tr',
                                           (rows) => rows.length);
         await page.click('a[href="#keys"]');
