@@ -6,8 +6,26 @@
 import { setLang, savedLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const pages = ['login', 'dashboard', 'accounts', 'keys', 'usage', 'audit'];
-const adminPages = ['accounts', 'audit'];
+const pages = ['login', 'dashboard', 'accounts', 'keys', 'usage', 'users',
+               'audit'];
+const adminPages = ['accounts', 'users', 'audit'];
+
+// each account type's credential and own fields (the admin API's)
+const accountTypes = {
+  'claude-console': ['apiKey'],
+  'claude-official': ['accessToken', 'refreshToken'],
+  ccr: ['apiKey'],
+  openai: ['apiKey'],
+  codex: ['accessToken', 'refreshToken', 'chatgptAccountId'],
+  'azure-openai': ['apiKey', 'azureDeployment', 'azureApiVersion'],
+  gemini: ['apiKey'],
+  'gemini-oauth': ['accessToken', 'refreshToken', 'projectId'],
+  droid: ['apiKey', 'refreshToken'],
+  bedrock: ['awsRegion', 'awsAccessKeyId', 'awsSecretAccessKey',
+            'awsSessionToken', 'apiKey'],
+};
+const secretFields = ['apiKey', 'accessToken', 'refreshToken',
+                      'awsSecretAccessKey', 'awsSessionToken'];
 let session = null;
 let expiry = null;
 
@@ -228,6 +246,14 @@ async function keys() {
                   { status: flip === 'disable' ? 'disabled' : 'active' });
         keys();
       }),
+      button('rotate', async () => {
+        const made = await api('POST', `/api/v1/api-keys/${k.id}/rotate`,
+                               {});
+        $('new-key-value').textContent = made.key;
+        $('new-key').hidden = false;
+        $('copied').textContent = '';
+        keys();
+      }),
       button('delete', async () => {
         if (confirm(t('confirmDelete'))) {
           await api('DELETE', `/api/v1/api-keys/${k.id}`);
@@ -346,7 +372,107 @@ async function audit() {
   }
 }
 
-const loaders = { dashboard, accounts, keys, usage, audit };
+// the fields of the chosen type, each labelled by its API name
+function accountFields() {
+  const box = $('account-fields');
+  box.replaceChildren();
+  for (const f of accountTypes[$('account-type').value]) {
+    const label = document.createElement('label');
+    const span = document.createElement('span');
+    const input = document.createElement('input');
+    span.textContent = f;
+    input.name = f;
+    input.type = secretFields.includes(f) ? 'password' : 'text';
+    input.autocomplete = 'off';
+    label.append(span, input);
+    box.appendChild(label);
+  }
+}
+
+// the filled fields only; numbers as numbers
+function formBody(form) {
+  const body = {};
+  for (const el of form.elements) {
+    if (el.name && el.value !== '') {
+      body[el.name] = el.type === 'number' ? Number(el.value) : el.value;
+    }
+  }
+  return body;
+}
+
+async function createAccount(event) {
+  event.preventDefault();
+  try {
+    const a = await api('POST', '/api/v1/accounts',
+                        formBody($('account-form')));
+    $('account-made').textContent = `${t('made')}: ${a.name} (${a.type})`;
+    $('account-form').reset();
+    accountFields();
+    accounts();
+  } catch (e) {
+    $('account-made').textContent = String(e.message);
+  }
+}
+
+let oauthSession = null;
+
+async function startOAuth(event) {
+  event.preventDefault();
+  const r = await api('POST',
+                      `/api/v1/oauth/${$('oauth-provider').value}/start`, {});
+  oauthSession = r.sessionId;
+  $('oauth-url').href = r.authorizeUrl;
+  $('oauth-url').textContent = r.authorizeUrl;
+  $('oauth-step').hidden = false;
+}
+
+async function finishOAuth(event) {
+  event.preventDefault();
+  try {
+    const a = await api('POST',
+        `/api/v1/oauth/${$('oauth-provider').value}/exchange`,
+        Object.assign({ sessionId: oauthSession, name: $('oauth-name').value,
+                        code: $('oauth-code').value.trim() },
+                      $('oauth-base').value ? { baseUrl: $('oauth-base').value }
+                                            : {}));
+    $('account-made').textContent = `${t('made')}: ${a.name} (${a.type})`;
+    $('oauth-step').hidden = true;
+    accounts();
+  } catch (e) {
+    $('account-made').textContent = String(e.message);
+  }
+}
+
+async function users() {
+  const list = (await api('GET', '/api/v1/users?pageSize=500')).users;
+  const body = $('user-list').tBodies[0];
+  body.replaceChildren();
+  for (const u of list) {
+    const row = document.createElement('tr');
+    const flip = u.status === 'active' ? 'disable' : 'enable';
+    cells(row, [u.username, u.role, t(u.status), u.authSource, actions(
+      button(flip, async () => {
+        await api('PATCH', `/api/v1/users/${u.id}`,
+                  { status: flip === 'disable' ? 'disabled' : 'active' });
+        users();
+      }))]);
+    body.appendChild(row);
+  }
+}
+
+async function createUser(event) {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/v1/users', formBody($('user-form')));
+    $('user-form').reset();
+    users();
+  } catch (e) {
+    $('notice').textContent = String(e.message);
+    $('notice').hidden = false;
+  }
+}
+
+const loaders = { dashboard, accounts, keys, usage, users, audit };
 
 async function route() {
   let page = location.hash.slice(1) || 'dashboard';
@@ -409,6 +535,18 @@ $('usage-form').addEventListener('submit', (e) => {
   usage();
 });
 $('csv').addEventListener('click', exportCsv);
+$('account-form').addEventListener('submit', createAccount);
+$('account-type').addEventListener('change', accountFields);
+$('oauth-form').addEventListener('submit', startOAuth);
+$('oauth-exchange').addEventListener('submit', finishOAuth);
+$('user-form').addEventListener('submit', createUser);
+for (const type of Object.keys(accountTypes)) {
+  const o = document.createElement('option');
+  o.value = type;
+  o.textContent = type;
+  $('account-type').appendChild(o);
+}
+accountFields();
 window.addEventListener('hashchange', () => { notice(null); route(); });
 $('lang').addEventListener('change', (e) => {
   setLang(e.target.value);

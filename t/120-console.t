@@ -16,8 +16,12 @@ use Test::More;
 use JSON::PP;
 use QL::Stack;
 
-my $stack = QL::Stack->new(admind_conf => "login_max_failures = 3\n"
-                                          . "login_max_failures_per_addr = 4");
+my $stack = QL::Stack->new(admind_conf => join("\n",
+    'login_max_failures = 3', 'login_max_failures_per_addr = 4',
+    # the OAuth onboarding the console walks through, against the mock
+    'oauth_claude_token_url = @MOCK_URL@/v1/oauth/token',
+    'oauth_claude_authorize_url = https://claude.example/oauth/authorize',
+    'oauth_claude_client_id = test-client'));
 my $admin = $stack->admin_url;
 
 sub get {
@@ -36,7 +40,8 @@ $r = get('/console/key.html');
 is($r->{status}, 200, 'the key page');
 like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'HTML');
 like($r->{headers}{'content-security-policy'},
-     qr/default-src 'none'; script-src 'self'; style-src 'self';.*frame-ancestors 'none'/,
+     qr/default-src 'none'; script-src 'self'; style-src 'self';
+        .*frame-ancestors\ 'none'/x,
      'a strict CSP: no inline script, no framing');
 is($r->{headers}{'x-frame-options'}, 'DENY', 'X-Frame-Options');
 is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
@@ -141,6 +146,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my $bobs = $stack->make_key(userId => $bob->{id}, name => 'bob key');
     local $ENV{CONSOLE_URL} = $admin;
     local $ENV{GATEWAY_URL} = $stack->gateway_url;
+    local $ENV{MOCK_URL} = $stack->mock_url;
     local $ENV{ADMIN_USER} = $stack->{admin_user};
     local $ENV{ADMIN_PASSWORD} = $stack->{admin_password};
     local $ENV{USER_NAME} = 'bob';
@@ -158,12 +164,31 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
     is($b->{states}{active}, 1, 'accounts by state: the one account');
     is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
-                                '#usage', '#audit', '' ],
+                                '#usage', '#users', '#audit', '' ],
               'an admin sees every page');
     is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
               'active', 100, 'closed' ], 'the account with its live state')
         or diag(explain($b->{accounts}));
     like($b->{testResult}, qr/answered \(200,/, 'its test button');
+    is($b->{accountMade}, 'Created: browser-made (openai)',
+       'an account made with the form');
+    is($b->{oauthMade}, 'Created: max-browser (claude-official)',
+       'and a Claude subscription through the OAuth flow');
+    is_deeply([ sort @{ $b->{accountNames} || [] } ],
+              [ sort $acct->{name}, 'browser-made', 'max-browser' ],
+              'both listed');
+    is($stack->sql_root("SELECT type, base_url FROM accounts WHERE "
+                        . "name = 'browser-made'"),
+       "openai\t" . $stack->mock_url . "/openai\n", 'as MySQL has it');
+    is_deeply([ @{ $b->{carol} || [] }[0 .. 3] ],
+              [ 'carol', 'user', 'active', 'local' ], 'a user made');
+    is($b->{carolAfter}[2], 'disabled', 'and disabled');
+    like($b->{rotated}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a key rotated');
+    is($stack->gateway('POST', '/v1/messages',
+                       { 'x-api-key' => $other->{key} },
+                       { model => 'claude-sonnet-4-5', max_tokens => 8,
+                         messages => [] })->{status}, 401,
+       'the rotated key\'s old value no longer works');
     like($b->{newKey}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a created key, shown');
     like($b->{copied}, qr/^(Copied\.|Select the key and copy it\.)$/,
          'the copy button copies it (or selects it where the browser '
@@ -177,7 +202,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($row && $row->[1], 2, 'the new key among the top keys, by name')
         or diag(explain($b->{topKeys}));
     is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
-                             '审计日志', '密钥用量页' ],
+                             '用户', '审计日志', '密钥用量页' ],
               'in Simplified Chinese');
     is($b->{usageCount}, '5 records', 'usage: every record');
     is($b->{usageRows}, 5, 'listed');
@@ -204,7 +229,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
                  @{ $b->{errors} || [] };
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
-    is(scalar @{ $b->{shots} || [] }, 9, 'nine screenshots');
+    is(scalar @{ $b->{shots} || [] }, 10, 'ten screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 

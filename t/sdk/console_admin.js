@@ -1,9 +1,11 @@
 // Drives Debian's chromium, headless, through the admin console as an
 // operator and then a plain user would: a wrong password, the admin's
 // dashboard, accounts with a test, a key created and copied, traffic with
-// that key through the gateway seen on the dashboard, Chinese; the user
-// sees no admin page.  Env: CONSOLE_URL (admind), GATEWAY_URL, ADMIN_USER,
-// ADMIN_PASSWORD, USER_NAME, USER_PASSWORD, SHOTS, CHROMIUM.  Prints one
+// that key through the gateway seen on the dashboard, accounts made with
+// the form and the OAuth flow, users, a rotated key, usage with CSV, the
+// audit log, Chinese; the user sees no admin page.  Env: CONSOLE_URL
+// (admind), GATEWAY_URL, MOCK_URL, ADMIN_USER, ADMIN_PASSWORD, USER_NAME,
+// USER_PASSWORD, SHOTS, CHROMIUM.  Prints one
 // JSON object for the .t test to check.
 'use strict';
 
@@ -80,6 +82,46 @@ async function main() {
         await page.waitForFunction(() =>
             document.getElementById('account-result').textContent !== '');
         out.testResult = await text('#account-result');
+
+        // an API-key account made with the form
+        const made = () => page.$eval('#account-made', (e) => e.textContent);
+        await page.type('#account-form input[name=name]', 'browser-made');
+        await page.select('#account-type', 'openai');
+        await page.type('#account-form input[name=baseUrl]',
+                        `${env.MOCK_URL}/openai`);
+        await page.type('#account-form input[name=apiKey]', 'sk-browser-1');
+        await page.click('#account-form button[type=submit]');
+        await page.waitForFunction(() => document.getElementById(
+            'account-made').textContent !== '');
+        out.accountMade = await made();
+
+        // a Claude subscription through the OAuth flow: the provider (the
+        // mock) approves the challenge of the address the console shows
+        await page.select('#oauth-provider', 'claude');
+        await page.click('#oauth-form button[type=submit]');
+        await visible('#oauth-step');
+        const authorize = new URL(await page.$eval('#oauth-url',
+                                                   (a) => a.href));
+        const q = authorize.searchParams;
+        await fetch(`${env.MOCK_URL}/__mock/oauth`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ client_id: 'test-client', codes: {
+                'browser-code': { challenge: q.get('code_challenge'),
+                                  redirect_uri: q.get('redirect_uri') } } }),
+        });
+        await page.type('#oauth-name', 'max-browser');
+        await page.type('#oauth-base', env.MOCK_URL);
+        await page.type('#oauth-code', `browser-code#${q.get('state')}`);
+        await page.click('#oauth-exchange button[type=submit]');
+        await page.waitForFunction((before) => document.getElementById(
+            'account-made').textContent !== before, {}, out.accountMade);
+        out.oauthMade = await made();
+        await page.waitForFunction(() => document.querySelectorAll(
+            '#account-list tbody tr').length === 3);
+        out.accountNames = await page.$$eval(
+            '#account-list tbody tr td:first-child',
+            (tds) => tds.map((e) => e.textContent));
         await shot('console-accounts');
 
         await page.click('a[href="#keys"]');
@@ -98,6 +140,48 @@ async function main() {
             '#key-list tbody tr td:first-child')].some((td) =>
             td.textContent === 'made in the browser'));
         await shot('console-keys');
+
+        // users: one made, then disabled
+        await page.click('a[href="#users"]');
+        await page.waitForSelector('#user-list tbody tr');
+        await page.type('#user-form input[name=username]', 'carol');
+        await page.type('#user-form input[name=password]', 'carol-password');
+        await page.click('#user-form button[type=submit]');
+        const carol = async () => page.$$eval('#user-list tbody tr',
+            (rows) => rows.map((r) => [...r.children].map((c) =>
+                c.textContent)).find((c) => c[0] === 'carol'));
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#user-list tbody tr td:first-child')].some((td) =>
+            td.textContent === 'carol'));
+        out.carol = await carol();
+        const buttons = await page.$$('#user-list tbody tr');
+        for (const row of buttons) {
+            const name = await row.$eval('td', (td) => td.textContent);
+            if (name === 'carol') {
+                await (await row.$('button')).click();
+            }
+        }
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#user-list tbody tr')].some((r) => r.children[0].textContent ===
+            'carol' && r.children[2].textContent === 'disabled'));
+        out.carolAfter = await carol();
+        await shot('console-users');
+
+        // a key rotated: a new one shown once
+        await page.click('a[href="#keys"]');
+        await page.waitForSelector('#key-list tbody tr');
+        const before_key = await text('#new-key-value');
+        const rows = await page.$$('#key-list tbody tr');
+        for (const row of rows) {
+            const name = await row.$eval('td', (td) => td.textContent);
+            if (name === 'someone else') {
+                const bs = await row.$$('button');
+                await bs[1].click();
+            }
+        }
+        await page.waitForFunction((b) => document.getElementById(
+            'new-key-value').textContent !== b, {}, before_key);
+        out.rotated = await text('#new-key-value');
 
         // traffic with the new key, through the gateway, then on the board
         const before = Number(out.totals.Requests);
