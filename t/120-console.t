@@ -39,10 +39,10 @@ is($hop->{headers}{location}, '/console/index.html', 'to the console');
 $r = get('/console/key.html');
 is($r->{status}, 200, 'the key page');
 like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'HTML');
-like($r->{headers}{'content-security-policy'},
-     qr/default-src 'none'; script-src 'self'; style-src 'self';
-        .*frame-ancestors\ 'none'/x,
-     'a strict CSP: no inline script, no framing');
+my $csp = $r->{headers}{'content-security-policy'} // '';
+like($csp, qr/^default-src 'none'; script-src 'self'; style-src 'self';/,
+     'a strict CSP: no inline script or style');
+like($csp, qr/frame-ancestors 'none'$/, 'and no framing');
 is($r->{headers}{'x-frame-options'}, 'DENY', 'X-Frame-Options');
 is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
 unlike($r->{content}, qr/<script>|\sstyle=|\son\w+=/,
