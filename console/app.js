@@ -6,8 +6,8 @@
 import { setLang, savedLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const pages = ['login', 'dashboard', 'accounts', 'keys', 'usage', 'users',
-               'audit'];
+const pages = ['login', 'dashboard', 'accounts', 'keys', 'usage',
+               'billing', 'users', 'audit'];
 const adminPages = ['accounts', 'users', 'audit'];
 
 // each account type's credential and own fields (the admin API's)
@@ -472,7 +472,37 @@ async function createUser(event) {
   }
 }
 
-const loaders = { dashboard, accounts, keys, usage, users, audit };
+function rows(table, list, values) {
+  const body = $(table).tBodies[0];
+  body.replaceChildren();
+  for (const item of list) {
+    const row = document.createElement('tr');
+    cells(row, values(item));
+    body.appendChild(row);
+  }
+}
+
+// plans, the subscriptions and this month's bills (a user: their own)
+async function billing() {
+  const plans = (await api('GET', '/api/v1/plans?pageSize=500')).plans || [];
+  const names = new Map(plans.map((p) => [p.id, p.name]));
+  rows('plan-list', plans, (p) => [p.name, p.period, money(p.quotaCostMicros),
+                                   money(p.priceMicros), t(p.status) ||
+                                   p.status]);
+  const subs = (await api('GET', '/api/v1/subscriptions?pageSize=500'))
+                 .subscriptions || [];
+  rows('subscription-list', subs, (s) => [
+    s.userId === session.id ? session.name : `#${s.userId}`,
+    names.get(s.planId) || `#${s.planId}`, s.status, when(s.startAt),
+    when(s.expireAt)]);
+  const bills = await api('GET', '/api/v1/bills?pageSize=500');
+  $('bill-month').textContent = bills.month;
+  rows('bill-list', bills.bills || [], (b) => [
+    b.userId === session.id ? session.name : `#${b.userId}`, b.requests,
+    money(b.costMicros), b.closed ? t('yes') : t('no')]);
+}
+
+const loaders = { dashboard, accounts, keys, usage, billing, users, audit };
 
 async function route() {
   let page = location.hash.slice(1) || 'dashboard';

@@ -31,6 +31,10 @@ export const strings = {
     provider: 'Provider', start: 'Start', code: 'Code',
     openThis: 'Open this address, approve, then paste the code:',
     finish: 'Add the account', made: 'Created', rotate: 'Rotate',
+    billing: 'Plans and bills', plans: 'Plans', subscriptions:
+    'Subscriptions', bills: 'Bills', period: 'Period', quota: 'Quota',
+    price: 'Price', user: 'User', plan: 'Plan', closed: 'Closed',
+    yes: 'yes', no: 'no',
     title: 'API key usage', language: 'Language',
     keyLabel: 'Your API key', show: 'Show usage',
     hint: 'The key is sent only to this server, to read its own usage. ' +
@@ -77,6 +81,9 @@ export const strings = {
     provider: '提供方', start: '开始', code: '授权码',
     openThis: '打开此地址并授权，然后粘贴授权码：',
     finish: '添加账户', made: '已创建', rotate: '轮换',
+    billing: '套餐与账单', plans: '套餐', subscriptions: '订阅',
+    bills: '账单', period: '周期', quota: '额度', price: '价格',
+    user: '用户', plan: '套餐', closed: '已结账', yes: '是', no: '否',
     title: 'API 密钥用量', language: '语言',
     keyLabel: '您的 API 密钥', show: '查看用量',
     hint: '密钥只发送到本服务器，仅用于读取该密钥自己的用量，不会显示其他密钥的任何信息。',

@@ -144,6 +144,11 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my $pw = 'user-password-1';
     my $bob = $stack->make_user(username => 'bob', password => $pw);
     my $bobs = $stack->make_key(userId => $bob->{id}, name => 'bob key');
+    my $plan = $stack->make_or_die('/api/v1/plans', { name => 'pro',
+        period => 'monthly', quotaCostMicros => '20000000',
+        priceMicros => '9900000' });
+    $stack->make_or_die('/api/v1/subscriptions', { userId => $bob->{id},
+                                                   planId => $plan->{id} });
     local $ENV{CONSOLE_URL} = $admin;
     local $ENV{GATEWAY_URL} = $stack->gateway_url;
     local $ENV{MOCK_URL} = $stack->mock_url;
@@ -164,7 +169,8 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
     is($b->{states}{active}, 1, 'accounts by state: the one account');
     is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
-                                '#usage', '#users', '#audit', '' ],
+                                '#usage', '#billing', '#users', '#audit',
+                                '' ],
               'an admin sees every page');
     is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
               'active', 100, 'closed' ], 'the account with its live state')
@@ -177,6 +183,15 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is_deeply([ sort @{ $b->{accountNames} || [] } ],
               [ sort $acct->{name}, 'browser-made', 'max-browser' ],
               'both listed');
+    is_deeply([ map { $_->[0] } @{ $b->{plans} || [] } ], [ 'pro' ],
+              'billing: the plans');
+    is_deeply([ map { [ @$_[0, 1, 2] ] } @{ $b->{subscriptions} || [] } ],
+              [ [ "#$bob->{id}", 'pro', 'active' ] ], 'the subscriptions');
+    ok(grep({ $_->[2] eq sprintf('$%.4f', $spent / 1e6) }
+            @{ $b->{bills} || [] }), "this month's bills, as MySQL has them")
+        or diag(explain($b->{bills}));
+    is_deeply([ map { [ @$_[0, 1] ] } @{ $b->{userSubscriptions} || [] } ],
+              [ [ 'bob', 'pro' ] ], 'a user sees their own subscription');
     is($stack->sql_root("SELECT type, base_url FROM accounts WHERE "
                         . "name = 'browser-made'"),
        "openai\t" . $stack->mock_url . "/openai\n", 'as MySQL has it');
@@ -202,7 +217,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($row && $row->[1], 2, 'the new key among the top keys, by name')
         or diag(explain($b->{topKeys}));
     is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
-                             '用户', '审计日志', '密钥用量页' ],
+                             '套餐与账单', '用户', '审计日志', '密钥用量页' ],
               'in Simplified Chinese');
     is($b->{usageCount}, '5 records', 'usage: every record');
     is($b->{usageRows}, 5, 'listed');
@@ -229,7 +244,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
                  @{ $b->{errors} || [] };
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
-    is(scalar @{ $b->{shots} || [] }, 10, 'ten screenshots');
+    is(scalar @{ $b->{shots} || [] }, 11, 'eleven screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 

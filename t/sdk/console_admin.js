@@ -233,6 +233,16 @@ async function main() {
             rows.map((r) => [...r.children].map((c) => c.textContent)));
         await shot('console-audit');
 
+        await page.click('a[href="#billing"]');
+        await page.waitForSelector('#plan-list tbody tr');
+        await page.waitForSelector('#subscription-list tbody tr');
+        const table = (id) => page.$$eval(`#${id} tbody tr`, (rs) =>
+            rs.map((r) => [...r.children].map((c) => c.textContent)));
+        out.plans = await table('plan-list');
+        out.subscriptions = await table('subscription-list');
+        out.bills = await table('bill-list');
+        await shot('console-billing');
+
         await page.select('#lang', 'zh');
         out.navZh = await page.$$eval('#nav a:not([hidden])',
                                       (a) => a.map((e) => e.textContent));
@@ -260,6 +270,11 @@ async function main() {
         await page.waitForFunction(() =>
             document.getElementById('usage-count').textContent !== '');
         out.userUsageCount = await text('#usage-count');
+        await page.click('a[href="#billing"]');
+        await page.waitForSelector('#subscription-list tbody tr');
+        out.userSubscriptions = await page.$$eval(
+            '#subscription-list tbody tr', (rs) => rs.map((r) =>
+                [...r.children].map((c) => c.textContent)));
         out.staleRows = await page.$$eval('#key-list tbody tr',
                                           (rows) => rows.length);
         await page.click('a[href="#keys"]');
