@@ -48,6 +48,7 @@ function signOut(why) {
     el.replaceChildren();
   }
   $('new-key').hidden = true;
+  $('key-edit').hidden = true;
   $('new-key-value').textContent = '';
   $('account-result').textContent = '';
   notice(why);
@@ -246,6 +247,7 @@ async function keys() {
                   { status: flip === 'disable' ? 'disabled' : 'active' });
         keys();
       }),
+      button('edit', () => editKey(k)),
       button('rotate', async () => {
         const made = await api('POST', `/api/v1/api-keys/${k.id}/rotate`,
                                {});
@@ -261,6 +263,73 @@ async function keys() {
         }
       }))]);
     body.appendChild(row);
+  }
+}
+
+// a key's limits, platforms, clients, models, expiry and binding
+let editing = null;
+
+async function editKey(k) {
+  editing = k;
+  const f = $('key-edit');
+  $('key-edit-name').textContent = k.name;
+  f.elements.name.value = k.name;
+  for (const box of f.querySelectorAll('input[name=perm]')) {
+    box.checked = k.permissions.includes(box.value);
+  }
+  for (const l of ['dailyCostLimitMicros', 'weeklyCostLimitMicros',
+                   'totalCostLimitMicros']) {
+    f.elements[l].value = Number(k[l] || 0) / 1e6;
+  }
+  f.elements.concurrencyLimit.value = k.concurrencyLimit || 0;
+  f.elements.blockedModels.value = (k.blockedModels || []).join('\n');
+  f.elements.allowedClients.value = (k.allowedClients || []).join('\n');
+  f.elements.expiresAt.value = k.expiresAt ? k.expiresAt.slice(0, 10) : '';
+  const bind = f.elements.accountId;
+  bind.replaceChildren(new Option(t('anyAccount'), ''));
+  if (session.role === 'admin') {
+    for (const a of (await api('GET', '/api/v1/accounts?pageSize=500'))
+                      .accounts) {
+      bind.appendChild(new Option(a.name, a.id));
+    }
+    bind.value = k.accountId || '';
+  }
+  f.hidden = false;
+  f.elements.name.focus();
+}
+
+const lines = (v) => v.split('\n').map((s) => s.trim()).filter(Boolean);
+
+async function saveKey(event) {
+  event.preventDefault();
+  const f = $('key-edit');
+  const body = {
+    version: editing.version,
+    name: f.elements.name.value,
+    permissions: [...f.querySelectorAll('input[name=perm]:checked')]
+      .map((b) => b.value),
+    concurrencyLimit: Number(f.elements.concurrencyLimit.value || 0),
+    blockedModels: lines(f.elements.blockedModels.value),
+    allowedClients: lines(f.elements.allowedClients.value),
+    expiresAt: f.elements.expiresAt.value
+      ? f.elements.expiresAt.value + 'T00:00:00Z' : null,
+  };
+  for (const l of ['dailyCostLimitMicros', 'weeklyCostLimitMicros',
+                   'totalCostLimitMicros']) {
+    body[l] = String(Math.round(Number(f.elements[l].value || 0) * 1e6));
+  }
+  if (session.role === 'admin') {
+    body.accountId = f.elements.accountId.value || null;
+  }
+  try {
+    await api('PATCH', `/api/v1/api-keys/${editing.id}`, body);
+    f.hidden = true;
+    $('copied').textContent = '';
+    notice(null);
+    keys();
+  } catch (e) {
+    $('notice').textContent = String(e.message);
+    $('notice').hidden = false;
   }
 }
 
@@ -559,6 +628,10 @@ $('login-form').addEventListener('submit', async (event) => {
 
 $('logout').addEventListener('click', () => signOut(null));
 $('key-form').addEventListener('submit', createKey);
+$('key-edit').addEventListener('submit', saveKey);
+$('key-edit-cancel').addEventListener('click', () => {
+  $('key-edit').hidden = true;
+});
 $('copy').addEventListener('click', copyKey);
 $('usage-form').addEventListener('submit', (e) => {
   e.preventDefault();

@@ -195,6 +195,17 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($stack->sql_root("SELECT type, base_url FROM accounts WHERE "
                         . "name = 'browser-made'"),
        "openai\t" . $stack->mock_url . "/openai\n", 'as MySQL has it');
+    my ($edited) = grep { $_->{name} eq 'made in the browser' }
+        @{ $stack->admin('GET', '/api/v1/api-keys?pageSize=500')->{json}
+           {apiKeys} || [] };
+    is_deeply([ @{ $edited || {} }{qw(dailyCostLimitMicros permissions
+                                      blockedModels allowedClients
+                                      expiresAt accountId)} ],
+              [ '5000000', [ 'claude' ], [ 'claude-opus-4-1' ], [ '^node' ],
+                '2031-01-01T00:00:00Z', $acct->{id} ],
+              'a key edited: limit, platforms, models, clients, expiry, '
+              . 'binding') or diag(explain($edited, $b->{keyEditNotice},
+                                  $b->{keyEditInvalid}));
     is_deeply([ @{ $b->{carol} || [] }[0 .. 3] ],
               [ 'carol', 'user', 'active', 'local' ], 'a user made');
     is($b->{carolAfter}[2], 'disabled', 'and disabled');
@@ -244,7 +255,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
                  @{ $b->{errors} || [] };
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
-    is(scalar @{ $b->{shots} || [] }, 11, 'eleven screenshots');
+    is(scalar @{ $b->{shots} || [] }, 12, 'twelve screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 

@@ -141,6 +141,47 @@ async function main() {
             td.textContent === 'made in the browser'));
         await shot('console-keys');
 
+        // the new key's limits, platforms, models, clients, expiry, binding
+        const rowOf = async (name) => {
+            for (const row of await page.$$('#key-list tbody tr')) {
+                if (await row.$eval('td', (td) => td.textContent) === name) {
+                    return row;
+                }
+            }
+            return null;
+        };
+        // disable, edit, rotate, delete
+        await (await (await rowOf('made in the browser')).$$('button'))[1]
+            .click();
+        await visible('#key-edit');
+        const ef = async (name, value) => {
+            await page.$eval(`#key-edit [name=${name}]`,
+                             (e) => { e.value = ''; });
+            await page.type(`#key-edit [name=${name}]`, value);
+        };
+        await ef('dailyCostLimitMicros', '5');
+        await page.$$eval('#key-edit input[name=perm]', (boxes) =>
+            boxes.forEach((b) => { b.checked = b.value === 'claude'; }));
+        await ef('blockedModels', 'claude-opus-4-1');
+        await ef('allowedClients', '^node');
+        await page.$eval('#key-edit [name=expiresAt]',
+                         (e) => { e.value = '2031-01-01'; });
+        await page.$eval('#key-edit [name=accountId]', (s) => {
+            s.value = s.options[1].value;
+        });
+        out.keyEditInvalid = await page.$eval('#key-edit', (f) =>
+            [...f.elements].filter((e) => e.checkValidity
+                && !e.checkValidity()).map((e) => `${e.name}: `
+                + e.validationMessage));
+        await page.click('#key-edit button[type=submit]');
+        await page.waitForFunction(() =>
+            document.getElementById('key-edit').hidden
+            || !document.getElementById('notice').hidden,
+            { timeout: 5000 }).catch(() => null);
+        out.keyEditNotice = await text('#notice');
+        await page.$eval('#key-edit', (f) => { f.hidden = true; });
+        await shot('console-key-edit');
+
         // users: one made, then disabled
         await page.click('a[href="#users"]');
         await page.waitForSelector('#user-list tbody tr');
@@ -175,8 +216,9 @@ async function main() {
         for (const row of rows) {
             const name = await row.$eval('td', (td) => td.textContent);
             if (name === 'someone else') {
+                // disable, edit, rotate, delete
                 const bs = await row.$$('button');
-                await bs[1].click();
+                await bs[2].click();
             }
         }
         await page.waitForFunction((b) => document.getElementById(
