@@ -210,15 +210,44 @@ async function dashboard() {
   }
 }
 
+// "5h 34% until 18:00": each window the vendor reported
+function windows(a) {
+  return (a.usageWindows || []).map((w) => `${w.window} ${w.status}` +
+    (w.utilization !== undefined && w.utilization !== null
+      ? ` ${Math.round(w.utilization * 100)}%` : '') +
+    (w.resetsAt ? ` → ${when(w.resetsAt)}` : '')).join('; ') || '—';
+}
+
+const oauthTypes = ['claude-official', 'codex', 'gemini-oauth', 'droid'];
+
 async function accounts() {
   const list = (await api('GET', '/api/v1/accounts?pageSize=500')).accounts;
+  const groups = (await api('GET', '/api/v1/account-groups?pageSize=500'))
+                   .accountGroups || [];
+  rows('group-list', groups, (g) => [g.name, g.platform,
+    String(list.filter((a) => a.groupId === g.id).length)]);
+  const pick = $('account-group');
+  pick.replaceChildren(new Option(t('noGroup'), ''));
+  for (const g of groups) {
+    pick.appendChild(new Option(`${g.name} (${g.platform})`, g.id));
+  }
   const body = $('account-list').tBodies[0];
   body.replaceChildren();
   for (const a of list) {
     const row = document.createElement('tr');
     row.dataset.id = a.id;
+    const flip = a.status === 'disabled' ? 'enable' : 'disable';
+    const more = oauthTypes.includes(a.type) && a.hasRefreshToken
+      ? [button('refresh', async () => {
+          try {
+            await api('POST', `/api/v1/accounts/${a.id}/refresh`, {});
+            accounts();
+          } catch (e) {
+            $('account-result').textContent = `${a.name}: ${e.message}`;
+          }
+        })] : [];
     cells(row, [a.name, a.type, a.status, a.health, a.circuit,
-                when(a.cooldownUntil), actions(
+                when(a.cooldownUntil), windows(a), actions(
       button('test', async () => {
         const r = await api('POST', `/api/v1/accounts/${a.id}/test`, {});
         $('account-result').textContent =
@@ -227,6 +256,12 @@ async function accounts() {
       }),
       button('reset', async () => {
         await api('POST', `/api/v1/accounts/${a.id}/reset`, {});
+        accounts();
+      }),
+      ...more,
+      button(flip, async () => {
+        await api('PATCH', `/api/v1/accounts/${a.id}`,
+                  { status: flip === 'disable' ? 'disabled' : 'active' });
         accounts();
       }))]);
     body.appendChild(row);
@@ -469,6 +504,17 @@ function formBody(form) {
   return body;
 }
 
+async function createGroup(event) {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/v1/account-groups', formBody($('group-form')));
+    $('group-form').reset();
+    accounts();
+  } catch (e) {
+    $('account-result').textContent = String(e.message);
+  }
+}
+
 async function createAccount(event) {
   event.preventDefault();
   try {
@@ -639,6 +685,7 @@ $('usage-form').addEventListener('submit', (e) => {
 });
 $('csv').addEventListener('click', exportCsv);
 $('account-form').addEventListener('submit', createAccount);
+$('group-form').addEventListener('submit', createGroup);
 $('account-type').addEventListener('change', accountFields);
 $('oauth-form').addEventListener('submit', startOAuth);
 $('oauth-exchange').addEventListener('submit', finishOAuth);

@@ -176,6 +176,15 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
               'active', 100, 'closed' ], 'the account with its live state')
         or diag(explain($b->{accounts}));
     like($b->{testResult}, qr/answered \(200,/, 'its test button');
+    is_deeply($b->{groups}, [ [ 'browser-group', 'openai', '0' ] ],
+              'an account group made');
+    is_deeply($b->{groupsAfter}, [ [ 'browser-group', 'openai', '1' ] ],
+              'and an account made into it');
+    is_deeply($b->{accountButtons}{'max-browser'},
+              [ 'Test', 'Reset', 'Refresh', 'Disable' ],
+              'a subscription account can be refreshed');
+    is_deeply($b->{accountButtons}{'browser-made'},
+              [ 'Test', 'Reset', 'Disable' ], 'an API-key one not');
     is($b->{accountMade}, 'Created: browser-made (openai)',
        'an account made with the form');
     is($b->{oauthMade}, 'Created: max-browser (claude-official)',

@@ -83,13 +83,25 @@ async function main() {
             document.getElementById('account-result').textContent !== '');
         out.testResult = await text('#account-result');
 
-        // an API-key account made with the form
+        // an account group
+        await page.type('#group-form input[name=name]', 'browser-group');
+        await page.select('#group-form select[name=platform]', 'openai');
+        await page.click('#group-form button[type=submit]');
+        await page.waitForSelector('#group-list tbody tr');
+        out.groups = await page.$$eval('#group-list tbody tr', (rs) =>
+            rs.map((r) => [...r.children].map((c) => c.textContent)));
+
+        // an API-key account made with the form, in that group
         const made = () => page.$eval('#account-made', (e) => e.textContent);
         await page.type('#account-form input[name=name]', 'browser-made');
         await page.select('#account-type', 'openai');
         await page.type('#account-form input[name=baseUrl]',
                         `${env.MOCK_URL}/openai`);
         await page.type('#account-form input[name=apiKey]', 'sk-browser-1');
+        await page.$eval('#account-group', (s) => {
+            s.value = [...s.options].find((o) =>
+                o.textContent.startsWith('browser-group')).value;
+        });
         await page.click('#account-form button[type=submit]');
         await page.waitForFunction(() => document.getElementById(
             'account-made').textContent !== '');
@@ -122,6 +134,16 @@ async function main() {
         out.accountNames = await page.$$eval(
             '#account-list tbody tr td:first-child',
             (tds) => tds.map((e) => e.textContent));
+        out.accountButtons = await page.$$eval('#account-list tbody tr',
+            (rs) => Object.fromEntries(rs.map((r) => [
+                r.children[0].textContent,
+                [...r.querySelectorAll('button')].map((b) =>
+                    b.textContent)])));
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#group-list tbody tr')].some((r) => r.children[2].textContent
+            === '1'));
+        out.groupsAfter = await page.$$eval('#group-list tbody tr', (rs) =>
+            rs.map((r) => [...r.children].map((c) => c.textContent)));
         await shot('console-accounts');
 
         await page.click('a[href="#keys"]');
