@@ -199,6 +199,8 @@ async function dashboard() {
     const now = Date.now();
     const count = (f) => String(list.filter(f).length);
     const cooling = (a) => a.cooldownUntil && Date.parse(a.cooldownUntil) > now;
+    const health = await (await fetch('/healthz', { cache: 'no-store' }))
+      .json().catch(() => ({}));
     cards($('states'), [
       [t('active'), count((a) => a.status === 'active' && !cooling(a) &&
                                  a.circuit !== 'open')],
@@ -206,6 +208,7 @@ async function dashboard() {
       [t('circuitOpen'), count((a) => a.circuit === 'open')],
       [t('error'), count((a) => a.status === 'error')],
       [t('disabled'), count((a) => a.status === 'disabled')],
+      [t('backlog'), String(health.usageBacklog ?? '—')],
     ]);
   }
 }
@@ -247,7 +250,7 @@ async function accounts() {
           }
         })] : [];
     cells(row, [a.name, a.type, a.status, a.health, a.circuit,
-                when(a.cooldownUntil), windows(a), actions(
+                when(a.cooldownUntil), a.leasesInUse, windows(a), actions(
       button('test', async () => {
         const r = await api('POST', `/api/v1/accounts/${a.id}/test`, {});
         $('account-result').textContent =

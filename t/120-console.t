@@ -168,12 +168,14 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     like($b->{who}, qr/\(admin\)$/, 'signed in as an admin');
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
     is($b->{states}{active}, 1, 'accounts by state: the one account');
+    is($b->{states}{'Usage records waiting'}, 0, 'and the stream backlog');
     is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
                                 '#usage', '#billing', '#users', '#audit',
                                 '' ],
               'an admin sees every page');
     is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
-              'active', 100, 'closed' ], 'the account with its live state')
+              'active', 100, 'closed', '—', 0 ],
+              'the account with its live state')
         or diag(explain($b->{accounts}));
     like($b->{testResult}, qr/answered \(200,/, 'its test button');
     is_deeply($b->{groups}, [ [ 'browser-group', 'openai', '0' ] ],

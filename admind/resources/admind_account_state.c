@@ -150,6 +150,22 @@ admind_account_state_add(json_t *account)
                         admind_account_state_time(reply->element[5], 0));
 
     freeReplyObject(reply);
+
+    /* concurrency leases whose expiry is still ahead: requests in flight */
+    admind_hotstate_name(name, sizeof(name), "aconc:%llu",
+                         (unsigned long long) id);
+
+    reply = admind_redis_command(err, sizeof(err), "ZCOUNT %s %lld +inf",
+                                 name, (long long) time(NULL) * 1000);
+
+    json_object_set_new(account, "leasesInUse",
+                        json_integer(reply != NULL
+                                     && reply->type == REDIS_REPLY_INTEGER
+                                     ? reply->integer : 0));
+
+    if (reply != NULL) {
+        freeReplyObject(reply);
+    }
 }
 
 

@@ -148,6 +148,7 @@ static const admind_field_t  admind_accounts_fields[] = {
     ADMIND_F_TIME("cooldownUntil", NULL,
       ADMIND_FIELD_OUTPUT | ADMIND_FIELD_NULLABLE),
     ADMIND_F_OUTPUT("health", ADMIND_FIELD_INT),
+    ADMIND_F_OUTPUT("leasesInUse", ADMIND_FIELD_INT),
     ADMIND_F_OUTPUT("circuit", ADMIND_FIELD_STRING),
     ADMIND_F_ROW_CREATED("a"),
     ADMIND_F_ROW_UPDATED("a"),

@@ -76,7 +76,7 @@ async function main() {
         await page.click('a[href="#accounts"]');
         await page.waitForSelector('#account-list tbody tr');
         out.accounts = await page.$$eval('#account-list tbody tr', (rows) =>
-            rows.map((r) => [...r.children].slice(0, 5)
+            rows.map((r) => [...r.children].slice(0, 7)
                 .map((c) => c.textContent)));
         await page.click('#account-list tbody tr button');
         await page.waitForFunction(() =>
