@@ -49,6 +49,7 @@ function signOut(why) {
   }
   $('new-key').hidden = true;
   $('key-edit').hidden = true;
+  $('account-edit').hidden = true;
   $('new-key-value').textContent = '';
   $('account-result').textContent = '';
   notice(why);
@@ -196,6 +197,12 @@ async function dashboard() {
                                                 || `#${g.group}` })));
   if (session.role === 'admin') {
     const list = (await api('GET', '/api/v1/accounts?pageSize=500')).accounts;
+    const accountNames = new Map(list.map((a) => [a.id, a.name]));
+    top($('top-accounts'), ((await api('GET',
+        '/api/v1/usage/summary?groupBy=account&pageSize=500')).groups || [])
+        .sort(byCost).slice(0, 5)
+        .map((g) => Object.assign({}, g, {
+          group: accountNames.get(g.group) || `#${g.group}` })));
     const now = Date.now();
     const count = (f) => String(list.filter(f).length);
     const cooling = (a) => a.cooldownUntil && Date.parse(a.cooldownUntil) > now;
@@ -261,6 +268,7 @@ async function accounts() {
         await api('POST', `/api/v1/accounts/${a.id}/reset`, {});
         accounts();
       }),
+      button('edit', () => editAccount(a)),
       ...more,
       button(flip, async () => {
         await api('PATCH', `/api/v1/accounts/${a.id}`,
@@ -507,6 +515,49 @@ function formBody(form) {
   return body;
 }
 
+// the fields every type has, and a new credential in the type's field
+let editingAccount = null;
+
+function editAccount(a) {
+  editingAccount = a;
+  const f = $('account-edit');
+  $('account-edit-name').textContent = `${a.name} (${a.type})`;
+  f.elements.name.value = a.name;
+  f.elements.baseUrl.value = a.baseUrl || '';
+  f.elements.priority.value = a.priority;
+  f.elements.concurrencyLimit.value = a.concurrencyLimit || 0;
+  f.elements.schedulable.checked = a.schedulable;
+  f.elements.credential.value = '';
+  f.hidden = false;
+  f.elements.name.focus();
+}
+
+async function saveAccount(event) {
+  event.preventDefault();
+  const f = $('account-edit');
+  const a = editingAccount;
+  const body = {
+    version: a.version, name: f.elements.name.value,
+    priority: Number(f.elements.priority.value),
+    concurrencyLimit: Number(f.elements.concurrencyLimit.value || 0),
+    schedulable: f.elements.schedulable.checked,
+  };
+  if (f.elements.baseUrl.value !== (a.baseUrl || '')) {
+    body.baseUrl = f.elements.baseUrl.value || null;
+  }
+  if (f.elements.credential.value) {
+    body[accountTypes[a.type].find((c) => secretFields.includes(c))] =
+      f.elements.credential.value;
+  }
+  try {
+    await api('PATCH', `/api/v1/accounts/${a.id}`, body);
+    f.hidden = true;
+    accounts();
+  } catch (e) {
+    $('account-result').textContent = `${a.name}: ${e.message}`;
+  }
+}
+
 async function createGroup(event) {
   event.preventDefault();
   try {
@@ -613,11 +664,46 @@ async function billing() {
     s.userId === session.id ? session.name : `#${s.userId}`,
     names.get(s.planId) || `#${s.planId}`, s.status, when(s.startAt),
     when(s.expireAt)]);
+  if (session.role === 'admin') {
+    const pickUser = $('subscription-user');
+    pickUser.replaceChildren();
+    for (const u of (await api('GET', '/api/v1/users?pageSize=500')).users) {
+      pickUser.appendChild(new Option(u.username, u.id));
+    }
+    const pickPlan = $('subscription-plan');
+    pickPlan.replaceChildren();
+    for (const p of plans) {
+      pickPlan.appendChild(new Option(p.name, p.id));
+    }
+  }
   const bills = await api('GET', '/api/v1/bills?pageSize=500');
   $('bill-month').textContent = bills.month;
   rows('bill-list', bills.bills || [], (b) => [
     b.userId === session.id ? session.name : `#${b.userId}`, b.requests,
     money(b.costMicros), b.closed ? t('yes') : t('no')]);
+}
+
+// dollars typed in the form as micro-dollars (decimal strings)
+function dollarsBody(form, fields) {
+  const body = formBody(form);
+  for (const f of fields) {
+    if (body[f] !== undefined) {
+      body[f] = String(Math.round(Number(body[f]) * 1e6));
+    }
+  }
+  return body;
+}
+
+async function submitThen(event, path, body, form) {
+  event.preventDefault();
+  try {
+    await api('POST', path, body);
+    form.reset();
+    billing();
+  } catch (e) {
+    $('notice').textContent = String(e.message);
+    $('notice').hidden = false;
+  }
 }
 
 const loaders = { dashboard, accounts, keys, usage, billing, users, audit };
@@ -689,6 +775,17 @@ $('usage-form').addEventListener('submit', (e) => {
 $('csv').addEventListener('click', exportCsv);
 $('account-form').addEventListener('submit', createAccount);
 $('group-form').addEventListener('submit', createGroup);
+$('account-edit').addEventListener('submit', saveAccount);
+$('account-edit-cancel').addEventListener('click', () => {
+  $('account-edit').hidden = true;
+});
+$('plan-form').addEventListener('submit', (e) => submitThen(e,
+  '/api/v1/plans', dollarsBody($('plan-form'),
+                               ['quotaCostMicros', 'priceMicros']),
+  $('plan-form')));
+$('subscription-form').addEventListener('submit', (e) => submitThen(e,
+  '/api/v1/subscriptions', formBody($('subscription-form')),
+  $('subscription-form')));
 $('account-type').addEventListener('change', accountFields);
 $('oauth-form').addEventListener('submit', startOAuth);
 $('oauth-exchange').addEventListener('submit', finishOAuth);

@@ -183,10 +183,18 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is_deeply($b->{groupsAfter}, [ [ 'browser-group', 'openai', '1' ] ],
               'and an account made into it');
     is_deeply($b->{accountButtons}{'max-browser'},
-              [ 'Test', 'Reset', 'Refresh', 'Disable' ],
+              [ 'Test', 'Reset', 'Edit', 'Refresh', 'Disable' ],
               'a subscription account can be refreshed');
     is_deeply($b->{accountButtons}{'browser-made'},
-              [ 'Test', 'Reset', 'Disable' ], 'an API-key one not');
+              [ 'Test', 'Reset', 'Edit', 'Disable' ], 'an API-key one not');
+    is($b->{accountEditResult}, '', 'an account edited');
+    like($b->{editedTest}, qr/^browser-made: answered \(200,/,
+         'then tested');
+    is($stack->sql_root("SELECT priority FROM accounts WHERE "
+                        . "name = 'browser-made'"), "5\n",
+       'its new priority stored');
+    ok(grep({ $_->{credential} eq 'sk-browser-2' }
+            @{ $stack->mock_requests }), 'its new credential used');
     is($b->{accountMade}, 'Created: browser-made (openai)',
        'an account made with the form');
     is($b->{oauthMade}, 'Created: max-browser (claude-official)',
@@ -194,10 +202,14 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is_deeply([ sort @{ $b->{accountNames} || [] } ],
               [ sort $acct->{name}, 'browser-made', 'max-browser' ],
               'both listed');
-    is_deeply([ map { $_->[0] } @{ $b->{plans} || [] } ], [ 'pro' ],
-              'billing: the plans');
-    is_deeply([ map { [ @$_[0, 1, 2] ] } @{ $b->{subscriptions} || [] } ],
-              [ [ "#$bob->{id}", 'pro', 'active' ] ], 'the subscriptions');
+    is_deeply([ sort map { "$_->[0] $_->[2] $_->[3]" }
+                @{ $b->{plans} || [] } ],
+              [ 'pro $20.0000 $9.9000', 'team $50.0000 $19.9000' ],
+              'billing: the plans, one made in the console');
+    is_deeply([ sort map { join ' ', @$_[0, 1, 2] }
+                @{ $b->{subscriptions} || [] } ],
+              [ sort "#$bob->{id} pro active", 'admin team active' ],
+              'the subscriptions, one made in the console');
     ok(grep({ $_->[2] eq sprintf('$%.4f', $spent / 1e6) }
             @{ $b->{bills} || [] }), "this month's bills, as MySQL has them")
         or diag(explain($b->{bills}));
@@ -238,6 +250,9 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
                 @{ $b->{topKeys} || [] };
     is($row && $row->[1], 2, 'the new key among the top keys, by name')
         or diag(explain($b->{topKeys}));
+    is_deeply($b->{topAccounts}, [ [ $acct->{name}, 5,
+              sprintf('$%.4f', 5 * 600 / 1e6) ] ],
+              'the top accounts, by name');
     is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
                              '套餐与账单', '用户', '审计日志', '密钥用量页' ],
               'in Simplified Chinese');

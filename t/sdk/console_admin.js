@@ -142,6 +142,37 @@ async function main() {
         await page.waitForFunction(() => [...document.querySelectorAll(
             '#group-list tbody tr')].some((r) => r.children[2].textContent
             === '1'));
+
+        // an account edited: priority, a new credential, then tested
+        const accountRow = async (name) => {
+            for (const row of await page.$$('#account-list tbody tr')) {
+                if (await row.$eval('td', (td) => td.textContent) === name) {
+                    return row;
+                }
+            }
+            return null;
+        };
+        await (await (await accountRow('browser-made')).$$('button'))[2]
+            .click();
+        await visible('#account-edit');
+        await page.$eval('#account-edit [name=priority]',
+                         (e) => { e.value = ''; });
+        await page.type('#account-edit [name=priority]', '5');
+        await page.type('#account-edit [name=credential]', 'sk-browser-2');
+        await page.$eval('#account-result', (e) => { e.textContent = ''; });
+        await page.click('#account-edit button[type=submit]');
+        await page.waitForFunction(() =>
+            document.getElementById('account-edit').hidden
+            || document.getElementById('account-result').textContent);
+        out.accountEditResult = await text('#account-result');
+        await page.$eval('#account-edit', (f) => { f.hidden = true; });
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#account-list tbody tr')].some((r) =>
+            r.children[0].textContent === 'browser-made'));
+        await (await (await accountRow('browser-made')).$('button')).click();
+        await page.waitForFunction(() => document.getElementById(
+            'account-result').textContent.startsWith('browser-made'));
+        out.editedTest = await text('#account-result');
         out.groupsAfter = await page.$$eval('#group-list tbody tr', (rs) =>
             rs.map((r) => [...r.children].map((c) => c.textContent)));
         await shot('console-accounts');
@@ -271,6 +302,16 @@ async function main() {
             await page.click('a[href="#keys"]');
             await new Promise((r) => setTimeout(r, 200));
         }
+        // the dashboard fills its tables one after the other
+        await page.waitForFunction((n) => [...document.querySelectorAll(
+            '#top-keys tbody tr td:first-child')].some((td) =>
+            td.textContent === 'made in the browser')
+            && [...document.querySelectorAll('#top-accounts tbody tr')]
+                .some((r) => Number(r.children[1].textContent) === n),
+            { timeout: 10000 }, before + 2).catch(() => null);
+        out.topAccounts = await page.$$eval('#top-accounts tbody tr',
+            (rows) => rows.map((r) => [...r.children].map((c) =>
+                c.textContent)));
         out.topKeys = await page.$$eval('#top-keys tbody tr', (rows) =>
             rows.map((r) => [...r.children].map((c) => c.textContent)));
         // usage records, their CSV, the audit log
@@ -302,6 +343,23 @@ async function main() {
         await page.waitForSelector('#subscription-list tbody tr');
         const table = (id) => page.$$eval(`#${id} tbody tr`, (rs) =>
             rs.map((r) => [...r.children].map((c) => c.textContent)));
+        await page.type('#plan-form input[name=name]', 'team');
+        await page.type('#plan-form input[name=quotaCostMicros]', '50');
+        await page.type('#plan-form input[name=priceMicros]', '19.9');
+        await page.click('#plan-form button[type=submit]');
+        await page.waitForFunction(() => document.querySelectorAll(
+            '#plan-list tbody tr').length === 2);
+        await page.$eval('#subscription-user', (s) => {
+            s.value = [...s.options].find((o) =>
+                o.textContent === 'admin').value;
+        });
+        await page.$eval('#subscription-plan', (s) => {
+            s.value = [...s.options].find((o) =>
+                o.textContent === 'team').value;
+        });
+        await page.click('#subscription-form button[type=submit]');
+        await page.waitForFunction(() => document.querySelectorAll(
+            '#subscription-list tbody tr').length === 2);
         out.plans = await table('plan-list');
         out.subscriptions = await table('subscription-list');
         out.bills = await table('bill-list');
