@@ -45,6 +45,28 @@ async function main() {
         const card = async (dl) => page.$$eval(`#${dl} dd`, (dds) =>
             Object.fromEntries(dds.map((d) => [d.dataset.name,
                                                d.textContent])));
+        // a row's button by the row's first cell and the button's label,
+        // clicked in the page at once (tables are drawn again at times)
+        const clickIn = async (table, name, label) => {
+            for (let i = 0; i < 100; i++) {
+                const done = await page.evaluate((t, n, l) => {
+                    const row = [...document.querySelectorAll(
+                        `#${t} tbody tr`)].find((r) =>
+                        n === null || r.children[0].textContent === n);
+                    const b = row && [...row.querySelectorAll('button')]
+                        .find((e) => e.textContent === l);
+                    if (b) {
+                        b.click();
+                    }
+                    return Boolean(b);
+                }, table, name, label);
+                if (done) {
+                    return;
+                }
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            throw new Error(`no ${label} button in ${table}, row ${name}`);
+        };
         const login = async (user, password) => {
             await page.$eval('#username', (e) => { e.value = ''; });
             await page.type('#username', user);
@@ -78,7 +100,7 @@ async function main() {
         out.accounts = await page.$$eval('#account-list tbody tr', (rows) =>
             rows.map((r) => [...r.children].slice(0, 7)
                 .map((c) => c.textContent)));
-        await page.click('#account-list tbody tr button');
+        await clickIn('account-list', null, 'Test');
         await page.waitForFunction(() =>
             document.getElementById('account-result').textContent !== '');
         out.testResult = await text('#account-result');
@@ -144,16 +166,7 @@ async function main() {
             === '1'));
 
         // an account edited: priority, a new credential, then tested
-        const accountRow = async (name) => {
-            for (const row of await page.$$('#account-list tbody tr')) {
-                if (await row.$eval('td', (td) => td.textContent) === name) {
-                    return row;
-                }
-            }
-            return null;
-        };
-        await (await (await accountRow('browser-made')).$$('button'))[2]
-            .click();
+        await clickIn('account-list', 'browser-made', 'Edit');
         await visible('#account-edit');
         await page.$eval('#account-edit [name=priority]',
                          (e) => { e.value = ''; });
@@ -169,7 +182,7 @@ async function main() {
         await page.waitForFunction(() => [...document.querySelectorAll(
             '#account-list tbody tr')].some((r) =>
             r.children[0].textContent === 'browser-made'));
-        await (await (await accountRow('browser-made')).$('button')).click();
+        await clickIn('account-list', 'browser-made', 'Test');
         await page.waitForFunction(() => document.getElementById(
             'account-result').textContent.startsWith('browser-made'));
         out.editedTest = await text('#account-result');
@@ -195,17 +208,7 @@ async function main() {
         await shot('console-keys');
 
         // the new key's limits, platforms, models, clients, expiry, binding
-        const rowOf = async (name) => {
-            for (const row of await page.$$('#key-list tbody tr')) {
-                if (await row.$eval('td', (td) => td.textContent) === name) {
-                    return row;
-                }
-            }
-            return null;
-        };
-        // disable, edit, rotate, delete
-        await (await (await rowOf('made in the browser')).$$('button'))[1]
-            .click();
+        await clickIn('key-list', 'made in the browser', 'Edit');
         await visible('#key-edit');
         const ef = async (name, value) => {
             await page.$eval(`#key-edit [name=${name}]`,
@@ -248,13 +251,7 @@ async function main() {
             '#user-list tbody tr td:first-child')].some((td) =>
             td.textContent === 'carol'));
         out.carol = await carol();
-        const buttons = await page.$$('#user-list tbody tr');
-        for (const row of buttons) {
-            const name = await row.$eval('td', (td) => td.textContent);
-            if (name === 'carol') {
-                await (await row.$('button')).click();
-            }
-        }
+        await clickIn('user-list', 'carol', 'Disable');
         await page.waitForFunction(() => [...document.querySelectorAll(
             '#user-list tbody tr')].some((r) => r.children[0].textContent ===
             'carol' && r.children[2].textContent === 'disabled'));
@@ -265,15 +262,7 @@ async function main() {
         await page.click('a[href="#keys"]');
         await page.waitForSelector('#key-list tbody tr');
         const before_key = await text('#new-key-value');
-        const rows = await page.$$('#key-list tbody tr');
-        for (const row of rows) {
-            const name = await row.$eval('td', (td) => td.textContent);
-            if (name === 'someone else') {
-                // disable, edit, rotate, delete
-                const bs = await row.$$('button');
-                await bs[2].click();
-            }
-        }
+        await clickIn('key-list', 'someone else', 'Rotate');
         await page.waitForFunction((b) => document.getElementById(
             'new-key-value').textContent !== b, {}, before_key);
         out.rotated = await text('#new-key-value');
@@ -349,6 +338,12 @@ async function main() {
         await page.click('#plan-form button[type=submit]');
         await page.waitForFunction(() => document.querySelectorAll(
             '#plan-list tbody tr').length === 2);
+        // the selects fill in after the tables
+        await page.waitForFunction(() => [...document.querySelectorAll(
+            '#subscription-user option')].some((o) => o.textContent ===
+            'admin') && [...document.querySelectorAll(
+            '#subscription-plan option')].some((o) => o.textContent ===
+            'team'));
         await page.$eval('#subscription-user', (s) => {
             s.value = [...s.options].find((o) =>
                 o.textContent === 'admin').value;
