@@ -150,10 +150,11 @@ fuzz-build: $(BUILD)/fuzz/fuzz_usage $(BUILD)/fuzz/fuzz_pricing \
             $(BUILD)/fuzz/fuzz_eventstream
 
 $(BUILD)/fuzz/fuzz_usage: t/fuzz/fuzz_usage.c ql/ql_usage.c ql/ql_usage.h \
-                          ql/ql_sse.c ql/ql_sse.h
+                          ql/ql_sse.c ql/ql_sse.h ql/ql_json_valid.c \
+                          ql/ql_json_valid.h ql/ql_utf8.c
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) t/fuzz/fuzz_usage.c ql/ql_usage.c \
-	    ql/ql_sse.c -o $@ -ljansson
+	    ql/ql_sse.c ql/ql_json_valid.c ql/ql_utf8.c -o $@ -ljansson
 
 $(BUILD)/fuzz/fuzz_pricing: t/fuzz/fuzz_pricing.c ql/ql_pricing.c \
                             ql/ql_pricing.h ql/ql_usage.h ql/ql_sse.h

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "ql_usage.h"
+#include "ql_json_valid.h"
 
 
 /* containers */
@@ -523,6 +524,158 @@ ql_usage_count(json_t *obj, const char *key, uint64_t *v)
 }
 
 
+#define QL_USAGE_NAMES_MAX   8
+#define QL_USAGE_PLAIN_DIGITS  15     /* exact as a double, as decoded */
+
+
+/* the names of the format's fields under parent (NULL: the top level) */
+static size_t
+ql_usage_names(unsigned format, const char *parent, const char **names)
+{
+    size_t       i, j, n;
+    const char  *name;
+
+    n = 0;
+
+    for (i = 0; i < sizeof(ql_usage_fields) / sizeof(ql_usage_fields[0]);
+         i++)
+    {
+        if (!(ql_usage_fields[i].formats & (1 << format))) {
+            continue;
+        }
+
+        if (parent == NULL) {
+            name = ql_usage_fields[i].parent ? ql_usage_fields[i].parent
+                                             : ql_usage_fields[i].name;
+
+        } else if (ql_usage_fields[i].parent != NULL
+                   && strcmp(ql_usage_fields[i].parent, parent) == 0)
+        {
+            name = ql_usage_fields[i].name;
+
+        } else {
+            continue;
+        }
+
+        for (j = 0; j < n && strcmp(names[j], name) != 0; j++) { /* void */ }
+
+        if (j == n && n < QL_USAGE_NAMES_MAX - 1) {
+            names[n++] = name;
+        }
+    }
+
+    names[n] = NULL;
+
+    return n;
+}
+
+
+/* the span of name among names, found by ql_json_valid_object() */
+static ql_json_span_t *
+ql_usage_span(const char **names, ql_json_span_t *spans, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; names[i] && strcmp(names[i], name) != 0; i++) { /* void */ }
+
+    return names[i] ? &spans[i] : NULL;
+}
+
+
+/*
+ * The usage object read without a decoder when it is plain: valid, the
+ * names read appear once (in it and in a parent), each value read an
+ * integer of at most QL_USAGE_PLAIN_DIGITS digits.  What it counts is
+ * then what decoding would count.  0: decode it.
+ */
+static int
+ql_usage_plain(unsigned format, const unsigned char *v, size_t len,
+    uint64_t *val, uint32_t *have)
+{
+    size_t               i, k;
+    uint64_t             n;
+    const char          *dup, *top[QL_USAGE_NAMES_MAX];
+    const char          *sub[QL_USAGE_NAMES_MAX];
+    ql_json_span_t       spans[QL_USAGE_NAMES_MAX], inner[QL_USAGE_NAMES_MAX];
+    ql_json_span_t      *s, *ps;
+    const unsigned char *d;
+
+    ql_usage_names(format, NULL, top);
+
+    if (ql_json_valid_object(v, len, top, spans, &dup) != QL_JSON_OK) {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(ql_usage_fields) / sizeof(ql_usage_fields[0]);
+         i++)
+    {
+        if (!(ql_usage_fields[i].formats & (1 << format))) {
+            continue;
+        }
+
+        if (ql_usage_fields[i].parent == NULL) {
+            s = ql_usage_span(top, spans, ql_usage_fields[i].name);
+
+        } else {
+            ps = ql_usage_span(top, spans, ql_usage_fields[i].parent);
+
+            if (ps == NULL || ps->end == 0 || v[ps->start] != '{') {
+                /* absent, or not an object: nothing under it counts */
+                if (ps != NULL && ps->end
+                    && !(ps->end - ps->start == 4
+                         && memcmp(v + ps->start, "null", 4) == 0))
+                {
+                    continue;
+                }
+
+                continue;
+            }
+
+            ql_usage_names(format, ql_usage_fields[i].parent, sub);
+
+            if (ql_json_valid_object(v + ps->start, ps->end - ps->start,
+                                     sub, inner, &dup)
+                != QL_JSON_OK)
+            {
+                return 0;
+            }
+
+            s = ql_usage_span(sub, inner, ql_usage_fields[i].name);
+            if (s != NULL && s->end) {
+                s->start += ps->start;
+                s->end += ps->start;
+            }
+        }
+
+        if (s == NULL || s->end == 0) {
+            continue;
+        }
+
+        d = v + s->start;
+        k = s->end - s->start;
+
+        if (k > QL_USAGE_PLAIN_DIGITS) {
+            return 0;
+        }
+
+        for (n = 0; k; k--, d++) {
+            if (*d < '0' || *d > '9') {
+                return 0;
+            }
+
+            n = n * 10 + (*d - '0');
+        }
+
+        if (n <= QL_USAGE_TOKENS_MAX) {
+            val[ql_usage_fields[i].raw] = n;
+            *have |= 1u << ql_usage_fields[i].raw;
+        }
+    }
+
+    return 1;
+}
+
+
 static void
 ql_usage_apply_usage(ql_usage_parser_t *p, const unsigned char *v,
     size_t len)
@@ -537,6 +690,17 @@ ql_usage_apply_usage(ql_usage_parser_t *p, const unsigned char *v,
         return;
     }
 
+    have = 0;
+    memset(val, 0, sizeof(val));
+
+    /* the usual case, read in place: no decoder, no allocation */
+    if (ql_usage_plain(p->format, v, len, val, &have)) {
+        goto counted;
+    }
+
+    have = 0;
+    memset(val, 0, sizeof(val));
+
     /* integers as reals: 1e30 is then ignored as one field, not fatal */
     u = json_loadb((const char *) v, len,
                    JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
@@ -546,9 +710,6 @@ ql_usage_apply_usage(ql_usage_parser_t *p, const unsigned char *v,
         p->invalid++;
         return;
     }
-
-    have = 0;
-    memset(val, 0, sizeof(val));
 
     for (i = 0; i < sizeof(ql_usage_fields) / sizeof(ql_usage_fields[0]);
          i++)
@@ -575,6 +736,8 @@ ql_usage_apply_usage(ql_usage_parser_t *p, const unsigned char *v,
     }
 
     json_decref(u);
+
+counted:
 
     if (have == 0) {
         return;

@@ -818,6 +818,67 @@ test_anthropic_json(void **state)
 }
 
 
+/* the usage object of an Anthropic JSON answer, and what it counts */
+static void
+usage_of(const char *usage, uint64_t input, uint64_t output,
+    uint64_t cache_5m)
+{
+    char        body[1024];
+    ql_usage_t  u;
+
+    snprintf(body, sizeof(body), "{\"type\":\"message\",\"model\":\"m\","
+             "\"usage\":%s}", usage);
+    parse_all_splits(QL_USAGE_ANTHROPIC, QL_USAGE_JSON, body, strlen(body),
+                     &u);
+
+    if (u.input_tokens != input || u.output_tokens != output
+        || u.cache_creation_5m_tokens != cache_5m)
+    {
+        fail_msg("%s: input %llu output %llu 5m %llu", usage,
+                 (unsigned long long) u.input_tokens,
+                 (unsigned long long) u.output_tokens,
+                 (unsigned long long) u.cache_creation_5m_tokens);
+    }
+}
+
+
+/*
+ * A plain usage object is read in place; any other is decoded: both
+ * count the same (jansson's rules: the last of repeated names, escaped
+ * names, numbers written as reals, nothing over QL_USAGE_TOKENS_MAX).
+ */
+static void
+test_usage_object(void **state)
+{
+    (void) state;
+
+    usage_of("{\"input_tokens\":12,\"output_tokens\":3}", 12, 3, 0);
+    usage_of(" { \"input_tokens\" : 12 , \"output_tokens\":3 } ", 12, 3, 0);
+    usage_of("{\"input_tokens\":5,\"input_tokens\":7,\"output_tokens\":1}",
+             7, 1, 0);
+    usage_of("{\"inp\\u0075t_tokens\":9,\"output_tokens\":1}", 9, 1, 0);
+    usage_of("{\"input_tokens\":5.0,\"output_tokens\":2}", 5, 2, 0);
+    usage_of("{\"input_tokens\":1e2,\"output_tokens\":2}", 100, 2, 0);
+    usage_of("{\"input_tokens\":null,\"output_tokens\":3}", 0, 3, 0);
+    usage_of("{\"input_tokens\":-4,\"output_tokens\":3}", 0, 3, 0);
+    usage_of("{\"input_tokens\":1000000000000,\"output_tokens\":1}",
+             1000000000000ULL, 1, 0);
+    usage_of("{\"input_tokens\":1000000000001,\"output_tokens\":1}", 0, 1,
+             0);
+    usage_of("{\"input_tokens\":99999999999999999999,\"output_tokens\":1}",
+             0, 1, 0);
+    usage_of("{\"input_tokens\":\"12\",\"output_tokens\":1}", 0, 1, 0);
+    usage_of("{\"cache_creation\":{\"ephemeral_5m_input_tokens\":4},"
+             "\"output_tokens\":1}", 0, 1, 4);
+    usage_of("{\"cache_creation\":{\"ephemeral_5m_input_tokens\":4,"
+             "\"ephemeral_5m_input_tokens\":6},\"output_tokens\":1}",
+             0, 1, 6);
+    usage_of("{\"cache_creation\":[1],\"output_tokens\":1}", 0, 1, 0);
+    usage_of("{\"cache_creation\":null,\"output_tokens\":1}", 0, 1, 0);
+    usage_of("{\"output_tokens\":1,\"other\":{\"input_tokens\":8}}", 0, 1, 0);
+}
+
+
 static void
 test_openai_chat(void **state)
 {
@@ -1518,6 +1579,7 @@ main(void)
         cmocka_unit_test(test_anthropic_delta_usage),
         cmocka_unit_test(test_anthropic_stream_error),
         cmocka_unit_test(test_anthropic_json),
+        cmocka_unit_test(test_usage_object),
         cmocka_unit_test(test_openai_chat),
         cmocka_unit_test(test_openai_responses),
         cmocka_unit_test(test_gemini),
