@@ -1,5 +1,6 @@
 # QuotaLane: nginx module + admind.
-#   make          build the module .so and admind
+#   make          build the module .so, admind and the web console
+#   make install  install them under PREFIX (/usr/local), DESTDIR honoured
 #   make run      install, build and start the local stack under var/
 #   make stop     stop the local stack
 #   make test     unit tests (cmocka) and integration tests (prove)
@@ -43,10 +44,10 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 PROVE_JOBS  ?= 2
 
-.PHONY: all deps module module-asan admind tools unit integration test run \
-        stop clean api-docs print-cflags
+.PHONY: all deps module module-asan admind console tools unit integration \
+        test run stop clean api-docs print-cflags install
 
-all: module admind
+all: module admind console
 
 deps:
 	@scripts/install-deps.sh
@@ -79,6 +80,32 @@ $(ADMIND): $(ADMIND_MAIN) $(LIBQL)
 $(BUILD)/unit/%: t/unit/%.c $(LIBQL)
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(QL_CFLAGS) $< $(LIBQL) -o $@ $(QL_LIBS) -lcmocka
+
+# The web console: its own files and the libraries pinned in
+# console/package-lock.json (npm ci by scripts/install-deps.sh), copied
+# into one flat directory that admind serves (console_dir).
+CONSOLE_DIR  := $(BUILD)/console
+CONSOLE_SRCS := $(wildcard console/*.html console/*.js console/*.css)
+CONSOLE_NPM  := console/node_modules/uplot/dist
+CONSOLE_OUT  := $(patsubst console/%,$(CONSOLE_DIR)/%,$(CONSOLE_SRCS)) \
+                $(CONSOLE_DIR)/uplot.js $(CONSOLE_DIR)/uplot.css
+
+console: $(CONSOLE_OUT)
+
+$(CONSOLE_DIR)/%: console/%
+	@mkdir -p $(CONSOLE_DIR)
+	cp $< $@
+
+$(CONSOLE_DIR)/uplot.js: $(CONSOLE_NPM)/uPlot.esm.js
+	@mkdir -p $(CONSOLE_DIR)
+	cp $< $@
+
+$(CONSOLE_DIR)/uplot.css: $(CONSOLE_NPM)/uPlot.min.css
+	@mkdir -p $(CONSOLE_DIR)
+	cp $< $@
+
+$(CONSOLE_NPM)/%:
+	@echo "$@ is missing: make deps (npm ci in console/)" >&2; exit 1
 
 # Small commands the integration tests drive (nginx-free references).
 TOOL_SRCS   := $(wildcard t/tools/*.c)
@@ -122,6 +149,22 @@ stop:
 
 clean:
 	rm -rf $(BUILD)
+
+# admind, the module, the schema migrations and the console where a
+# packaged install keeps them; admind.conf.example points admind there.
+PREFIX      ?= /usr/local
+QL_SHARE    := $(PREFIX)/share/quotalane
+
+install: all
+	install -D -m 0755 $(ADMIND) $(DESTDIR)$(PREFIX)/sbin/quotalane-admind
+	install -D -m 0644 $(MODULE_SO) \
+	    $(DESTDIR)$(PREFIX)/lib/quotalane/ngx_http_quotalane_module.so
+	install -d $(DESTDIR)$(QL_SHARE)/migrations $(DESTDIR)$(QL_SHARE)/console
+	install -m 0644 admind/migrations/*.sql $(DESTDIR)$(QL_SHARE)/migrations/
+	install -m 0644 $(CONSOLE_OUT) $(DESTDIR)$(QL_SHARE)/console/
+	sed -e 's|^migrations_dir = .*|migrations_dir = $(QL_SHARE)/migrations|' \
+	    -e 's|^console_dir = .*|console_dir = $(QL_SHARE)/console|' \
+	    conf/admind.conf > $(DESTDIR)$(QL_SHARE)/admind.conf.example
 
 # Fuzzing (clang + libFuzzer, ASan, UBSan) for a bounded time:
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TIME_PRICING=20] [FUZZ_TIME_ROUTE=20]

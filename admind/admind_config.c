@@ -326,9 +326,9 @@ static const admind_conf_key_t  admind_conf_keys[] = {
     { "metrics_token_file", admind_conf_set_str,
       admind_conf_off(metrics_token_file), 0, 0, "", 1 },
 
-    /* the web console's files (console/ in the source tree) */
+    /* the web console's files, as make console lays them out */
     { "console_dir", admind_conf_set_str,
-      admind_conf_off(console_dir), 0, 0, "", 1 },
+      admind_conf_off(console_dir), 0, 0, "build/console", 1 },
 
     { "outbound_allow", admind_conf_set_outbound,
       admind_conf_off(outbound_allow), 0, 0, "", 1 },

@@ -52,18 +52,24 @@ fi
 # runs its own instances under var/ and in test temp dirs instead.
 export DEBIAN_FRONTEND=noninteractive
 
+# npm ci in $1 when its lockfile is newer than its node_modules
+npm_ci() {
+    if [ ! -d "$repo/$1/node_modules" ] \
+            || [ "$repo/$1/package-lock.json" \
+                 -nt "$repo/$1/node_modules" ]; then
+        echo "install-deps: installing $2"
+        (cd "$repo/$1" && npm ci --no-audit --no-fund --loglevel=error)
+        touch "$repo/$1/node_modules"
+    fi
+}
+
 install_sdks() {
     # NodeSource's nodejs bundles npm; Debian's does not
     if ! command -v npm >/dev/null 2>&1; then
         $sudo apt-get install -y -qq --no-install-recommends npm
     fi
-    if [ ! -d "$repo/t/sdk/node_modules" ] \
-            || [ "$repo/t/sdk/package-lock.json" \
-                 -nt "$repo/t/sdk/node_modules" ]; then
-        echo "install-deps: installing the SDKs for the real-client tests"
-        (cd "$repo/t/sdk" && npm ci --no-audit --no-fund --loglevel=error)
-        touch "$repo/t/sdk/node_modules"
-    fi
+    npm_ci t/sdk "the SDKs for the real-client tests"
+    npm_ci console "the web console's libraries (make console copies them)"
 }
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -75,5 +81,6 @@ echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# The real-client tests use the official SDKs, pinned by t/sdk's lockfile.
+# The real-client tests use the official SDKs, pinned by t/sdk's lockfile;
+# the console its chart library, pinned by console's.
 install_sdks

@@ -66,10 +66,18 @@ static const admind_resource_t  admind_audit_log_resource = {
 };
 
 
+/* "id desc": the newest first */
+static const admind_order_t  admind_audit_log_orders[] = {
+    { "ts", "l.ts" },
+    { NULL, NULL }
+};
+
+
 static int
 admind_audit_log_list(admind_req_t *r)
 {
-    return admind_resource_list(r, &admind_audit_log_resource);
+    return admind_resource_list_ordered(r, &admind_audit_log_resource,
+                                        admind_audit_log_orders);
 }
 
 

@@ -1,14 +1,17 @@
 /*
  * QuotaLane admind: /api/v1/usage.
  *
- *   GET /api/v1/usage/records   the stored usage records, filtered
+ *   GET /api/v1/usage/records   the stored usage records, filtered,
+ *                               by arrival or orderBy (id, ts)
  *   GET /api/v1/usage/summary   totals, optionally per key, user,
- *                               account, model, platform, day or month
+ *                               account, model, platform, hour, day or
+ *                               month, sorted by orderBy (the group, or
+ *                               a total: "costMicros desc" = the top)
  *
  * Filters (all optional): keyId, userId, accountId, model, platform,
  * requestId (records only), from (inclusive) and to (exclusive) as
- * RFC 3339 times; days and months are UTC.  A user-role caller sees only
- * their own records, whatever userId says.
+ * RFC 3339 times; hours, days and months are UTC.  A user-role caller
+ * sees only their own records, whatever userId says.
  */
 
 #include <stdio.h>
@@ -80,11 +83,32 @@ static const admind_usage_group_t  admind_usage_groups[] = {
     { "account", "CAST(u.account_id AS CHAR)", "u.account_id" },
     { "model", "u.model", "u.model" },
     { "platform", "u.platform", "u.platform" },
+    { "hour", "DATE_FORMAT(u.ts, '%Y-%m-%dT%H:00:00Z')",
+      "DATE_FORMAT(u.ts, '%Y-%m-%dT%H:00:00Z')" },
     { "day", "DATE_FORMAT(u.ts, '%Y-%m-%d')",
       "DATE_FORMAT(u.ts, '%Y-%m-%d')" },
     { "month", "DATE_FORMAT(u.ts, '%Y-%m')",
       "DATE_FORMAT(u.ts, '%Y-%m')" },
     { NULL, NULL, NULL }
+};
+
+
+/* what records may be sorted by besides their id (arrival) */
+static const admind_order_t  admind_usage_record_orders[] = {
+    { "ts", "u.ts" },
+    { NULL, NULL }
+};
+
+
+/* what groups may be sorted by besides "group": their totals */
+static const admind_order_t  admind_usage_orders[] = {
+    { "requests", "COUNT(*)" },
+    { "inputTokens", "SUM(u.input_tokens)" },
+    { "outputTokens", "SUM(u.output_tokens)" },
+    { "cacheCreationTokens", "SUM(u.cache_creation_input_tokens)" },
+    { "cacheReadTokens", "SUM(u.cache_read_input_tokens)" },
+    { "costMicros", "SUM(u.cost_micros)" },
+    { NULL, NULL }
 };
 
 
@@ -140,8 +164,12 @@ admind_usage_records(admind_req_t *r)
         return r->status;
     }
 
-    /* ids grow with arrival: pages stay stable while records come in */
-    return admind_where_list(r, &admind_usage_resource, &w);
+    /*
+     * ids grow with arrival: ascending pages stay stable while records
+     * come in; "id desc" (the newest first) shifts as they do
+     */
+    return admind_where_list_ordered(r, &admind_usage_resource, &w,
+                                     admind_usage_record_orders);
 }
 
 
@@ -165,7 +193,7 @@ admind_usage_summary(admind_req_t *r)
 {
     int                          found;
     char                         err[ADMIND_ERRLEN];
-    char                         sql[ADMIND_SQL_MAX * 2];
+    char                         sql[ADMIND_SQL_MAX * 2], order[512];
     MYSQL                       *mysql;
     json_t                      *rows, *total, *body;
     long long                    groups;
@@ -184,8 +212,22 @@ admind_usage_summary(admind_req_t *r)
             return admind_resp_error(r, 400, "invalid_argument", "query "
                                      "parameter \"groupBy\" must be one "
                                      "of: key, user, account, model, "
-                                     "platform, day, month");
+                                     "platform, hour, day, month");
         }
+
+        if (admind_resource_order_by(r, "usage groups", admind_usage_orders,
+                                     "group", g->column, order,
+                                     sizeof(order))
+            != ADMIND_OK)
+        {
+            return r->status;
+        }
+
+    } else if ((by = admind_req_query(r, "orderBy")) != NULL
+               && by[0] != '\0')
+    {
+        return admind_resp_error(r, 400, "invalid_argument", "query "
+                                 "parameter \"orderBy\" needs groupBy");
     }
 
     if (admind_req_page(r, &page) != ADMIND_OK) {
@@ -242,8 +284,7 @@ admind_usage_summary(admind_req_t *r)
 
     snprintf(sql, sizeof(sql), "SELECT %s AS `group`, "
              ADMIND_USAGE_SUMS_SQL " FROM usage_records u%s GROUP BY %s "
-             "ORDER BY %s LIMIT ? OFFSET ?", g->label, w.sql, g->column,
-             g->column);
+             "%s LIMIT ? OFFSET ?", g->label, w.sql, g->column, order);
 
     w.params[w.n] = admind_db_int(page.size);
     w.params[w.n + 1] = admind_db_int((long long) page.offset);

@@ -336,19 +336,19 @@ admind_resource_word(const char **p, const char *end)
 }
 
 
-/* "ORDER BY ..." from orderBy; 400 naming what is wrong */
-static int
-admind_resource_order(admind_req_t *r, const admind_resource_t *res,
-    const admind_order_t *orders, char *buf, size_t size)
+int
+admind_resource_order_by(admind_req_t *r, const char *what,
+    const admind_order_t *orders, const char *tie_field,
+    const char *tie_column, char *buf, size_t size)
 {
-    int                    has_id;
+    int                    has_tie;
     size_t                 len, flen, dlen;
     unsigned               n;
     const char            *item, *end, *p, *field, *dir, *column;
     const admind_order_t  *o;
 
     item = admind_req_query(r, "orderBy");
-    has_id = 0;
+    has_tie = 0;
     n = 0;
 
     snprintf(buf, size, "ORDER BY ");
@@ -392,9 +392,10 @@ admind_resource_order(admind_req_t *r, const admind_resource_t *res,
 
         column = NULL;
 
-        if (flen == 2 && strncmp(field, "id", 2) == 0) {
-            column = res->id_column;
-            has_id = 1;
+        if (strlen(tie_field) == flen && strncmp(field, tie_field, flen) == 0)
+        {
+            column = tie_column;
+            has_tie = 1;
         }
 
         for (o = orders; column == NULL && o != NULL && o->field != NULL;
@@ -410,7 +411,7 @@ admind_resource_order(admind_req_t *r, const admind_resource_t *res,
         if (column == NULL) {
             admind_resp_error(r, 400, "invalid_argument", "query parameter "
                               "\"orderBy\": %s cannot be sorted by "
-                              "\"%.*s\"", res->plural,
+                              "\"%.*s\"", what,
                               (int) (flen > 64 ? 64 : flen), field);
             return ADMIND_ERROR;
         }
@@ -427,13 +428,22 @@ admind_resource_order(admind_req_t *r, const admind_resource_t *res,
                  column, dlen == 4 ? " DESC" : "");
     }
 
-    if (!has_id) {
+    if (!has_tie) {
         len = strlen(buf);
-        snprintf(buf + len, size - len, "%s%s", n ? ", " : "",
-                 res->id_column);
+        snprintf(buf + len, size - len, "%s%s", n ? ", " : "", tie_column);
     }
 
     return ADMIND_OK;
+}
+
+
+/* "ORDER BY ..." from orderBy, "id" always allowed and breaking ties */
+static int
+admind_resource_order(admind_req_t *r, const admind_resource_t *res,
+    const admind_order_t *orders, char *buf, size_t size)
+{
+    return admind_resource_order_by(r, res->plural, orders, "id",
+                                    res->id_column, buf, size);
 }
 
 

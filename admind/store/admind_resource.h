@@ -119,6 +119,18 @@ int admind_resource_list_ordered(admind_req_t *r,
     const admind_resource_t *res, const admind_order_t *orders);
 
 /*
+ * "ORDER BY ..." into buf from the query's orderBy (AIP-132): items
+ * "field [asc|desc]" separated by commas, each field one of orders
+ * (NULL-terminated, or NULL) or tie_field; tie_column ends the clause
+ * unless tie_field was named, so equal rows keep one order.  Anything
+ * else answers 400 naming it ("what cannot be sorted by ...") and
+ * returns ADMIND_ERROR.  Columns are constants of the caller's.
+ */
+int admind_resource_order_by(admind_req_t *r, const char *what,
+    const admind_order_t *orders, const char *tie_field,
+    const char *tie_column, char *buf, size_t size);
+
+/*
  * GET /things/{id}; for users, a row with another "userId" is 404 like a
  * row that does not exist (ids of other users' rows are not confirmed)
  */

@@ -253,8 +253,17 @@ int
 admind_where_list(admind_req_t *r, const admind_resource_t *res,
     admind_where_t *w)
 {
+    return admind_where_list_ordered(r, res, w, NULL);
+}
+
+
+int
+admind_where_list_ordered(admind_req_t *r, const admind_resource_t *res,
+    admind_where_t *w, const admind_order_t *orders)
+{
     int             found;
     char            err[ADMIND_ERRLEN], sql[ADMIND_SQL_MAX * 2];
+    char            order[256];
     MYSQL          *mysql;
     json_t         *rows, *row, *body;
     size_t          i;
@@ -268,6 +277,17 @@ admind_where_list(admind_req_t *r, const admind_resource_t *res,
     if (w->overflow || w->n + 2 > ADMIND_WHERE_MAX) {
         return admind_resp_error(r, 400, "invalid_argument",
                                  "too many filters");
+    }
+
+    if (orders == NULL) {
+        snprintf(order, sizeof(order), "ORDER BY %s", res->id_column);
+
+    } else if (admind_resource_order_by(r, res->plural, orders, "id",
+                                        res->id_column, order,
+                                        sizeof(order))
+               != ADMIND_OK)
+    {
+        return r->status;
     }
 
     /* the caller asked for its filters before */
@@ -289,8 +309,8 @@ admind_where_list(admind_req_t *r, const admind_resource_t *res,
         return admind_resource_db_error(r, res, err);
     }
 
-    snprintf(sql, sizeof(sql), "%s%s ORDER BY %s LIMIT ? OFFSET ?",
-             admind_resource_select(res), w->sql, res->id_column);
+    snprintf(sql, sizeof(sql), "%s%s %s LIMIT ? OFFSET ?",
+             admind_resource_select(res), w->sql, order);
 
     w->params[w->n] = admind_db_int(page.size);
     w->params[w->n + 1] = admind_db_int((long long) page.offset);

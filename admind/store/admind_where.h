@@ -75,6 +75,13 @@ int admind_where_owner_id(admind_req_t *r, const char *param,
 int admind_where_list(admind_req_t *r, const admind_resource_t *res,
     admind_where_t *w);
 
+/*
+ * The same, sorted by orderBy as admind_resource_list_ordered() sorts
+ * (orders, NULL-terminated; "id" always allowed and breaking ties).
+ */
+int admind_where_list_ordered(admind_req_t *r, const admind_resource_t *res,
+    admind_where_t *w, const admind_order_t *orders);
+
 /* the token of the page after got rows at page->offset of total */
 json_t *admind_where_next_token(const admind_page_t *page, size_t got,
     long long total);
