@@ -1,5 +1,5 @@
 // The console's words in English and Simplified Chinese.  An element with
-// data-i18n="name" shows strings[lang][name]; t(name) is for scripts.
+// data-i18n="name" shows t(name); scripts call t(name) themselves.
 
 export const strings = {
   en: {
@@ -26,7 +26,8 @@ export const strings = {
     filter: 'Filter', csv: 'Export CSV', records: 'records',
     actor: 'Who', action: 'Action', resource: 'Resource',
     address: 'Address', users: 'Users', role: 'Role', source: 'Source',
-    newUser: 'New user', newAccount: 'New account', baseUrl: 'Base URL',
+    newUser: 'New user', newAccount: 'New account',
+    baseUrl: "Base URL (empty: the type's default)",
     priority: 'Priority', onboard: 'Add a subscription account (OAuth)',
     provider: 'Provider', start: 'Start', code: 'Code',
     openThis: 'Open this address, approve, then paste the code:',
@@ -35,12 +36,12 @@ export const strings = {
     'Subscriptions', bills: 'Bills', period: 'Period', quota: 'Quota',
     price: 'Price', user: 'User', plan: 'Plan', closed: 'Closed',
     yes: 'yes', no: 'no', edit: 'Edit', save: 'Save', cancel: 'Cancel',
-    dailyLimit: 'Daily cost limit ($, 0: none)',
-    weeklyLimit: 'Weekly cost limit ($)', totalLimit: 'Total cost limit ($)',
+    dailyLimit: 'Per UTC day',
+    weeklyLimit: 'Per week', totalLimit: 'In all',
     concurrencyLimit: 'Requests at once (0: no limit)',
     blockedModels: 'Blocked models (one per line)',
     allowedClients: 'Allowed clients (User-Agent patterns, one per line)',
-    boundTo: 'Bound to account', anyAccount: 'any account', saved: 'Saved.',
+    boundTo: 'Bound to', anyAccount: 'any account', saved: 'Saved.',
     windows: 'Usage windows', refresh: 'Refresh', groups: 'Account groups',
     pool: 'Pool', members: 'Accounts', createGroup: 'Create group',
     group: 'Group', noGroup: 'none', leases: 'In flight',
@@ -65,6 +66,73 @@ export const strings = {
     unknownKey: 'This key is not known here.',
     tooMany: 'Too many unknown keys from your address; try again later.',
     failed: 'The server could not answer; try again later.',
+    // dashboard
+    range: 'Period', last24h: 'Last 24 hours', last7d: 'Last 7 days',
+    last30d: 'Last 30 days', refreshNow: 'Refresh', updated: 'Updated',
+    utcHint: 'Hours and days are UTC.', asTable: 'The numbers as a table',
+    cacheTokens: 'Cache', state: 'State', until: 'Until',
+    notActive: 'Accounts not taking requests now',
+    overloaded: 'overloaded', paused: 'not scheduled',
+    streamTitle: 'Usage stream', pending: 'Records being stored',
+    dead: 'Records that could not be stored', nothing: 'Nothing yet.',
+    // accounts
+    description: 'Description', rpmLimit: 'Requests per minute (0: no limit)',
+    tpmLimit: 'Tokens per minute (0: no limit)',
+    supportedModels: 'Models it serves (one per line; none: all)',
+    modelMap: 'Model names sent upstream (requested=upstream, one per line)',
+    proxyUrl: 'Proxy URL', proxyUsername: 'Proxy user name',
+    proxyPassword: 'Proxy password (empty: keep the stored one)',
+    keepEmpty: 'empty: keep the stored one',
+    apiKey: 'API key', accessToken: 'Access token',
+    refreshToken: 'Refresh token', chatgptAccountId: 'ChatGPT account id',
+    azureDeployment: 'Azure deployment',
+    azureApiVersion: 'Azure API version (empty: 2024-10-21)',
+    projectId: 'Google Cloud project', awsRegion: 'AWS region',
+    awsAccessKeyId: 'AWS access key id',
+    awsSecretAccessKey: 'AWS secret access key',
+    awsSessionToken: 'AWS session token (temporary credentials)',
+    confirmDeleteAccount: 'Delete this account? Keys bound to it stop ' +
+                          'working.',
+    confirmDeleteGroup: 'Delete this group?', deleted: 'deleted',
+    testDone: 'tested', resetDone: 'cooldown, circuit and health reset',
+    refreshDone: 'token renewed', renew: 'For',
+    newAccountOption: 'a new account', renewed: 'Renewed',
+    projectIdOpt: 'Google Cloud project (empty: Code Assist names one)',
+    droidToken: 'Refresh token of the Factory login',
+    // keys
+    owner: 'Owner', done: 'Done', limits: 'Limits', lastUsed: 'Last used',
+    perDay: 'a day', perWeek: 'a week', inAll: 'in all',
+    atOnce: 'at once', requestsPer: 'requests per',
+    daysFromFirstUse: 'days from first use',
+    confirmRotate: 'Rotate this key? The old key stops working now.',
+    costLimits: 'Cost limits ($, 0: none)',
+    weeklyResetHours: 'The week starts this many hours after Monday ' +
+                      '0:00 UTC',
+    rateLimits: 'Rate limits (0: none)', rateWindow: 'Window (seconds)',
+    rateRequests: 'Requests per window', rateTokens: 'Tokens per window',
+    rateCost: 'Cost per window ($)', expiryMode: 'Expiry',
+    fixed: 'On a date', fromFirstUse: 'Days after its first use',
+    activationDays: 'Days after its first use', account: 'Account',
+    key: 'Key',
+    // usage
+    all: 'all', platform: 'Platform', latency: 'Latency', prev: 'Newer',
+    next: 'Older',
+    // billing
+    monthly: 'monthly', weekly: 'weekly', daily: 'daily',
+    quotaDollars: 'Quota ($)', priceDollars: 'Price ($)', renews: 'Renews',
+    autoRenew: 'Renew when it ends', cancelSubscription: 'Cancel',
+    confirmCancel: 'Cancel this subscription?',
+    confirmDeletePlan: 'Delete this plan?', cancelled: 'cancelled',
+    month: 'Month', closeMonth: 'Close this month', closedAt: 'Closed',
+    open: 'Open: the numbers still grow', models: 'Models',
+    // users and audit
+    displayName: 'Name shown', email: 'Email', lastLogin: 'Last login',
+    newPassword: 'New password (empty: keep it)',
+    confirmDeleteUser: 'Delete this user? Their keys stop working.',
+    changes: 'Changes', entries: 'entries',
+    // the key page
+    atOnceLimit: 'Requests at once', rateLimit: 'Rate limit',
+    requestsWord: 'requests', tokensWord: 'tokens',
   },
   zh: {
     dashboard: '概览', accounts: '上游账户', keys: 'API 密钥',
@@ -89,7 +157,7 @@ export const strings = {
     filter: '筛选', csv: '导出 CSV', records: '条记录',
     actor: '操作人', action: '操作', resource: '对象',
     address: '地址', users: '用户', role: '角色', source: '来源',
-    newUser: '新用户', newAccount: '新账户', baseUrl: '基础 URL',
+    newUser: '新用户', newAccount: '新账户', baseUrl: '基础 URL（留空为该类型的默认地址）',
     priority: '优先级', onboard: '添加订阅账户 (OAuth)',
     provider: '提供方', start: '开始', code: '授权码',
     openThis: '打开此地址并授权，然后粘贴授权码：',
@@ -98,12 +166,12 @@ export const strings = {
     bills: '账单', period: '周期', quota: '额度', price: '价格',
     user: '用户', plan: '套餐', closed: '已结账', yes: '是', no: '否',
     edit: '编辑', save: '保存', cancel: '取消',
-    dailyLimit: '每日费用上限（美元，0 为不限）',
-    weeklyLimit: '每周费用上限（美元）', totalLimit: '总费用上限（美元）',
+    dailyLimit: '每个 UTC 日',
+    weeklyLimit: '每周', totalLimit: '总计',
     concurrencyLimit: '并发请求数（0 为不限）',
     blockedModels: '禁用的模型（每行一个）',
     allowedClients: '允许的客户端（User-Agent 正则，每行一个）',
-    boundTo: '绑定账户', anyAccount: '任意账户', saved: '已保存。',
+    boundTo: '绑定到', anyAccount: '任意账户', saved: '已保存。',
     windows: '用量窗口', refresh: '刷新令牌', groups: '账户分组',
     pool: '账户池', members: '账户数', createGroup: '创建分组',
     group: '分组', noGroup: '无', leases: '进行中',
@@ -125,6 +193,71 @@ export const strings = {
     unknownKey: '本服务器不认识这个密钥。',
     tooMany: '来自您地址的未知密钥太多，请稍后再试。',
     failed: '服务器暂时无法回答，请稍后再试。',
+    // dashboard
+    range: '时间范围', last24h: '最近 24 小时', last7d: '最近 7 天',
+    last30d: '最近 30 天', refreshNow: '刷新', updated: '更新于',
+    utcHint: '小时和日期均为 UTC 时间。', asTable: '以表格查看数据',
+    cacheTokens: '缓存', state: '状态', until: '直到',
+    notActive: '当前不接收请求的账户',
+    overloaded: '过载', paused: '不参与调度',
+    streamTitle: '用量流', pending: '正在写入的记录',
+    dead: '无法写入的记录', nothing: '暂无数据。',
+    // accounts
+    description: '描述', rpmLimit: '每分钟请求数（0 为不限）',
+    tpmLimit: '每分钟 Token 数（0 为不限）',
+    supportedModels: '支持的模型（每行一个；留空为全部）',
+    modelMap: '发往上游的模型名（请求名=上游名，每行一个）',
+    proxyUrl: '代理地址', proxyUsername: '代理用户名',
+    proxyPassword: '代理密码（留空则保留原密码）',
+    keepEmpty: '留空则保留原值',
+    apiKey: 'API 密钥', accessToken: '访问令牌',
+    refreshToken: '刷新令牌', chatgptAccountId: 'ChatGPT 账户 ID',
+    azureDeployment: 'Azure 部署名',
+    azureApiVersion: 'Azure API 版本（留空为 2024-10-21）',
+    projectId: 'Google Cloud 项目', awsRegion: 'AWS 区域',
+    awsAccessKeyId: 'AWS 访问密钥 ID',
+    awsSecretAccessKey: 'AWS 秘密访问密钥',
+    awsSessionToken: 'AWS 会话令牌（临时凭据）',
+    confirmDeleteAccount: '删除这个账户？绑定到它的密钥将无法使用。',
+    confirmDeleteGroup: '删除这个分组？', deleted: '已删除',
+    testDone: '已测试', resetDone: '冷却、熔断和健康度已重置',
+    refreshDone: '令牌已更新', renew: '用于',
+    newAccountOption: '新建账户', renewed: '已更新',
+    projectIdOpt: 'Google Cloud 项目（留空则由 Code Assist 指定）',
+    droidToken: 'Factory 登录的刷新令牌',
+    // keys
+    owner: '所有者', done: '完成', limits: '限制', lastUsed: '最近使用',
+    perDay: '每天', perWeek: '每周', inAll: '总计',
+    atOnce: '个并发', requestsPer: '次请求 /',
+    daysFromFirstUse: '天（自首次使用起）',
+    confirmRotate: '轮换这个密钥？旧密钥将立即失效。',
+    costLimits: '费用上限（美元，0 为不限）',
+    weeklyResetHours: '每周从周一 0:00 UTC 之后的第几小时开始',
+    rateLimits: '速率限制（0 为不限）', rateWindow: '时间窗口（秒）',
+    rateRequests: '每个窗口的请求数', rateTokens: '每个窗口的 Token 数',
+    rateCost: '每个窗口的费用（美元）', expiryMode: '过期方式',
+    fixed: '指定日期', fromFirstUse: '首次使用后若干天',
+    activationDays: '首次使用后的天数', account: '账户',
+    key: '密钥',
+    // usage
+    all: '全部', platform: '平台', latency: '耗时', prev: '较新',
+    next: '较早',
+    // billing
+    monthly: '每月', weekly: '每周', daily: '每天',
+    quotaDollars: '额度（美元）', priceDollars: '价格（美元）',
+    renews: '自动续订', autoRenew: '到期自动续订',
+    cancelSubscription: '取消', confirmCancel: '取消这个订阅？',
+    confirmDeletePlan: '删除这个套餐？', cancelled: '已取消',
+    month: '月份', closeMonth: '结算本月', closedAt: '结算于',
+    open: '未结算：数字仍会增加', models: '模型',
+    // users and audit
+    displayName: '显示名称', email: '电子邮件', lastLogin: '最近登录',
+    newPassword: '新密码（留空则不变）',
+    confirmDeleteUser: '删除这个用户？其密钥将无法使用。',
+    changes: '变更', entries: '条',
+    // the key page
+    atOnceLimit: '并发请求数', rateLimit: '速率限制',
+    requestsWord: '次请求', tokensWord: '个 Token',
   },
 };
 
@@ -134,7 +267,10 @@ export function setLang(l) {
   lang = strings[l] ? l : 'en';
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   for (const el of document.querySelectorAll('[data-i18n]')) {
-    el.textContent = strings[lang][el.dataset.i18n];
+    const text = t(el.dataset.i18n);
+    if (text !== undefined) {
+      el.textContent = text;
+    }
   }
   try { localStorage.setItem('ql-lang', lang); } catch (e) { /* private */ }
 }
@@ -148,6 +284,8 @@ export function savedLang() {
   }
 }
 
+// the word in the chosen language (English where it has none yet);
+// undefined for a name no language has, so callers can fall back
 export function t(name) {
-  return strings[lang][name];
+  return strings[lang][name] ?? strings.en[name];
 }

@@ -28,6 +28,17 @@ function show(k) {
   $('expires').textContent = k.expiresAt
     ? new Date(k.expiresAt).toLocaleString() : t('never');
   $('permissions').textContent = k.permissions.join(', ');
+  $('concurrency').textContent = k.limits.concurrency
+    ? String(k.limits.concurrency) : t('none');
+  const rate = [];
+  if (Number(k.limits.rateRequests) > 0) {
+    rate.push(`${k.limits.rateRequests} ${t('requestsWord')}`);
+  }
+  if (Number(k.limits.rateTokens) > 0) {
+    rate.push(`${k.limits.rateTokens} ${t('tokensWord')}`);
+  }
+  $('rate').textContent = rate.length
+    ? `${rate.join(', ')} / ${k.limits.rateWindowSeconds} s` : t('none');
 
   const body = $('spending').tBodies[0];
   body.replaceChildren();
@@ -55,7 +66,7 @@ function show(k) {
   if (k.recent.length === 0) {
     const row = document.createElement('tr');
     const td = document.createElement('td');
-    td.colSpan = 5;
+    td.colSpan = 6;
     td.textContent = t('noRequests');
     row.appendChild(td);
     recent.appendChild(row);
@@ -67,6 +78,7 @@ function show(k) {
     cell(row, r.inputTokens);
     cell(row, r.outputTokens);
     cell(row, dollars(r.costMicros));
+    cell(row, r.status);
     recent.appendChild(row);
   }
 

@@ -149,11 +149,13 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
         priceMicros => '9900000' });
     $stack->make_or_die('/api/v1/subscriptions', { userId => $bob->{id},
                                                    planId => $plan->{id} });
+    $stack->make_account(name => 'doomed');
     local $ENV{CONSOLE_URL} = $admin;
     local $ENV{GATEWAY_URL} = $stack->gateway_url;
     local $ENV{MOCK_URL} = $stack->mock_url;
     local $ENV{ADMIN_USER} = $stack->{admin_user};
     local $ENV{ADMIN_PASSWORD} = $stack->{admin_password};
+    local $ENV{ACCOUNT_NAME} = $acct->{name};
     local $ENV{USER_NAME} = 'bob';
     local $ENV{USER_PASSWORD} = $pw;
     local $ENV{SHOTS} = $shots;
@@ -161,127 +163,226 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my $out = `node $FindBin::Bin/sdk/console_admin.js 2>$err`;
     is($?, 0, 'chromium drove the admin console') or diag(`cat $err`);
     my $b = eval { decode_json($out) } || {};
+    my $cost = sub { sprintf('$%.4f', $_[0] / 1e6) };
 
+    # the login page, as an admin
     like($b->{landed}, qr{/console/index\.html}, '/ lands on the console');
+    is_deeply($b->{loginTabs}, [ qw(lang username password submit) ],
+              'the keyboard: language, user name, password, log in');
+    is_deeply($b->{unlabelled}, [], 'every field has a label');
     like($b->{badLogin}, qr/Wrong user name or password/,
          'a wrong password is refused');
     like($b->{who}, qr/\(admin\)$/, 'signed in as an admin');
+    is($b->{focusAfterLogin}, 'Dashboard', 'the page\'s heading has focus');
+
+    # the dashboard
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
-    is($b->{states}{active}, 1, 'accounts by state: the one account');
-    is($b->{states}{'Usage records waiting'}, 0, 'and the stream backlog');
+    is($b->{states}{active}, 2, 'accounts by state: both accounts');
+    is_deeply($b->{stateList}, [], 'none cooling down, open or failed');
+    is($b->{stream}{waiting}, 0, 'and the stream backlog');
     is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
                                 '#usage', '#billing', '#users', '#audit',
                                 '' ],
               'an admin sees every page');
-    is_deeply($b->{accounts}[0], [ $acct->{name}, 'claude-console',
-              'active', 100, 'closed', '—', 0 ],
-              'the account with its live state')
-        or diag(explain($b->{accounts}));
+    is($b->{current}, '#dashboard', 'the page marked in the menu');
+    is_deeply($b->{charts}, [ [ 'chart-requests', JSON::PP::true, 24 ],
+                              [ 'chart-tokens', JSON::PP::true, 24 ],
+                              [ 'chart-cost', JSON::PP::true, 24 ] ],
+              'requests, tokens and cost charted by hour, with tables');
+    is($b->{requestsChart}, 3, 'the requests chart adds up');
+    is_deeply($b->{topModels}, [ [ 'claude-sonnet-4-5', 3,
+                                   $cost->($spent + 600) ] ],
+              'the top models');
+    is($b->{days}, 30, 'the last 30 days, by day');
+
+    # accounts
+    is($b->{focusAccounts}, 'Accounts', 'a new page takes the focus');
+    my ($arow) = grep { $_->[0] eq $acct->{name} } @{ $b->{accounts} || [] };
+    is_deeply($arow, [ $acct->{name}, 'claude-console', 'active', 50, 100,
+                       'closed', '—', 0 ],
+              'an account with its live state') or diag(explain($arow));
     like($b->{testResult}, qr/answered \(200,/, 'its test button');
     is_deeply($b->{groups}, [ [ 'browser-group', 'openai', '0' ] ],
               'an account group made');
     is_deeply($b->{groupsAfter}, [ [ 'browser-group', 'openai', '1' ] ],
               'and an account made into it');
-    is_deeply($b->{accountButtons}{'max-browser'},
-              [ 'Test', 'Reset', 'Edit', 'Refresh', 'Disable' ],
-              'a subscription account can be refreshed');
-    is_deeply($b->{accountButtons}{'browser-made'},
-              [ 'Test', 'Reset', 'Edit', 'Disable' ], 'an API-key one not');
-    is($b->{accountEditResult}, '', 'an account edited');
-    like($b->{editedTest}, qr/^browser-made: answered \(200,/,
-         'then tested');
-    is($stack->sql_root("SELECT priority FROM accounts WHERE "
-                        . "name = 'browser-made'"), "5\n",
-       'its new priority stored');
-    ok(grep({ $_->{credential} eq 'sk-browser-2' }
-            @{ $stack->mock_requests }), 'its new credential used');
     is($b->{accountMade}, 'Created: browser-made (openai)',
        'an account made with the form');
+    is_deeply($b->{typeFields}, {
+        'azure-openai' => [ qw(azureDeployment azureApiVersion apiKey) ],
+        bedrock => [ qw(awsRegion awsAccessKeyId awsSecretAccessKey
+                        awsSessionToken apiKey) ],
+        codex => [ qw(chatgptAccountId accessToken refreshToken) ],
+        'gemini-oauth' => [ qw(projectId accessToken refreshToken) ] },
+        'the form asks each type for its own fields');
     is($b->{oauthMade}, 'Created: max-browser (claude-official)',
-       'and a Claude subscription through the OAuth flow');
-    is_deeply([ sort @{ $b->{accountNames} || [] } ],
+       'a Claude subscription through the OAuth flow');
+    is_deeply($b->{accountButtons}{'max-browser'},
+              [ 'Test', 'Reset', 'Edit', 'Refresh', 'Disable', 'Delete' ],
+              'a subscription account can be refreshed');
+    is_deeply($b->{accountButtons}{'browser-made'},
+              [ 'Test', 'Reset', 'Edit', 'Disable', 'Delete' ],
+              'an API-key one not');
+    is_deeply([ sort @{ $b->{afterDelete} || [] } ],
               [ sort $acct->{name}, 'browser-made', 'max-browser' ],
-              'both listed');
-    is_deeply([ sort map { "$_->[0] $_->[2] $_->[3]" }
-                @{ $b->{plans} || [] } ],
-              [ 'pro $20.0000 $9.9000', 'team $50.0000 $19.9000' ],
-              'billing: the plans, one made in the console');
-    is_deeply([ sort map { join ' ', @$_[0, 1, 2] }
-                @{ $b->{subscriptions} || [] } ],
-              [ sort "#$bob->{id} pro active", 'admin team active' ],
-              'the subscriptions, one made in the console');
-    ok(grep({ $_->[2] eq sprintf('$%.4f', $spent / 1e6) }
-            @{ $b->{bills} || [] }), "this month's bills, as MySQL has them")
-        or diag(explain($b->{bills}));
-    is_deeply([ map { [ @$_[0, 1] ] } @{ $b->{userSubscriptions} || [] } ],
-              [ [ 'bob', 'pro' ] ], 'a user sees their own subscription');
-    is($stack->sql_root("SELECT type, base_url FROM accounts WHERE "
-                        . "name = 'browser-made'"),
-       "openai\t" . $stack->mock_url . "/openai\n", 'as MySQL has it');
-    my ($edited) = grep { $_->{name} eq 'made in the browser' }
-        @{ $stack->admin('GET', '/api/v1/api-keys?pageSize=500')->{json}
-           {apiKeys} || [] };
-    is_deeply([ @{ $edited || {} }{qw(dailyCostLimitMicros permissions
-                                      blockedModels allowedClients
-                                      expiresAt accountId)} ],
-              [ '5000000', [ 'claude' ], [ 'claude-opus-4-1' ], [ '^node' ],
-                '2031-01-01T00:00:00Z', $acct->{id} ],
-              'a key edited: limit, platforms, models, clients, expiry, '
-              . 'binding') or diag(explain($edited, $b->{keyEditNotice},
-                                  $b->{keyEditInvalid}));
-    is_deeply([ @{ $b->{carol} || [] }[0 .. 3] ],
-              [ 'carol', 'user', 'active', 'local' ], 'a user made');
-    is($b->{carolAfter}[2], 'disabled', 'and disabled');
-    like($b->{rotated}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a key rotated');
-    is($stack->gateway('POST', '/v1/messages',
-                       { 'x-api-key' => $other->{key} },
-                       { model => 'claude-sonnet-4-5', max_tokens => 8,
-                         messages => [] })->{status}, 401,
-       'the rotated key\'s old value no longer works');
+              'an account deleted');
+    is($stack->sql_root("SELECT COUNT(*) FROM accounts WHERE "
+                        . "name = 'doomed'"), "0\n", 'gone from MySQL');
+    is_deeply($b->{editFields}, [ 'apiKey' ],
+              'the edit form: the type\'s credential');
+    is($b->{editModels}, 'gpt-4o=gpt-4o-2024-08-06',
+       'and the model map made with it');
+    is($b->{accountEditResult}, 'browser-made: Saved.', 'an account edited');
+    ok($b->{accountEditHidden}, 'the form closes');
+    like($b->{editedTest}, qr/^browser-made: answered \(200,/,
+         'then tested');
+    my ($made) = grep { $_->{name} eq 'browser-made' }
+        @{ $stack->admin('GET', '/api/v1/accounts?pageSize=500')->{json}
+           {accounts} || [] };
+    is_deeply([ @{ $made || {} }{qw(priority rpmLimit supportedModels
+                                    modelMap baseUrl)} ],
+              [ 5, 600, [ 'gpt-4o', 'gpt-4o-mini' ],
+                { 'gpt-4o' => 'gpt-4o-2024-08-06' },
+                $stack->mock_url . '/openai' ],
+              'its new priority, rpm limit and models stored, the rest kept')
+        or diag(explain($made));
+    ok(grep({ $_->{credential} eq 'sk-browser-2' }
+            @{ $stack->mock_requests }), 'its new credential used');
+
+    # keys
+    is($b->{keyOwner}, 'admin', 'a new key is the admin\'s own by default');
     like($b->{newKey}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a created key, shown');
     like($b->{copied}, qr/^(Copied\.|Select the key and copy it\.)$/,
          'the copy button copies it (or selects it where the browser '
          . 'keeps no clipboard)');
     ok(!length($b->{clipboard} // '') || $b->{clipboard} eq $b->{newKey},
        'and the clipboard, where headless chromium keeps one, has it');
+    is($b->{keyEditResult}, 'made in the browser: Saved.', 'a key edited')
+        or diag(explain($b->{keyEditInvalid}));
+    my ($edited) = grep { $_->{name} eq 'made in the browser' }
+        @{ $stack->admin('GET', '/api/v1/api-keys?pageSize=500')->{json}
+           {apiKeys} || [] };
+    is_deeply([ @{ $edited || {} }{qw(dailyCostLimitMicros rateLimitRequests
+                                      permissions blockedModels
+                                      allowedClients expiresAt
+                                      accountId)} ],
+              [ '5000000', 100, [ 'claude' ], [ 'claude-opus-4-1' ],
+                [ '^node' ], '2031-01-01T00:00:00Z', $acct->{id} ],
+              'its limits, platforms, models, clients, expiry, binding')
+        or diag(explain($edited));
+    is_deeply([ @{ $b->{keyRow} || [] }[0, 2, 3, 4] ],
+              [ 'made in the browser', 'admin', 'active',
+                '$5.0000 a day, 100 requests per 60 s' ],
+              'listed with its owner and limits');
+    like($b->{rotated}, qr/^cr_[0-9A-Za-z_-]{64}$/, 'a key rotated');
+    is($stack->gateway('POST', '/v1/messages',
+                       { 'x-api-key' => $other->{key} },
+                       { model => 'claude-sonnet-4-5', max_tokens => 8,
+                         messages => [] })->{status}, 401,
+       'the rotated key\'s old value no longer works');
+
+    # users
+    is_deeply([ @{ $b->{carol} || [] }[0 .. 5] ],
+              [ 'carol', '', 'user', 'active', 'local', '—' ],
+              'a user made');
+    is_deeply([ @{ $b->{carolAfter} || [] }[1, 3] ],
+              [ 'Carol C.', 'disabled' ], 'then edited and disabled');
+
+    # traffic with the new key, on the dashboard
     is_deeply($b->{gateway}, [ 200, 200 ], 'the new key works');
     is($b->{totalsAfter}{Requests}, 5, 'and its requests are on the board');
+    is($b->{requestsChartAfter}, 5, 'in the chart too');
     my ($row) = grep { $_->[0] eq 'made in the browser' }
                 @{ $b->{topKeys} || [] };
     is($row && $row->[1], 2, 'the new key among the top keys, by name')
         or diag(explain($b->{topKeys}));
     is_deeply($b->{topAccounts}, [ [ $acct->{name}, 5,
-              sprintf('$%.4f', 5 * 600 / 1e6) ] ],
+                                     $cost->(5 * 600) ] ],
               'the top accounts, by name');
-    is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
-                             '套餐与账单', '用户', '审计日志', '密钥用量页' ],
-              'in Simplified Chinese');
+
+    # usage
     is($b->{usageCount}, '5 records', 'usage: every record');
-    is($b->{usageRows}, 5, 'listed');
-    is($b->{usageFiltered}, '0 records', 'a model filter');
+    is(scalar @{ $b->{usageRows} || [] }, 5, 'listed');
+    is_deeply([ @{ $b->{usageRows}[0] || [] }[1, 2, 3, 4, 5, 6, 8] ],
+              [ 'made in the browser', 'admin', $acct->{name},
+                'claude-sonnet-4-5', 100, 20, $cost->(600) ],
+              'the newest first, with key, user and account names')
+        or diag(explain($b->{usageRows}));
+    is($b->{usageByKey}, '2 records', 'filtered by key');
+    is($b->{usageFiltered}, '0 records', 'and by model');
+    like($b->{exported}, qr/^5 records/, 'the CSV export');
     my $csv = "$shots/quotalane-usage.csv";
-    ok(-s $csv, 'the CSV export downloaded');
+    ok(-s $csv, 'downloaded');
     my @lines = -s $csv ? do { open my $fh, '<', $csv; <$fh> } : ();
     like($lines[0] // '', qr/^ts,requestId,keyId,userId,accountId,/,
          'with its header');
     is(scalar @lines, 6, 'and a line per record');
+
+    # audit
     ok(grep({ $_->[2] eq 'create' && $_->[3] =~ /^api_key / }
             @{ $b->{audit} || [] }), 'the audit log shows the key created')
         or diag(explain($b->{audit}));
-    like($b->{userAudit}, qr/Only admins/, 'a user sees no audit log');
-    is($b->{userUsageCount}, '0 records', 'and only their own usage');
+    is_deeply($b->{audit}[0] && [ @{ $b->{audit}[0] }[1, 2] ],
+              [ 'admin', 'rotate' ],
+              'the newest change first (the rotation)');
+    is_deeply($b->{auditRotations}, [ [ 'admin', 'rotate',
+                                        "api_key $other->{id}" ] ],
+              'filtered: the one rotation');
+
+    # billing
+    is_deeply([ sort map { "$_->[0] $_->[2] $_->[3] $_->[4]" }
+                @{ $b->{plans} || [] } ],
+              [ 'pro $20.0000 $9.9000 active',
+                'team $50.0000 $19.9000 active' ],
+              'billing: the plans, one made in the console');
+    is_deeply([ sort map { join ' ', @$_[0, 1, 2] }
+                @{ $b->{subscriptions} || [] } ],
+              [ 'admin team cancelled', 'bob pro active' ],
+              'the subscriptions, one made and cancelled in the console');
+    ok(grep({ $_->[3] eq $cost->($spent) } @{ $b->{bills} || [] }),
+       "this month's bills, as MySQL has them") or diag(explain($b->{bills}));
+    like($b->{billState}, qr/^Open/, 'open, the month not over');
+    ok(!$b->{closeShown}, 'so it cannot be closed');
+    ok($b->{oldMonthClose}, 'a month that is over can');
+
+    is_deeply($b->{navZh}, [ '概览', '上游账户', 'API 密钥', '用量记录',
+                             '套餐与账单', '用户', '审计日志', '密钥用量页' ],
+              'in Simplified Chinese');
+    is($b->{dashZh}, '概览', 'the page too');
+    is_deeply($b->{phoneOverflowAdmin}, { dashboard => JSON::PP::false,
+              accounts => JSON::PP::false, keys => JSON::PP::false,
+              usage => JSON::PP::false },
+              'no sideways scroll at a phone\'s width, on any page');
+
+    # a plain user
+    is($b->{clearedAfterLogout}, 0, 'logging out clears every table');
     like($b->{userWho}, qr/^bob \(user\)$/, 'then a plain user');
     ok(!grep({ $_ eq '#accounts' } @{ $b->{userNav} || [] }),
        'who sees no accounts link');
     ok(!$b->{userStatesShown}, 'nor the accounts on the dashboard');
+    ok(!$b->{userTopAccountsShown}, 'nor the top accounts');
     like($b->{userAccounts}, qr/Only admins/, 'nor the accounts page');
+    ok(!$b->{userAccountsShown}, 'which stays hidden');
+    like($b->{userAudit}, qr/Only admins/, 'nor the audit log');
+    like($b->{userUsers}, qr/Only admins/, 'nor the users');
+    is($b->{userUsageCount}, '0 records', 'and only their own usage');
+    is_deeply($b->{userUsageFilters}, [ qw(Model Platform Key From To) ],
+              'filtered by what is theirs');
+    is_deeply([ map { [ @$_[0, 1] ] } @{ $b->{userSubscriptions} || [] } ],
+              [ [ 'bob', 'pro' ] ], 'a user sees their own subscription');
+    is_deeply($b->{userAdminForms}, [], 'and no admin form');
+    ok(!grep({ $_->[0] ne 'bob' } @{ $b->{userBills} || [] }),
+       'only their own bill');
     is($b->{staleRows}, 0, 'nothing of the admin\'s stays in the page');
     is_deeply($b->{userKeys}, [ 'bob key' ], 'only their own keys');
+    ok(!$b->{userKeyOwner}, 'made for themselves only');
+    ok(!$b->{userKeyEditShown}, 'no edit form left open');
+    ok(!$b->{userBindingShown}, 'and no account binding to set');
     ok(!$b->{phoneOverflow}, 'no sideways scroll at a phone\'s width');
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
                  @{ $b->{errors} || [] };
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
-    is(scalar @{ $b->{shots} || [] }, 12, 'twelve screenshots');
+    is(scalar @{ $b->{shots} || [] }, 13, 'thirteen screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }
 
