@@ -147,6 +147,23 @@ is($stack->admin('GET', '/api/v1/audit-log?orderBy=ts+desc')->{status}, 200,
 is($stack->admin('GET', '/api/v1/audit-log?orderBy=actor')->{status}, 400,
    'nothing else');
 
+# ---- a key's last use: its newest stored record ----
+
+my %last = map { $_->{name} => $_->{lastUsedAt} }
+    @{ $stack->admin('GET', '/api/v1/api-keys?orderBy=lastUsedAt+desc')
+       ->{json}{apiKeys} || [] };
+is_deeply(\%last, { 'alice-1' => '2031-03-04T22:59:59Z',
+                    'alice-2' => '2031-03-04T23:00:00Z',
+                    'bob-1' => '2031-03-05T00:40:00Z' },
+          'lastUsedAt: each key\'s newest record');
+is_deeply([ map { $_->{name} } @{ $stack->admin('GET',
+              '/api/v1/api-keys?orderBy=lastUsedAt+desc')->{json}{apiKeys}
+              || [] } ], [ 'bob-1', 'alice-2', 'alice-1' ],
+          'and keys sorted by it');
+my $unused = $stack->make_key(userId => $bob->{id}, name => 'unused');
+is($stack->admin('GET', "/api/v1/api-keys/$unused->{id}")->{json}
+   {lastUsedAt}, undef, 'a key never used: null');
+
 # ---- a user: their own keys only ----
 
 my $token = $stack->request('POST', $stack->admin_url . '/api/v1/auth/login',

@@ -44,6 +44,14 @@
 #define ADMIND_API_KEYS_MAX_INT     4294967295LL
 #define ADMIND_API_KEYS_MAX_INT64   9223372036854775807LL
 
+/*
+ * A key's last request, from its stored usage records (one dive into
+ * idx_usage_key_ts): the gateway writes no row on the hot path, so
+ * api_keys.last_used_at is never set.
+ */
+#define ADMIND_API_KEY_LAST_USED                                              \
+    "(SELECT MAX(u.ts) FROM usage_records u WHERE u.api_key_id = k.id)"
+
 
 static int admind_api_keys_list(admind_req_t *r);
 static int admind_api_keys_get(admind_req_t *r);
@@ -126,7 +134,7 @@ static const admind_field_t  admind_api_keys_fields[] = {
     ADMIND_F_OUTPUT("disabledByAdmin", ADMIND_FIELD_BOOL,
       "k.status_by_admin"),
     ADMIND_F_OUTPUT("lastUsedAt", ADMIND_FIELD_TIME,
-      ADMIND_SQL_TIME_READ("k.last_used_at")),
+      ADMIND_SQL_TIME_READ(ADMIND_API_KEY_LAST_USED)),
     ADMIND_F_ROW_CREATED("k"),
     ADMIND_F_ROW_UPDATED("k"),
     ADMIND_F_ROW_VERSION("k"),
@@ -166,7 +174,7 @@ static const admind_order_t  admind_api_keys_orders[] = {
     { "name", "k.name" },
     { "createdAt", "k.created_at" },
     { "updatedAt", "k.updated_at" },
-    { "lastUsedAt", "k.last_used_at" },
+    { "lastUsedAt", ADMIND_API_KEY_LAST_USED },
     { "expiresAt", "k.expires_at" },
     { NULL, NULL }
 };
