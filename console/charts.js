@@ -17,6 +17,13 @@ export function bucketLabel(ms, hourly) {
                 : iso.slice(0, 10);
 }
 
+// a time axis tick, 24-hour UTC: "13:00", the day at midnight ("12-04")
+function tick(ms, hourly) {
+  const iso = new Date(ms).toISOString();
+  return hourly && iso.slice(11, 13) !== '00' ? iso.slice(11, 16)
+                                               : iso.slice(5, 10);
+}
+
 function table(box, title, xs, series, hourly) {
   const details = document.createElement('details');
   const summary = document.createElement('summary');
@@ -72,7 +79,8 @@ export function timeChart(box, title, xs, series, hourly) {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
     legend: { show: !bars },
-    series: [{ value: (u, v) => v === null ? '—'
+    series: [{ label: t('time'),
+               value: (u, v) => v === null ? '—'
                                   : bucketLabel(v * 1000, hourly) }]
       .concat(series.map((s, i) => ({
         label: s.label,
@@ -84,7 +92,8 @@ export function timeChart(box, title, xs, series, hourly) {
         value: (u, v) => s.format(v),
       }))),
     axes: [
-      { stroke: '#4a5361', grid: { stroke: '#e3e8ee' } },
+      { stroke: '#4a5361', grid: { stroke: '#e3e8ee' },
+        values: (u, vals) => vals.map((v) => tick(v * 1000, hourly)) },
       { stroke: '#4a5361', grid: { stroke: '#e3e8ee' }, size: 70,
         values: (u, vals) => vals.map((v) => series[0].format(v)) },
     ],

@@ -7,7 +7,7 @@
 import { $, cards, count, money, rows, when, rfc3339 } from './dom.js';
 import { api, apiAll, isAdmin } from './session.js';
 import { timeChart } from './charts.js';
-import { t } from './i18n.js';
+import { locale, t } from './i18n.js';
 
 const HOUR = 3600e3;
 const DAY = 24 * HOUR;
@@ -142,5 +142,5 @@ export async function dashboard() {
     await stream();
   }
   $('dash-updated').textContent = `${t('updated')} ` +
-    new Date().toLocaleTimeString();
+    new Date().toLocaleTimeString(locale());
 }

@@ -2,14 +2,15 @@
 // forms, and how money, times and counts are shown.  Text goes in as
 // text (textContent), never as HTML.
 
-import { t } from './i18n.js';
+import { locale, t } from './i18n.js';
 
 export const $ = (id) => document.getElementById(id);
 
 // micro-dollars (a decimal string) as dollars with four decimals
 export const money = (m) => '$' + (Number(m || 0) / 1e6).toFixed(4);
 
-export const when = (ts) => ts ? new Date(ts).toLocaleString() : '—';
+export const when = (ts) => ts ? new Date(ts).toLocaleString(locale())
+                                : '—';
 
 export const count = (n) => Number(n || 0).toLocaleString('en-US');
 

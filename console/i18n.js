@@ -129,7 +129,7 @@ export const strings = {
     displayName: 'Name shown', email: 'Email', lastLogin: 'Last login',
     newPassword: 'New password (empty: keep it)',
     confirmDeleteUser: 'Delete this user? Their keys stop working.',
-    changes: 'Changes', entries: 'entries',
+    changes: 'Changes', entries: 'entries', showMonth: 'Show',
     // the key page
     atOnceLimit: 'Requests at once', rateLimit: 'Rate limit',
     requestsWord: 'requests', tokensWord: 'tokens',
@@ -254,7 +254,7 @@ export const strings = {
     displayName: '显示名称', email: '电子邮件', lastLogin: '最近登录',
     newPassword: '新密码（留空则不变）',
     confirmDeleteUser: '删除这个用户？其密钥将无法使用。',
-    changes: '变更', entries: '条',
+    changes: '变更', entries: '条', showMonth: '查看',
     // the key page
     atOnceLimit: '并发请求数', rateLimit: '速率限制',
     requestsWord: '次请求', tokensWord: '个 Token',
@@ -283,6 +283,9 @@ export function savedLang() {
     return 'en';
   }
 }
+
+// how dates and numbers are written in the chosen language
+export const locale = () => (lang === 'zh' ? 'zh-CN' : 'en-US');
 
 // the word in the chosen language (English where it has none yet);
 // undefined for a name no language has, so callers can fall back

@@ -1,7 +1,7 @@
 // The key self-service page: the key asks GET /api/v1/key-self about
 // itself and the answer is shown; the key stays in this page only.
 
-import { setLang, savedLang, t } from './i18n.js';
+import { locale, setLang, savedLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let last = null;
@@ -26,7 +26,7 @@ function show(k) {
   $('status').textContent = t(k.status) || k.status;
   $('status').className = 'pill ' + k.status;
   $('expires').textContent = k.expiresAt
-    ? new Date(k.expiresAt).toLocaleString() : t('never');
+    ? new Date(k.expiresAt).toLocaleString(locale()) : t('never');
   $('permissions').textContent = k.permissions.join(', ');
   $('concurrency').textContent = k.limits.concurrency
     ? String(k.limits.concurrency) : t('none');
@@ -73,7 +73,7 @@ function show(k) {
   }
   for (const r of k.recent) {
     const row = document.createElement('tr');
-    cell(row, new Date(r.ts).toLocaleString());
+    cell(row, new Date(r.ts).toLocaleString(locale()));
     cell(row, r.model);
     cell(row, r.inputTokens);
     cell(row, r.outputTokens);
