@@ -134,7 +134,10 @@ $('logout').addEventListener('click', () => end(null));
 $('dash-refresh').addEventListener('click', () => dashboard().catch(fail));
 $('range').addEventListener('change', () => dashboard().catch(fail));
 window.addEventListener('hashchange', async () => {
-  notice(null);
+  // signed out, the notice says why (the session ended) until a login
+  if (current()) {
+    notice(null);
+  }
   await route();
   focusPage();
 });

@@ -157,6 +157,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     local $ENV{ADMIN_PASSWORD} = $stack->{admin_password};
     local $ENV{ACCOUNT_NAME} = $acct->{name};
     local $ENV{USER_NAME} = 'bob';
+    local $ENV{USER_ID} = $bob->{id};
     local $ENV{USER_PASSWORD} = $pw;
     local $ENV{SHOTS} = $shots;
     my $err = $stack->dir . '/admin-browser.err';
@@ -379,9 +380,19 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     ok(!$b->{userKeyEditShown}, 'no edit form left open');
     ok(!$b->{userBindingShown}, 'and no account binding to set');
     ok(!$b->{phoneOverflow}, 'no sideways scroll at a phone\'s width');
+    is($b->{revokeStatus}, 200, 'their password changed meanwhile');
+    is($b->{revoked}, 'Your session ended; log in again.',
+       'which ends their session in the console at its next call');
+    is($b->{revokedRows}, 0, 'and clears the page');
+    is($b->{revokedToken}, undef, 'and forgets the token');
     my @errors = grep { !m{status of 401 .*/api/v1/auth/login} }
-                 @{ $b->{errors} || [] };
+                 @{ $b->{errors} || [] }[0 .. ($b->{errorsBeforeRevoke}
+                                              // 1) - 1];
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
+    is_deeply([ grep { !/status of 401/ }
+                @{ $b->{errors} || [] }[($b->{errorsBeforeRevoke} // 0)
+                                        .. $#{ $b->{errors} || [] }] ],
+              [], 'and after, the revoked token\'s 401 only');
     is(scalar @{ $b->{shots} || [] }, 13, 'thirteen screenshots');
     ok(-s $_, "screenshot $_") for @{ $b->{shots} || [] };
 }

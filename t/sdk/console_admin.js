@@ -557,6 +557,33 @@ async function main() {
         out.phoneOverflow = await page.evaluate(() =>
             document.documentElement.scrollWidth > window.innerWidth + 1);
         await shot('console-phone');
+        await page.setViewport({ width: 1280, height: 900 });
+
+        // the user's session revoked meanwhile (an admin sets a new
+        // password): the next call answers 401 and the console signs out,
+        // clearing the page
+        out.errorsBeforeRevoke = out.errors.length;
+        const admin = await (await fetch(
+            `${env.CONSOLE_URL}/api/v1/auth/login`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ username: env.ADMIN_USER,
+                                       password: env.ADMIN_PASSWORD }),
+            })).json();
+        out.revokeStatus = (await fetch(
+            `${env.CONSOLE_URL}/api/v1/users/${env.USER_ID}`, {
+                method: 'PATCH',
+                headers: { 'content-type': 'application/json',
+                           authorization: `Bearer ${admin.token}` },
+                body: JSON.stringify({ password: 'a-new-password-1' }),
+            })).status;
+        await page.click('a[href="#usage"]');
+        await visible('#login');
+        out.revoked = await text('#notice');
+        out.revokedRows = await page.$$eval(
+            'main tbody tr, main .cards div', (e) => e.length);
+        out.revokedToken = await page.evaluate(() =>
+            sessionStorage.getItem('ql-token'));
     } finally {
         await browser.close();
     }
