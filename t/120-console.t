@@ -59,11 +59,42 @@ for my $path ('/console/..%2Fadmind.conf', '/console/%2e%2e',
     is(get($path)->{status}, 404, "$path: 404");
 }
 
+# ---- make install puts the console beside admind ----
+
+{
+    my $dest = $stack->dir . '/install';
+    # (outside the make that may run this test)
+    my $make = 'env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s '
+        . "-C $QL::Stack::REPO install DESTDIR=$dest PREFIX=/usr 2>&1";
+    my $log = `$make`;
+    is($?, 0, 'make install') or diag($log);
+    ok(-x "$dest/usr/sbin/quotalane-admind", 'admind installed');
+    ok(-s "$dest/usr/lib/quotalane/ngx_http_quotalane_module.so",
+       'the module');
+    ok(-s "$dest/usr/share/quotalane/migrations/0001_schema_v1.sql",
+       'the migrations');
+    is_deeply([ sort map { s{.*/}{}r }
+                glob("$dest/usr/share/quotalane/console/*") ],
+              [ sort map { s{.*/}{}r }
+                glob("$QL::Stack::REPO/build/console/*") ],
+              'the console, as make console laid it out');
+    ok(-s "$dest/usr/share/quotalane/console/uplot.js",
+       'with its chart library');
+    ok(QL::Stack::file_has("$dest/usr/share/quotalane/admind.conf.example",
+           qr{^console_dir = /usr/share/quotalane/console\n}m)
+       && QL::Stack::file_has(
+           "$dest/usr/share/quotalane/admind.conf.example",
+           qr{^migrations_dir = /usr/share/quotalane/migrations\n}m),
+       'and an admind.conf that points there');
+}
+
 # ---- the key, some traffic, another key ----
 
 my $acct = $stack->make_account;
 my $key = $stack->make_key(name => 'my laptop',
-                           dailyCostLimitMicros => '5000000');
+                           dailyCostLimitMicros => '5000000',
+                           concurrencyLimit => 4, rateLimitRequests => 100,
+                           rateWindowSeconds => 60);
 my $other = $stack->make_key(name => 'someone else');
 my $xmock = 'input_tokens=100;output_tokens=20';
 for my $k ($key, $key, $other) {
@@ -103,6 +134,8 @@ is(get('/api/v1/key-self', { 'x-api-key' => 'cr_short' })->{json}{error}
 
 # ---- the page, in a real browser ----
 
+my $cost = sub { sprintf('$%.4f', $_[0] / 1e6) };
+
 my $shots = "$QL::Stack::REPO/build/console-shots";
 make_path($shots);
 unlink glob("$shots/*.png"), glob("$shots/*.csv");
@@ -129,6 +162,12 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
               'today: requests, cost, limit and what is left, as MySQL')
         or diag(explain($b->{spending}));
     is(scalar @{ $b->{recent} || [] }, 2, 'the two recent requests');
+    is_deeply([ @{ $b->{recent}[0] || [] }[1 .. 5] ],
+              [ 'claude-sonnet-4-5', 100, 20, $cost->($rows[1]{cost_micros}),
+                200 ], 'each with its model, tokens, cost and status');
+    is_deeply($b->{facts}, [ 'active', 'never', 'all', '4',
+                             '100 requests / 60 s' ],
+              'its status, expiry, platforms, concurrency and rate limit');
     is($b->{titleZh}, 'API 密钥用量', 'switched to Simplified Chinese');
     is_deeply($b->{spendingZh}, [ '今天 (UTC)', '本周', '累计' ],
               'the numbers\' labels too');
@@ -164,7 +203,6 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     my $out = `node $FindBin::Bin/sdk/console_admin.js 2>$err`;
     is($?, 0, 'chromium drove the admin console') or diag(`cat $err`);
     my $b = eval { decode_json($out) } || {};
-    my $cost = sub { sprintf('$%.4f', $_[0] / 1e6) };
 
     # the login page, as an admin
     like($b->{landed}, qr{/console/index\.html}, '/ lands on the console');

@@ -66,6 +66,8 @@ async function main() {
             rows.map((r) => [...r.children].map((c) => c.textContent)));
         out.recent = await page.$$eval('#recent tbody tr', (rows) =>
             rows.map((r) => [...r.children].map((c) => c.textContent)));
+        out.facts = await page.$$eval('.facts dd', (dds) =>
+            dds.map((d) => d.textContent));
         await shot('key-usage-en');
 
         await page.select('#lang', 'zh');
