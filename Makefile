@@ -91,6 +91,9 @@ CONSOLE_OUT  := $(patsubst console/%,$(CONSOLE_DIR)/%,$(CONSOLE_SRCS)) \
                 $(CONSOLE_DIR)/uplot.js $(CONSOLE_DIR)/uplot.css
 
 console: $(CONSOLE_OUT)
+	@for f in $(CONSOLE_DIR)/*; do \
+	    case " $(CONSOLE_OUT) " in *" $$f "*) ;; *) rm -f "$$f" ;; esac; \
+	done
 
 $(CONSOLE_DIR)/%: console/%
 	@mkdir -p $(CONSOLE_DIR)

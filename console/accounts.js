@@ -311,7 +311,9 @@ async function startOAuth(event) {
                         `/api/v1/oauth/${$('oauth-provider').value}/start`,
                         {});
     oauthSession = r.sessionId;
-    $('oauth-url').href = r.authorizeUrl;
+    // an address to open, never a script (javascript:) link
+    $('oauth-url').href = /^https?:\/\//.test(r.authorizeUrl)
+      ? r.authorizeUrl : '#';
     $('oauth-url').textContent = r.authorizeUrl;
     $('oauth-step').hidden = false;
     $('oauth-url').focus();
