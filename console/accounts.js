@@ -5,7 +5,7 @@
 // any type, the OAuth onboarding flow, and account groups.
 
 import { $, actions, button, cells, field, formBody, lines, linesMap,
-         mapLines, option, rows, when } from './dom.js';
+         mapLines, option, rows, timeEl, when } from './dom.js';
 import { api, apiAll } from './session.js';
 import { accountState } from './dashboard.js';
 import { t } from './i18n.js';
@@ -98,7 +98,7 @@ function row(a) {
   tr.dataset.state = state;
   const limit = a.concurrencyLimit ? ` / ${a.concurrencyLimit}` : '';
   cells(tr, [a.name, a.type, t(a.status) || a.status, a.priority,
-             a.health, a.circuit, until ? when(until) : '—',
+             a.health, a.circuit, timeEl(until),
              `${a.leasesInUse || 0}${limit}`, windows(a), actions(
       button('test', () => act(a, 'test', 'test'), fail),
       button('reset', () => act(a, 'reset', 'reset'), fail),

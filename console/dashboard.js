@@ -4,7 +4,7 @@
 // backlog (GET /healthz).  A user's numbers are their own: the API
 // answers them nothing else.
 
-import { $, cards, count, money, rows, when, rfc3339 } from './dom.js';
+import { $, cards, count, money, rows, timeEl, rfc3339 } from './dom.js';
 import { api, apiAll, isAdmin } from './session.js';
 import { timeChart } from './charts.js';
 import { locale, t } from './i18n.js';
@@ -108,7 +108,7 @@ async function states(accounts) {
   cards($('states'), ['active', 'coolingDown', 'circuitOpen', 'error',
                       'disabled'].map((s) => [t(s), n(s), s]));
   rows('state-list', by.filter(([, st]) => st !== 'active'),
-       ([a, st, until]) => [a.name, t(st), until ? when(until) : '—',
+       ([a, st, until]) => [a.name, t(st), timeEl(until),
                             a.health ?? '—']);
 }
 

@@ -12,6 +12,17 @@ export const money = (m) => '$' + (Number(m || 0) / 1e6).toFixed(4);
 export const when = (ts) => ts ? new Date(ts).toLocaleString(locale())
                                 : '—';
 
+// a <time> with the machine-readable time beside the shown one
+export function timeEl(ts) {
+  if (!ts) {
+    return '—';
+  }
+  const el = document.createElement('time');
+  el.dateTime = ts;
+  el.textContent = when(ts);
+  return el;
+}
+
 export const count = (n) => Number(n || 0).toLocaleString('en-US');
 
 // dollars typed in a form as micro-dollars (a decimal string)

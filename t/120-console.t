@@ -188,7 +188,11 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
         priceMicros => '9900000' });
     $stack->make_or_die('/api/v1/subscriptions', { userId => $bob->{id},
                                                    planId => $plan->{id} });
-    $stack->make_account(name => 'doomed');
+    # an account the gateway is keeping out for an hour
+    my $doomed = $stack->make_account(name => 'doomed');
+    my $until = int(time() + 3600) * 1000;
+    $stack->redis('HSET', "ql:{main}:account:$doomed->{id}",
+                  'cooldown_until_ms', $until);
     local $ENV{CONSOLE_URL} = $admin;
     local $ENV{GATEWAY_URL} = $stack->gateway_url;
     local $ENV{MOCK_URL} = $stack->mock_url;
@@ -216,8 +220,13 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
 
     # the dashboard
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
-    is($b->{states}{active}, 2, 'accounts by state: both accounts');
-    is_deeply($b->{stateList}, [], 'none cooling down, open or failed');
+    is_deeply([ @{ $b->{states} || {} }{qw(active coolingDown circuitOpen
+                                           error disabled)} ],
+              [ 1, 1, 0, 0, 0 ],
+              'accounts by state: one active, one cooling down');
+    is_deeply([ map { [ @$_[0, 1, 3] ] } @{ $b->{stateList} || [] } ],
+              [ [ 'doomed', 'cooling down', 100 ] ], 'which is listed');
+    is($b->{stateUntil}, $until, 'with until when');
     is($b->{stream}{waiting}, 0, 'and the stream backlog');
     is_deeply($b->{navAdmin}, [ '#dashboard', '#accounts', '#keys',
                                 '#usage', '#billing', '#users', '#audit',

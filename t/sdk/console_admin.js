@@ -139,6 +139,9 @@ async function main() {
         out.states = await card('states');
         out.stream = await card('stream');
         out.stateList = await table('state-list');
+        out.stateUntil = await page.$eval(
+            '#state-list tbody td:nth-child(3) time',
+            (el) => Date.parse(el.dateTime)).catch(() => null);
         out.navAdmin = await page.$$eval('#nav a:not([hidden])',
                                          (a) => a.map((e) => e.hash));
         out.current = await page.$eval('#nav a[aria-current=page]',
