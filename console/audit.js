@@ -11,7 +11,7 @@ let pages = [''];
 function diff(e) {
   const details = document.createElement('details');
   const summary = document.createElement('summary');
-  summary.textContent = t('changes');
+  summary.textContent = t('beforeAfter');
   const pre = document.createElement('pre');
   pre.textContent = JSON.stringify({ before: e.before, after: e.after },
                                    null, 2);
@@ -46,7 +46,9 @@ async function page(i) {
                 e.remoteAddr || '', diff(e)]);
     body.appendChild(row);
   }
-  $('audit-count').textContent = `${count(r.totalSize)} ${t('entries')}`;
+  const n = Number(r.totalSize || 0);
+  $('audit-count').textContent =
+    `${count(n)} ${t(n === 1 ? 'entry' : 'entries')}`;
   $('audit-prev').disabled = i === 0;
   $('audit-next').disabled = !r.nextPageToken;
   $('audit-prev').dataset.page = String(Math.max(0, i - 1));

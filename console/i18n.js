@@ -130,6 +130,7 @@ export const strings = {
     newPassword: 'New password (empty: keep it)',
     confirmDeleteUser: 'Delete this user? Their keys stop working.',
     changes: 'Changes', entries: 'entries', showMonth: 'Show',
+    entry: 'entry', record: 'record', beforeAfter: 'Before and after',
     // the key page
     atOnceLimit: 'Requests at once', rateLimit: 'Rate limit',
     requestsWord: 'requests', tokensWord: 'tokens',
@@ -255,6 +256,7 @@ export const strings = {
     newPassword: '新密码（留空则不变）',
     confirmDeleteUser: '删除这个用户？其密钥将无法使用。',
     changes: '变更', entries: '条', showMonth: '查看',
+    entry: '条', record: '条记录', beforeAfter: '变更前后',
     // the key page
     atOnceLimit: '并发请求数', rateLimit: '速率限制',
     requestsWord: '次请求', tokensWord: '个 Token',

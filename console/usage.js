@@ -95,7 +95,8 @@ async function page(i) {
   const total = Number(r.totalSize || 0);
   const first = total ? i * PAGE + 1 : 0;
   const last = i * PAGE + (r.records || []).length;
-  $('usage-count').textContent = `${count(total)} ${t('records')}`;
+  $('usage-count').textContent =
+    `${count(total)} ${t(total === 1 ? 'record' : 'records')}`;
   $('usage-page').textContent = total > PAGE
     ? `${count(first)}–${count(last)}` : '';
   $('usage-prev').disabled = i === 0;

@@ -1,11 +1,13 @@
 #!/usr/bin/perl
-# The web console's key self-service page (issue 18): admind serves the
-# console's files (content types, a strict CSP, no way out of the
-# directory), GET /api/v1/key-self answers a key about itself only and
-# limits guesses per address, and Debian's chromium, headless, drives the
-# page through real traffic: a wrong key, the key's numbers as MySQL has
-# them, Chinese, a phone's width, the keyboard, no console errors.
-# Screenshots go to build/console-shots/.
+# The web console (issue 18): admind serves the console's files (content
+# types, a strict CSP, no way out of the directory; make install lays them
+# out beside admind), GET /api/v1/key-self answers a key about itself only
+# and limits guesses per address, and Debian's chromium, headless, drives
+# the key page and the admin console (t/sdk/console_browser.js and
+# console_admin.js) through real traffic on the real stack: as an admin,
+# as a user and as a directory (LDAP) user, every page checked against
+# MySQL, the API and the mock, Chinese, a phone's width, the keyboard, no
+# console errors.  Screenshots go to build/console-shots/ on every run.
 use strict;
 use warnings;
 use utf8;
@@ -16,13 +18,62 @@ use Test::More;
 use JSON::PP;
 use QL::Stack;
 
+# a directory user logs in to the console too (slapd, started below)
+my $ldap_port = QL::Stack::free_port();
+my $BASE = 'dc=example,dc=org';
+
 my $stack = QL::Stack->new(admind_conf => join("\n",
     'login_max_failures = 3', 'login_max_failures_per_addr = 4',
     # the OAuth onboarding the console walks through, against the mock
     'oauth_claude_token_url = @MOCK_URL@/v1/oauth/token',
     'oauth_claude_authorize_url = https://claude.example/oauth/authorize',
-    'oauth_claude_client_id = test-client'));
+    'oauth_claude_client_id = test-client',
+    "ldap_url = ldap://127.0.0.1:$ldap_port/",
+    "ldap_bind_dn_template = uid=%s,ou=people,$BASE",
+    'ldap_user_role = user'));
 my $admin = $stack->admin_url;
+
+{
+    my $dir = $stack->dir;
+    make_path("$dir/ldap/db");
+    QL::Stack::write_file("$dir/ldap/slapd.conf", <<"CONF");
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $dir/run/slapd.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 10485760
+suffix "$BASE"
+rootdn "cn=admin,$BASE"
+directory $dir/ldap/db
+CONF
+    QL::Stack::write_file("$dir/ldap/data.ldif", <<"LDIF");
+dn: $BASE
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: Example
+
+dn: ou=people,$BASE
+objectClass: organizationalUnit
+ou: people
+
+dn: uid=dora,ou=people,$BASE
+objectClass: inetOrgPerson
+uid: dora
+cn: Dora
+sn: D
+userPassword: dora-directory-pw
+LDIF
+    is(system("slapadd -f $dir/ldap/slapd.conf -l $dir/ldap/data.ldif "
+              . ">$dir/log/slapadd.log 2>&1"), 0, 'a directory with dora');
+    $stack->spawn('slapd', "$dir/log/slapd.log", 'slapd',
+        '-f', "$dir/ldap/slapd.conf", '-h', "ldap://127.0.0.1:$ldap_port/",
+        '-d', '0');
+    $stack->wait_for('slapd', 20, sub { QL::Stack::port_open($ldap_port) });
+}
 
 sub get {
     my ($path, $headers) = @_;
@@ -201,6 +252,8 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     local $ENV{ACCOUNT_NAME} = $acct->{name};
     local $ENV{USER_NAME} = 'bob';
     local $ENV{USER_ID} = $bob->{id};
+    local $ENV{LDAP_USER} = 'dora';
+    local $ENV{LDAP_PASSWORD} = 'dora-directory-pw';
     local $ENV{USER_PASSWORD} = $pw;
     local $ENV{SHOTS} = $shots;
     my $err = $stack->dir . '/admin-browser.err';
@@ -436,6 +489,12 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
                  @{ $b->{errors} || [] }[0 .. ($b->{errorsBeforeRevoke}
                                               // 1) - 1];
     is_deeply(\@errors, [], 'no console errors (but the refused login)');
+    is($b->{ldapWho}, 'dora (user)', 'a directory user logs in (LDAP)');
+    is_deeply($b->{ldapKeys}, [], 'and has no keys yet');
+    my ($dora) = grep { $_->{username} eq 'dora' }
+        @{ $stack->admin('GET', '/api/v1/users?pageSize=500')->{json}{users}
+           || [] };
+    is($dora && $dora->{authSource}, 'ldap', 'made from the directory');
     is_deeply([ grep { !/status of 401/ }
                 @{ $b->{errors} || [] }[($b->{errorsBeforeRevoke} // 0)
                                         .. $#{ $b->{errors} || [] }] ],

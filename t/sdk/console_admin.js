@@ -587,6 +587,16 @@ async function main() {
             'main tbody tr, main .cards div', (e) => e.length);
         out.revokedToken = await page.evaluate(() =>
             sessionStorage.getItem('ql-token'));
+
+        // a directory user, through the same form
+        await login(env.LDAP_USER, env.LDAP_PASSWORD);
+        await visible('#dashboard');
+        out.ldapWho = await text('#who');
+        await go('keys');
+        await page.waitForSelector('#key-list tbody tr');
+        out.ldapKeys = (await table('key-list')).map((r) => r[0]);
+        await page.click('#logout');
+        await visible('#login');
     } finally {
         await browser.close();
     }
