@@ -55,7 +55,7 @@ function cleared(why) {
   route();
 }
 
-async function route() {
+async function route(focus) {
   let page = location.hash.slice(1) || 'dashboard';
   const who = current();
   if (!who) {
@@ -87,6 +87,9 @@ async function route() {
     return;
   }
   document.title = `${t(page)} — QuotaLane`;
+  if (focus) {
+    focusPage();
+  }
   if (page === 'dashboard') {
     refresh = setInterval(() => {
       if (!document.hidden) {
@@ -126,8 +129,7 @@ $('login-form').addEventListener('submit', async (event) => {
   }
   notice(null);
   location.hash = '#dashboard';
-  await route();
-  focusPage();
+  await route(true);
 });
 
 $('logout').addEventListener('click', () => end(null));
@@ -138,8 +140,7 @@ window.addEventListener('hashchange', async () => {
   if (current()) {
     notice(null);
   }
-  await route();
-  focusPage();
+  await route(true);
 });
 $('lang').addEventListener('change', (e) => {
   setLang(e.target.value);

@@ -269,7 +269,8 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     like($b->{badLogin}, qr/Wrong user name or password/,
          'a wrong password is refused');
     like($b->{who}, qr/\(admin\)$/, 'signed in as an admin');
-    is($b->{focusAfterLogin}, 'Dashboard', 'the page\'s heading has focus');
+    is($b->{focusAfterLogin}, 'H2 Dashboard',
+       'the page\'s heading has focus');
 
     # the dashboard
     is($b->{totals}{Requests}, 3, 'the dashboard: every request so far');
@@ -297,7 +298,7 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
     is($b->{days}, 30, 'the last 30 days, by day');
 
     # accounts
-    is($b->{focusAccounts}, 'Accounts', 'a new page takes the focus');
+    is($b->{focusAccounts}, 'H2 Accounts', 'a new page takes the focus');
     my ($arow) = grep { $_->[0] eq $acct->{name} } @{ $b->{accounts} || [] };
     is_deeply($arow, [ $acct->{name}, 'claude-console', 'active', 50, 100,
                        'closed', '—', 0 ],

@@ -133,7 +133,8 @@ async function main() {
         await page.waitForSelector('#stream dd');
         await page.waitForSelector('#chart-cost canvas');
         out.focusAfterLogin = await page.evaluate(() =>
-            document.activeElement.textContent);
+            `${document.activeElement.tagName} `
+            + document.activeElement.textContent);
         out.who = await text('#who');
         out.totals = await card('totals');
         out.states = await card('states');
@@ -169,7 +170,8 @@ async function main() {
         await go('accounts');
         await page.waitForSelector('#account-list tbody tr');
         out.focusAccounts = await page.evaluate(() =>
-            document.activeElement.textContent);
+            `${document.activeElement.tagName} `
+            + document.activeElement.textContent);
         out.accounts = await page.$$eval('#account-list tbody tr', (rows) =>
             rows.map((r) => [...r.children].slice(0, 8)
                 .map((c) => c.textContent)));
