@@ -90,10 +90,11 @@ async function route(focus) {
   if (focus) {
     focusPage();
   }
-  if (page === 'dashboard') {
+  // the live pages draw themselves again while they are shown
+  if (page === 'dashboard' || page === 'accounts') {
     refresh = setInterval(() => {
       if (!document.hidden) {
-        dashboard().catch(fail);
+        loaders[page]().catch(fail);
       }
     }, REFRESH_MS);
   }

@@ -62,6 +62,8 @@ export function timeChart(box, title, xs, series, hourly) {
   if (old) {
     old.destroy();
   }
+  // a table someone opened stays open when the chart is drawn again
+  const opened = Boolean(box.querySelector('details[open]'));
   box.replaceChildren();
   const plot = document.createElement('div');
   plot.className = 'plot';
@@ -101,6 +103,7 @@ export function timeChart(box, title, xs, series, hourly) {
   const u = new uPlot(opts, [secs, ...series.map((s) => s.values)], plot);
   charts.set(box, u);
   table(box, title, secs, series, hourly);
+  box.querySelector('details').open = opened;
   if (!box.dataset.observed && window.ResizeObserver) {
     box.dataset.observed = '1';
     new ResizeObserver(() => {
