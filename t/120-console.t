@@ -96,6 +96,14 @@ like($csp, qr/^default-src 'none'; script-src 'self'; style-src 'self';/,
 like($csp, qr/frame-ancestors 'none'$/, 'and no framing');
 is($r->{headers}{'x-frame-options'}, 'DENY', 'X-Frame-Options');
 is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
+is($r->{headers}{'cache-control'}, 'no-store', 'never cached stale');
+is($r->{headers}{'referrer-policy'}, 'no-referrer', 'no referrer sent');
+for my $f (qw(index.html app.js dashboard.js charts.js uplot.js uplot.css)) {
+    is(get("/console/$f")->{status}, 200, "/console/$f: the built console");
+}
+unlike(get('/console/index.html')->{content},
+       qr/<script>|\sstyle=|\son\w+=|(?:src|href)="(?:https?:)?\/\//,
+       'the console page: nothing inline, nothing from elsewhere');
 unlike($r->{content}, qr/<script>|\sstyle=|\son\w+=/,
        'no inline script, style or handler in the page');
 like(get('/console/key.js')->{headers}{'content-type'},
