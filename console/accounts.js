@@ -349,6 +349,9 @@ async function finishOAuth(event) {
     made(`${t(renew ? 'renewed' : 'made')}: ${a.name} (${a.type})`);
     $('oauth-exchange').reset();
     $('oauth-step').hidden = p !== 'droid';
+    // a session is used once: its address goes with it
+    $('oauth-url').removeAttribute('href');
+    $('oauth-url').textContent = '';
     oauthSession = null;
     await accounts();
   } catch (e) {

@@ -28,6 +28,8 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
     'oauth_claude_token_url = @MOCK_URL@/v1/oauth/token',
     'oauth_claude_authorize_url = https://claude.example/oauth/authorize',
     'oauth_claude_client_id = test-client',
+    'oauth_droid_token_url = @MOCK_URL@/user_management/authenticate',
+    'oauth_droid_client_id = test-client',
     "ldap_url = ldap://127.0.0.1:$ldap_port/",
     "ldap_bind_dn_template = uid=%s,ou=people,$BASE",
     'ldap_user_role = user'));
@@ -327,6 +329,17 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
         'the form asks each type for its own fields');
     is($b->{oauthMade}, 'Created: max-browser (claude-official)',
        'a Claude subscription through the OAuth flow');
+    is($b->{oauthRenewed}, 'Renewed: max-browser (claude-official)',
+       'and renewed with a new code');
+    ok(!$b->{renewNameShown}, '(no name asked for a renewal)');
+    is($b->{droidMade}, 'Created: droid-browser (droid)',
+       'a Droid account from a refresh token');
+    ok(!$b->{droidStartShown} && !$b->{droidCodeShown},
+       '(no authorize step or code for Droid)');
+    is($stack->sql_root("SELECT COUNT(*) FROM accounts WHERE name IN "
+                        . "('max-browser', 'droid-browser') AND "
+                        . "refresh_token_enc IS NOT NULL"), "2\n",
+       'both with their refresh tokens');
     is_deeply($b->{accountButtons}{'max-browser'},
               [ 'Test', 'Reset', 'Edit', 'Refresh', 'Disable', 'Delete' ],
               'a subscription account can be refreshed');
@@ -334,8 +347,8 @@ unlink glob("$shots/*.png"), glob("$shots/*.csv");
               [ 'Test', 'Reset', 'Edit', 'Disable', 'Delete' ],
               'an API-key one not');
     is_deeply([ sort @{ $b->{afterDelete} || [] } ],
-              [ sort $acct->{name}, 'browser-made', 'max-browser' ],
-              'an account deleted');
+              [ sort $acct->{name}, 'browser-made', 'max-browser',
+                'droid-browser' ], 'an account deleted');
     is($stack->sql_root("SELECT COUNT(*) FROM accounts WHERE "
                         . "name = 'doomed'"), "0\n", 'gone from MySQL');
     is_deeply($b->{editFields}, [ 'apiKey' ],

@@ -236,6 +236,47 @@ async function main() {
             'account-made').textContent !== before, out.accountMade);
         out.oauthMade = await made();
         await hasRow('account-list', 'max-browser');
+
+        // the same subscription renewed: a new code for that account
+        await page.click('#oauth-form button[type=submit]');
+        await until((first) => document.getElementById('oauth-url').href
+            && document.getElementById('oauth-url').href !== first,
+            authorize.href);
+        const again = new URL(await page.$eval('#oauth-url',
+                                               (a) => a.href)).searchParams;
+        await fetch(`${env.MOCK_URL}/__mock/oauth`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ client_id: 'test-client', codes: {
+                'renew-code': { challenge: again.get('code_challenge'),
+                                redirect_uri: again.get('redirect_uri') } } }),
+        });
+        await pickByText('#oauth-renew', 'max-browser');
+        out.renewNameShown = await shown('#oauth-name');
+        await page.type('#oauth-code', `renew-code#${again.get('state')}`);
+        await page.click('#oauth-exchange button[type=submit]');
+        await until((before) => document.getElementById(
+            'account-made').textContent !== before, out.oauthMade);
+        out.oauthRenewed = await made();
+
+        // a Droid account from a Factory login's refresh token
+        await fetch(`${env.MOCK_URL}/__mock/oauth`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ refresh_tokens: ['rt-droid-browser'],
+                                   expires_in: 3000 }),
+        });
+        await page.select('#oauth-provider', 'droid');
+        out.droidStartShown = await shown('#oauth-start');
+        out.droidCodeShown = await shown('#oauth-code');
+        await page.type('#oauth-name', 'droid-browser');
+        await page.type('#oauth-base', env.MOCK_URL);
+        await page.type('#oauth-refresh', 'rt-droid-browser');
+        await page.click('#oauth-exchange button[type=submit]');
+        await until((before) => document.getElementById(
+            'account-made').textContent !== before, out.oauthRenewed);
+        out.droidMade = await made();
+        await hasRow('account-list', 'droid-browser');
         out.accountButtons = await page.$$eval('#account-list tbody tr',
             (rs) => Object.fromEntries(rs.map((r) => [
                 r.children[0].textContent,
