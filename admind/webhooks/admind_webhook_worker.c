@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <mysqld_error.h>
 #include <openssl/rand.h>
 
 #include "admind_config.h"
@@ -41,6 +42,9 @@
 #define ADMIND_WEBHOOK_ERROR_MAX  255
 
 #define ADMIND_WEBHOOK_CLAIM_LEN  32
+
+/* an outcome's UPDATE chosen as a deadlock victim is run this many times */
+#define ADMIND_WEBHOOK_TRIES      5
 
 /* finished deliveries past their retention go this often, this many */
 #define ADMIND_WEBHOOK_PURGE_S    60
@@ -148,7 +152,7 @@ static void
 admind_webhook_record(MYSQL *mysql, json_t *row, const char *claim,
     int sent, int final, long status, char *why)
 {
-    int                 failed;
+    int                 failed, rc, try;
     char                err[ADMIND_ERRLEN];
     uint64_t            id;
     long long           attempts, delay;
@@ -184,16 +188,29 @@ admind_webhook_record(MYSQL *mysql, json_t *row, const char *claim,
     params[5] = admind_db_int((long long) id);
     params[6] = admind_db_str(claim);
 
-    if (admind_db_exec(mysql, "UPDATE webhook_deliveries SET "
-                       "status = ?, attempts = attempts + 1, "
-                       "last_status = ?, last_error = ?, "
-                       "next_attempt_at = UTC_TIMESTAMP(3) "
-                       "+ INTERVAL ? SECOND, "
-                       "sent_at = IF(? = 1, UTC_TIMESTAMP(3), NULL), "
-                       "claim = NULL WHERE id = ? AND claim = ?",
-                       params, 7, NULL, err, sizeof(err))
-        != ADMIND_OK)
-    {
+    /*
+     * Another process's claim scans the same index: InnoDB may pick this
+     * statement as a deadlock victim, and then it only has to be run again.
+     */
+    for (try = 0; /* void */ ; try++) {
+        rc = admind_db_exec(mysql, "UPDATE webhook_deliveries SET "
+                            "status = ?, attempts = attempts + 1, "
+                            "last_status = ?, last_error = ?, "
+                            "next_attempt_at = UTC_TIMESTAMP(3) "
+                            "+ INTERVAL ? SECOND, "
+                            "sent_at = IF(? = 1, UTC_TIMESTAMP(3), NULL), "
+                            "claim = NULL WHERE id = ? AND claim = ?",
+                            params, 7, NULL, err, sizeof(err));
+
+        if (rc == ADMIND_OK || try == ADMIND_WEBHOOK_TRIES
+            || (admind_db_errno() != ER_LOCK_DEADLOCK
+                && admind_db_errno() != ER_LOCK_WAIT_TIMEOUT))
+        {
+            break;
+        }
+    }
+
+    if (rc != ADMIND_OK) {
         /* the lease ends and the row is sent again: at least once */
         admind_log(ADMIND_LOG_WARN, "webhook delivery outcome not stored",
                    "delivery_id", json_integer((json_int_t) id),
