@@ -172,16 +172,6 @@ end
 
 -- accounts ----------------------------------------------------------------
 
-local ids
-if bound_account ~= '0' and bound_account ~= '' then
-    ids = { bound_account }
-elseif bound_group ~= '0' and bound_group ~= '' then
-    ids = redis.call('SMEMBERS', prefix .. 'group:' .. bound_group
-                                 .. ':accounts')
-else
-    ids = redis.call('SMEMBERS', pool)
-end
-
 local skip = {}
 for id in string.gmatch(excluded, '[^,]+') do
     skip[id] = true
@@ -349,21 +339,22 @@ end
 local best
 local sticky = false
 
--- a conversation stays on its account while that account can take it
+-- A conversation stays on its account while that account can take it.
+-- GETEX renews the mapping as it reads it: a conversation that stays
+-- costs no second write.  The pool's own set need not be asked: state()
+-- reads the pools the account serves from its record.
 local session_key
 if session ~= '' then
     session_key = prefix .. 'session:' .. session
-    local mapped = redis.call('GET', session_key)
+    local mapped = redis.call('GETEX', session_key, 'EX', session_ttl)
     -- only where this key may go: its bound account, group or the pool
     if mapped then
-        local allowed
+        local allowed = true
         if bound_account ~= '0' and bound_account ~= '' then
             allowed = mapped == bound_account
         elseif bound_group ~= '0' and bound_group ~= '' then
             allowed = redis.call('SISMEMBER', prefix .. 'group:'
                                  .. bound_group .. ':accounts', mapped) == 1
-        else
-            allowed = redis.call('SISMEMBER', pool, mapped) == 1
         end
         if allowed then
             best = state(mapped)
@@ -372,7 +363,19 @@ if session ~= '' then
     end
 end
 
+-- the candidates are listed only when the conversation's account cannot
+-- take the request
 if best == nil then
+    local ids
+    if bound_account ~= '0' and bound_account ~= '' then
+        ids = { bound_account }
+    elseif bound_group ~= '0' and bound_group ~= '' then
+        ids = redis.call('SMEMBERS', prefix .. 'group:' .. bound_group
+                                     .. ':accounts')
+    else
+        ids = redis.call('SMEMBERS', pool)
+    end
+
     for _, id in ipairs(ids) do
         local a = state(id)
         if a and better(a, best) then
@@ -427,7 +430,7 @@ end
 
 redis.call('HSET', akey, 'last_used_ms', now)
 
-if session_key then
+if session_key and not sticky then
     redis.call('SET', session_key, best.id, 'EX', session_ttl)
 end
 
