@@ -16,10 +16,10 @@ use HTTP::Tiny;
 use Digest::SHA qw(sha1);
 use MIME::Base64 qw(encode_base64);
 use QL::Stack;
+use QL::Ldap;
 
-for my $bin (qw(slapd slapadd)) {
-    -x "/usr/sbin/$bin" or plan skip_all => "$bin is not installed "
-        . '(make deps installs slapd)';
+if (my $why = QL::Ldap::missing()) {
+    plan skip_all => $why;
 }
 
 my $ldap_port = QL::Stack::free_port();
@@ -71,59 +71,13 @@ sub ssha {
     return '{SSHA}' . encode_base64(sha1($password . $salt) . $salt, '');
 }
 
-mkdir "$dir/ldap";
-mkdir "$dir/ldap/db";
-QL::Stack::write_file("$dir/ldap/slapd.conf", <<"CONF");
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-pidfile $dir/run/slapd.pid
-modulepath /usr/lib/ldap
-moduleload back_mdb
-database mdb
-maxsize 10485760
-suffix "$BASE"
-rootdn "cn=admin,$BASE"
-directory $dir/ldap/db
-CONF
-
 my $carol_pw = ssha('carol-directory-pw');
-QL::Stack::write_file("$dir/ldap/data.ldif", <<"LDIF");
-dn: $BASE
-objectClass: dcObject
-objectClass: organization
-dc: example
-o: Example
+is(QL::Ldap::load($stack, base => $BASE, people => [
+       { uid => 'carol', cn => 'Carol', sn => 'C', password => $carol_pw },
+       { uid => 'dan', cn => 'Dan', sn => 'D',
+         password => 'dan-directory-pw' } ]), 0, 'directory loaded');
 
-dn: ou=people,$BASE
-objectClass: organizationalUnit
-ou: people
-
-dn: uid=carol,ou=people,$BASE
-objectClass: inetOrgPerson
-uid: carol
-cn: Carol
-sn: C
-userPassword: $carol_pw
-
-dn: uid=dan,ou=people,$BASE
-objectClass: inetOrgPerson
-uid: dan
-cn: Dan
-sn: D
-userPassword: dan-directory-pw
-LDIF
-
-is(system("slapadd -f $dir/ldap/slapd.conf -l $dir/ldap/data.ldif "
-          . ">$dir/log/slapadd.log 2>&1"), 0, 'directory loaded');
-
-sub start_slapd {
-    my $proc = $stack->spawn('slapd', "$dir/log/slapd.log", 'slapd',
-        '-f', "$dir/ldap/slapd.conf", '-h', "ldap://127.0.0.1:$ldap_port/",
-        '-d', '0');
-    $stack->wait_for('slapd', 20, sub { QL::Stack::port_open($ldap_port) });
-    return $proc;
-}
+sub start_slapd { QL::Ldap::start($stack, $ldap_port) }
 
 my $slapd = start_slapd();
 

@@ -17,6 +17,7 @@ use File::Path qw(make_path);
 use Test::More;
 use JSON::PP;
 use QL::Stack;
+use QL::Ldap;
 
 # a directory user logs in to the console too (slapd, started below)
 my $ldap_port = QL::Stack::free_port();
@@ -35,47 +36,10 @@ my $stack = QL::Stack->new(admind_conf => join("\n",
     'ldap_user_role = user'));
 my $admin = $stack->admin_url;
 
-{
-    my $dir = $stack->dir;
-    make_path("$dir/ldap/db");
-    QL::Stack::write_file("$dir/ldap/slapd.conf", <<"CONF");
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-pidfile $dir/run/slapd.pid
-modulepath /usr/lib/ldap
-moduleload back_mdb
-database mdb
-maxsize 10485760
-suffix "$BASE"
-rootdn "cn=admin,$BASE"
-directory $dir/ldap/db
-CONF
-    QL::Stack::write_file("$dir/ldap/data.ldif", <<"LDIF");
-dn: $BASE
-objectClass: dcObject
-objectClass: organization
-dc: example
-o: Example
-
-dn: ou=people,$BASE
-objectClass: organizationalUnit
-ou: people
-
-dn: uid=dora,ou=people,$BASE
-objectClass: inetOrgPerson
-uid: dora
-cn: Dora
-sn: D
-userPassword: dora-directory-pw
-LDIF
-    is(system("slapadd -f $dir/ldap/slapd.conf -l $dir/ldap/data.ldif "
-              . ">$dir/log/slapadd.log 2>&1"), 0, 'a directory with dora');
-    $stack->spawn('slapd', "$dir/log/slapd.log", 'slapd',
-        '-f', "$dir/ldap/slapd.conf", '-h', "ldap://127.0.0.1:$ldap_port/",
-        '-d', '0');
-    $stack->wait_for('slapd', 20, sub { QL::Stack::port_open($ldap_port) });
-}
+is(QL::Ldap::load($stack, base => $BASE, people => [
+       { uid => 'dora', cn => 'Dora', sn => 'D',
+         password => 'dora-directory-pw' } ]), 0, 'a directory with dora');
+QL::Ldap::start($stack, $ldap_port);
 
 sub get {
     my ($path, $headers) = @_;

@@ -2,9 +2,9 @@
  * QuotaLane admind: usage records into MySQL, a batch per transaction.
  *
  * The statement helpers of admind_db_stmt.c stop at 64 parameters (admin
- * rows are small); a batch of 500 records has 11,500, so this file binds
+ * rows are small); a batch of many records has thousands, so this file binds
  * its own, straight to the fields of the parsed records, which stay put
- * until the statement ran.
+ * until the statement ran, in statements of ADMIND_USAGE_ROWS_MAX rows.
  */
 
 #include <stdio.h>
@@ -30,6 +30,13 @@
 #define ADMIND_USAGE_ROW                                                     \
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " \
     "?)"
+
+/*
+ * Rows per INSERT: a statement takes at most 65,535 placeholders, and a
+ * batch of stream entries that each carry a worker's whole event-loop
+ * turn can hold many thousands of records.
+ */
+#define ADMIND_USAGE_ROWS_MAX  (65535 / ADMIND_USAGE_NCOLUMNS)
 
 /* a redelivered record changes nothing (and counts 0 affected rows) */
 #define ADMIND_USAGE_DUPLICATE                                               \
@@ -297,6 +304,7 @@ int
 admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
     unsigned long long *stored, char *err, size_t errlen)
 {
+    size_t              i, m;
     unsigned            err_no;
     unsigned long long  affected;
 
@@ -308,26 +316,32 @@ admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
         return ADMIND_ERROR;
     }
 
-    if (admind_usage_insert(mysql, rows, n, &affected, &err_no, err, errlen)
-        == ADMIND_OK)
-    {
-        *stored = affected;
+    for (i = 0; i < n; i += m) {
+        m = n - i < ADMIND_USAGE_ROWS_MAX ? n - i : ADMIND_USAGE_ROWS_MAX;
 
-    } else if (admind_usage_data_error(err_no)) {
+        if (admind_usage_insert(mysql, &rows[i], m, &affected, &err_no,
+                                err, errlen)
+            == ADMIND_OK)
+        {
+            *stored += affected;
+            continue;
+        }
+
+        if (!admind_usage_data_error(err_no)) {
+            admind_usage_abort(mysql, err_no);
+            return ADMIND_ERROR;
+        }
+
         admind_log(ADMIND_LOG_WARN, "usage batch refused on its data; "
                    "inserting its records one by one",
                    "errno", json_integer(err_no),
                    "error", admind_log_str(err), NULL);
 
-        if (admind_usage_one_by_one(mysql, rows, n, stored, err, errlen)
+        if (admind_usage_one_by_one(mysql, &rows[i], m, stored, err, errlen)
             != ADMIND_OK)
         {
             return ADMIND_ERROR;
         }
-
-    } else {
-        admind_usage_abort(mysql, err_no);
-        return ADMIND_ERROR;
     }
 
     if (admind_db_query(mysql, "COMMIT", err, errlen) != ADMIND_OK) {
