@@ -27,7 +27,9 @@
 
 
 typedef struct {
-    MYSQL   *mysql;
+    MYSQL          *mysql;
+    /* counts the thread's connections: statements prepared on one die */
+    unsigned long   serial;
 } admind_db_conn_t;
 
 
@@ -228,9 +230,22 @@ admind_db_get_errno(unsigned *err_no, char *err, size_t errlen)
         if (conn->mysql == NULL) {
             return NULL;
         }
+
+        conn->serial++;
     }
 
     return conn->mysql;
+}
+
+
+unsigned long
+admind_db_serial(void)
+{
+    admind_db_conn_t  *conn;
+
+    conn = pthread_getspecific(admind_db_key);
+
+    return conn != NULL && conn->mysql != NULL ? conn->serial : 0;
 }
 
 

@@ -25,6 +25,12 @@ void admind_db_shutdown(void);
  */
 MYSQL *admind_db_get(char *err, size_t errlen);
 
+/*
+ * Which of the thread's connections admind_db_get() returned (0: none):
+ * a statement prepared under another number is gone with its connection.
+ */
+unsigned long admind_db_serial(void);
+
 /* the thread's connection is closed; the next admind_db_get() reconnects */
 void admind_db_close(void);
 

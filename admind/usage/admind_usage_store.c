@@ -4,12 +4,16 @@
  * The statement helpers of admind_db_stmt.c stop at 64 parameters (admin
  * rows are small); a batch of many records has thousands, so this file binds
  * its own, straight to the fields of the parsed records, which stay put
- * until the statement ran, in statements of ADMIND_USAGE_ROWS_MAX rows.
+ * until the statement ran.  A batch goes in statements of 256, 128, ...
+ * 1 rows (a statement takes at most 65,535 placeholders, and a batch of
+ * stream entries that each carry a worker's event-loop turn can hold many
+ * thousands of records), each prepared once per connection.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errmsg.h>
 #include <mysqld_error.h>
 
 #include "admind_log.h"
@@ -30,13 +34,6 @@
 #define ADMIND_USAGE_ROW                                                     \
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " \
     "?)"
-
-/*
- * Rows per INSERT: a statement takes at most 65,535 placeholders, and a
- * batch of stream entries that each carry a worker's whole event-loop
- * turn can hold many thousands of records.
- */
-#define ADMIND_USAGE_ROWS_MAX  (65535 / ADMIND_USAGE_NCOLUMNS)
 
 /* a redelivered record changes nothing (and counts 0 affected rows) */
 #define ADMIND_USAGE_DUPLICATE                                               \
@@ -135,101 +132,146 @@ admind_usage_data_error(unsigned err_no)
 
 
 /*
- * One INSERT of rows[0..n) that were not rejected.  ADMIND_ERROR with
- * *err_no; the statement is closed, the connection dropped when broken.
+ * The statement inserting 2^k rows, prepared once per connection: a
+ * batch's parse and prepare cost the server more than its rows did.
  */
-static int
-admind_usage_insert(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
-    unsigned long long *affected, unsigned *err_no, char *err,
-    size_t errlen)
+static MYSQL_STMT *
+admind_usage_stmt(admind_usage_stmts_t *st, MYSQL *mysql, unsigned k,
+    unsigned *err_no, char *err, size_t errlen)
 {
-    int          rc;
     char        *sql, *p;
-    size_t       i, k, len;
-    MYSQL_BIND  *binds;
+    size_t       i, rows, len;
     MYSQL_STMT  *stmt;
 
     static const char  head[] = "INSERT INTO usage_records ("
                                 ADMIND_USAGE_COLUMNS ") VALUES ";
 
-    *err_no = 0;
-    *affected = 0;
-
-    for (i = 0, k = 0; i < n; i++) {
-        k += !rows[i].rejected;
+    if (st->serial != admind_db_serial()) {
+        admind_usage_stmts_close(st);
+        st->serial = admind_db_serial();
     }
 
-    if (k == 0) {
-        return ADMIND_OK;
+    if (st->stmt[k] != NULL) {
+        return st->stmt[k];
     }
 
-    len = sizeof(head) + k * (sizeof(ADMIND_USAGE_ROW) + 1)
+    rows = (size_t) 1 << k;
+    len = sizeof(head) + rows * (sizeof(ADMIND_USAGE_ROW) + 1)
           + sizeof(ADMIND_USAGE_DUPLICATE);
 
     sql = malloc(len);
-    binds = calloc(k * ADMIND_USAGE_NCOLUMNS, sizeof(MYSQL_BIND));
-
-    if (sql == NULL || binds == NULL) {
-        free(sql);
-        free(binds);
+    if (sql == NULL) {
         snprintf(err, errlen, "out of memory");
-        return ADMIND_ERROR;
+        *err_no = CR_OUT_OF_MEMORY;
+        return NULL;
     }
 
     p = sql;
     memcpy(p, head, sizeof(head) - 1);
     p += sizeof(head) - 1;
 
-    for (i = 0, k = 0; i < n; i++) {
-        if (rows[i].rejected) {
-            continue;
-        }
-
-        if (k) {
+    for (i = 0; i < rows; i++) {
+        if (i) {
             *p++ = ',';
         }
 
         memcpy(p, ADMIND_USAGE_ROW, sizeof(ADMIND_USAGE_ROW) - 1);
         p += sizeof(ADMIND_USAGE_ROW) - 1;
-
-        admind_usage_bind_row(&binds[k * ADMIND_USAGE_NCOLUMNS],
-                              &rows[i].rec);
-        k++;
     }
 
     memcpy(p, ADMIND_USAGE_DUPLICATE, sizeof(ADMIND_USAGE_DUPLICATE));
-
-    rc = ADMIND_ERROR;
 
     stmt = mysql_stmt_init(mysql);
     if (stmt == NULL) {
         *err_no = mysql_errno(mysql);
         snprintf(err, errlen, "%s", mysql_error(mysql));
-        goto done;
+        free(sql);
+        return NULL;
     }
 
-    if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0
-        || mysql_stmt_bind_param(stmt, binds) != 0
+    if (mysql_stmt_prepare(stmt, sql, p - sql + sizeof(ADMIND_USAGE_DUPLICATE)
+                                      - 1)
+        != 0)
+    {
+        *err_no = mysql_stmt_errno(stmt);
+        snprintf(err, errlen, "%s", mysql_stmt_error(stmt));
+        mysql_stmt_close(stmt);
+        free(sql);
+        return NULL;
+    }
+
+    free(sql);
+    st->stmt[k] = stmt;
+
+    return stmt;
+}
+
+
+/*
+ * One INSERT of the 2^k rows rows[0..2^k).  ADMIND_ERROR with *err_no;
+ * the statement stays prepared (the caller drops a broken connection).
+ */
+static int
+admind_usage_insert(admind_usage_stmts_t *st, MYSQL *mysql,
+    admind_usage_row_t **rows, unsigned k, unsigned long long *affected,
+    unsigned *err_no, char *err, size_t errlen)
+{
+    size_t       i, n;
+    MYSQL_STMT  *stmt;
+
+    *err_no = 0;
+    *affected = 0;
+    n = (size_t) 1 << k;
+
+    stmt = admind_usage_stmt(st, mysql, k, err_no, err, errlen);
+    if (stmt == NULL) {
+        return ADMIND_ERROR;
+    }
+
+    memset(st->binds, 0, n * ADMIND_USAGE_NCOLUMNS * sizeof(MYSQL_BIND));
+
+    for (i = 0; i < n; i++) {
+        admind_usage_bind_row(&st->binds[i * ADMIND_USAGE_NCOLUMNS],
+                              &rows[i]->rec);
+    }
+
+    if (mysql_stmt_bind_param(stmt, st->binds) != 0
         || mysql_stmt_execute(stmt) != 0)
     {
         *err_no = mysql_stmt_errno(stmt);
         snprintf(err, errlen, "%s", mysql_stmt_error(stmt));
-        goto done;
+        return ADMIND_ERROR;
     }
 
     *affected = mysql_stmt_affected_rows(stmt);
-    rc = ADMIND_OK;
 
-done:
+    return ADMIND_OK;
+}
 
-    if (stmt != NULL) {
-        mysql_stmt_close(stmt);
+
+void
+admind_usage_stmts_close(admind_usage_stmts_t *st)
+{
+    unsigned  k;
+
+    /* a statement of a closed connection only frees its memory here */
+    for (k = 0; k < ADMIND_USAGE_SIZES; k++) {
+        if (st->stmt[k] != NULL) {
+            mysql_stmt_close(st->stmt[k]);
+            st->stmt[k] = NULL;
+        }
     }
 
-    free(sql);
-    free(binds);
+    st->serial = 0;
+}
 
-    return rc;
+
+void
+admind_usage_stmts_free(admind_usage_stmts_t *st)
+{
+    admind_usage_stmts_close(st);
+    free(st->binds);
+    st->binds = NULL;
 }
 
 
@@ -266,19 +308,16 @@ admind_usage_abort(MYSQL *mysql, unsigned err_no)
  * rows stored before stay in the transaction.
  */
 static int
-admind_usage_one_by_one(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
-    unsigned long long *stored, char *err, size_t errlen)
+admind_usage_one_by_one(admind_usage_stmts_t *st, MYSQL *mysql,
+    admind_usage_row_t **rows, size_t n, unsigned long long *stored,
+    char *err, size_t errlen)
 {
     size_t              i;
     unsigned            err_no;
     unsigned long long  affected;
 
     for (i = 0; i < n; i++) {
-        if (rows[i].rejected) {
-            continue;
-        }
-
-        if (admind_usage_insert(mysql, &rows[i], 1, &affected, &err_no,
+        if (admind_usage_insert(st, mysql, &rows[i], 0, &affected, &err_no,
                                 err, errlen)
             == ADMIND_OK)
         {
@@ -291,36 +330,81 @@ admind_usage_one_by_one(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
             return ADMIND_ERROR;
         }
 
-        rows[i].rejected = 1;
-        snprintf(rows[i].why, sizeof(rows[i].why), "refused by MySQL: %s",
-                 err);
+        rows[i]->rejected = 1;
+        snprintf(rows[i]->why, sizeof(rows[i]->why),
+                 "refused by MySQL: %s", err);
     }
 
     return ADMIND_OK;
 }
 
 
-int
-admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
-    unsigned long long *stored, char *err, size_t errlen)
+/* the largest k with 2^k <= n, at most ADMIND_USAGE_SIZES - 1 */
+static unsigned
+admind_usage_size(size_t n)
 {
-    size_t              i, m;
-    unsigned            err_no;
-    unsigned long long  affected;
+    unsigned  k;
+
+    for (k = 0; k + 1 < ADMIND_USAGE_SIZES && ((size_t) 2 << k) <= n; k++) {
+        /* void */
+    }
+
+    return k;
+}
+
+
+int
+admind_usage_store(admind_usage_stmts_t *st, MYSQL *mysql,
+    admind_usage_row_t *rows, size_t n, unsigned long long *stored,
+    char *err, size_t errlen)
+{
+    int                  rc;
+    size_t               i, k, m;
+    unsigned             err_no, size;
+    unsigned long long   affected;
+    admind_usage_row_t **pick;
 
     *stored = 0;
+
+    if (st->binds == NULL) {
+        st->binds = malloc(((size_t) 1 << (ADMIND_USAGE_SIZES - 1))
+                           * ADMIND_USAGE_NCOLUMNS * sizeof(MYSQL_BIND));
+    }
+
+    pick = malloc((n ? n : 1) * sizeof(admind_usage_row_t *));
+
+    if (st->binds == NULL || pick == NULL) {
+        free(pick);
+        snprintf(err, errlen, "out of memory");
+        return ADMIND_ERROR;
+    }
+
+    for (i = 0, k = 0; i < n; i++) {
+        if (!rows[i].rejected) {
+            pick[k++] = &rows[i];
+        }
+    }
+
+    if (k == 0) {
+        free(pick);
+        return ADMIND_OK;
+    }
+
+    rc = ADMIND_ERROR;
 
     if (admind_db_query(mysql, "START TRANSACTION", err, errlen)
         != ADMIND_OK)
     {
-        return ADMIND_ERROR;
+        goto done;
     }
 
-    for (i = 0; i < n; i += m) {
-        m = n - i < ADMIND_USAGE_ROWS_MAX ? n - i : ADMIND_USAGE_ROWS_MAX;
+    /* pieces of 256, 128, ... rows: a few statements, each prepared once */
+    for (i = 0; i < k; i += m) {
+        size = admind_usage_size(k - i);
+        m = (size_t) 1 << size;
 
-        if (admind_usage_insert(mysql, &rows[i], m, &affected, &err_no,
-                                err, errlen)
+        if (admind_usage_insert(st, mysql, &pick[i], size, &affected,
+                                &err_no, err, errlen)
             == ADMIND_OK)
         {
             *stored += affected;
@@ -329,7 +413,7 @@ admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
 
         if (!admind_usage_data_error(err_no)) {
             admind_usage_abort(mysql, err_no);
-            return ADMIND_ERROR;
+            goto done;
         }
 
         admind_log(ADMIND_LOG_WARN, "usage batch refused on its data; "
@@ -337,17 +421,24 @@ admind_usage_store(MYSQL *mysql, admind_usage_row_t *rows, size_t n,
                    "errno", json_integer(err_no),
                    "error", admind_log_str(err), NULL);
 
-        if (admind_usage_one_by_one(mysql, &rows[i], m, stored, err, errlen)
+        if (admind_usage_one_by_one(st, mysql, &pick[i], m, stored, err,
+                                    errlen)
             != ADMIND_OK)
         {
-            return ADMIND_ERROR;
+            goto done;
         }
     }
 
     if (admind_db_query(mysql, "COMMIT", err, errlen) != ADMIND_OK) {
         admind_usage_rollback(mysql);
-        return ADMIND_ERROR;
+        goto done;
     }
 
-    return ADMIND_OK;
+    rc = ADMIND_OK;
+
+done:
+
+    free(pick);
+
+    return rc;
 }

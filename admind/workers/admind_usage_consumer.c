@@ -70,6 +70,7 @@ typedef struct {
     admind_usage_row_t    *rows;
     admind_usage_span_t   *spans;
     size_t                 cap;
+    admind_usage_stmts_t   stmts;
 
     /* where the consumer stands between ticks */
     long long              next_claim;      /* monotonic ms */
@@ -517,7 +518,8 @@ admind_usage_batch(admind_usage_consumer_t *uc, redisReply *entries,
         if (mysql == NULL
             || admind_usage_known_check(mysql, uc->rows, n, err, errlen)
                != ADMIND_OK
-            || admind_usage_store(mysql, uc->rows, n, &stored, err, errlen)
+            || admind_usage_store(&uc->stmts, mysql, uc->rows, n, &stored,
+                                  err, errlen)
                != ADMIND_OK)
         {
             return ADMIND_USAGE_DB_DOWN;
@@ -950,6 +952,8 @@ admind_usage_consumer_stop(void)
 
     admind_worker_stop(&admind_usage_worker);
 
+    /* the thread's connection closed as it ended */
+    admind_usage_stmts_free(&admind_usage_c.stmts);
     free(admind_usage_c.rows);
     free(admind_usage_c.spans);
     admind_usage_c.rows = NULL;
