@@ -362,6 +362,13 @@ ngx_http_quotalane_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* Redis refuses EX 0: every sticky request would fail */
+    if (qmcf->session_ttl < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"quotalane_session_ttl\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
     if (qmcf->prefix.data == NULL) {
         ngx_str_set(&qmcf->prefix, "ql:{main}:");
     }

@@ -90,6 +90,11 @@ my @bad = (
                 . 'quotalane_key_cache 1m tll=5s;',
                 'quotalane_gateway claude;'),
       qr/invalid parameter "tll=5s"/ ],
+    [ 'session ttl of 0',
+      conf_with('quotalane_redis 127.0.0.1:6379; '
+                . 'quotalane_session_ttl 0s;',
+                'quotalane_gateway claude;'),
+      qr/"quotalane_session_ttl" must be at least 1s/ ],
     [ 'bad redis failure mode',
       conf_with('quotalane_redis 127.0.0.1:6379; '
                 . 'quotalane_redis_fail open;',

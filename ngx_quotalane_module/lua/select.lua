@@ -39,7 +39,9 @@ local key_id         = ARGV[ARG_KEY_ID]
 local key_conc_limit = tonumber(ARGV[ARG_KEY_CONC_LIMIT])
 local lease_ms       = tonumber(ARGV[ARG_LEASE_MS])
 local session        = ARGV[ARG_SESSION]
-local session_ttl    = tonumber(ARGV[ARG_SESSION_TTL])
+-- as the strings they came as: what redis.call() passes on unconverted
+local session_ttl    = ARGV[ARG_SESSION_TTL]
+local now_ms         = ARGV[ARG_NOW]
 local excluded       = ARGV[ARG_EXCLUDED]
 local rate_window    = tonumber(ARGV[ARG_RATE_WINDOW])
 local rate_requests  = tonumber(ARGV[ARG_RATE_REQUESTS])
@@ -428,7 +430,7 @@ if best.half_open then
     redis.call('HSET', akey, 'probe_until_ms', expiry)
 end
 
-redis.call('HSET', akey, 'last_used_ms', now)
+redis.call('HSET', akey, 'last_used_ms', now_ms)
 
 if session_key and not sticky then
     redis.call('SET', session_key, best.id, 'EX', session_ttl)
