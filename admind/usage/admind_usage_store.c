@@ -189,10 +189,7 @@ admind_usage_stmt(admind_usage_stmts_t *st, MYSQL *mysql, unsigned k,
         return NULL;
     }
 
-    if (mysql_stmt_prepare(stmt, sql, p - sql + sizeof(ADMIND_USAGE_DUPLICATE)
-                                      - 1)
-        != 0)
-    {
+    if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0) {
         *err_no = mysql_stmt_errno(stmt);
         snprintf(err, errlen, "%s", mysql_stmt_error(stmt));
         mysql_stmt_close(stmt);
